@@ -1,0 +1,271 @@
+"""Incremental, atomic index builds.
+
+A build takes parsed letters, compares them with the committed generation and
+re-embeds only what changed: an unchanged letter keeps its chunks and vectors; a
+changed one is re-chunked, and any chunk whose embedding input is byte-identical to
+one already stored reuses that vector. Removed letters are dropped. The new
+generation is written into `gen-N.tmp/`, synced, renamed to `gen-N/`, and only then
+committed by atomically replacing `manifest.json`; a crash at any point leaves the
+previous index intact and openable. One build at a time holds `.lock`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.chunking import chunk_text
+from rag.config import ChunkingSettings
+from rag.embedding import Embedder
+from rag.errors import IndexLockedError, IndexMismatchError, IndexStoreError
+from rag.types import Chunk, Letter
+
+from .folder import CHUNKS, LETTERS, LetterIndex, read_jsonl
+from .manifest import FORMAT_VERSION, MANIFEST, LetterEntry, Manifest, read_manifest, write_json_atomic
+from .store import FaissStore
+
+Progress = Callable[[int, int], None]
+EmbedInput = Callable[[Letter, Chunk], str]
+
+
+@dataclass
+class BuildSummary:
+    """What a build did; the `--json` output of `replyqa build`."""
+
+    letters: int = 0
+    chunks: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    embedded_chunks: int = 0
+    reused_vectors: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@contextmanager
+def build_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive, non-blocking lock on `folder/.lock` for one build."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fh = open(folder / ".lock", "a+")  # noqa: SIM115 - held for the whole build
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexLockedError(f"another build is writing {folder}; wait for it to finish") from exc
+        yield
+    finally:
+        fh.close()
+
+
+def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False))
+            fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _previous(folder: Path, embedder: Embedder, rebuild: bool) -> tuple[LetterIndex | None, dict[str, int]]:
+    """The committed index (if any, unless rebuilding) and its embed-hash -> vector id map."""
+    if rebuild or not (folder / MANIFEST).exists():
+        return None, {}
+    manifest = read_manifest(folder)
+    if manifest.embedder_id != embedder.id:
+        raise IndexMismatchError(
+            f"index {folder} was built with embedder {manifest.embedder_id!r}, this build uses {embedder.id!r}; "
+            f"pass --rebuild to re-embed everything, or build into another folder"
+        )
+    old = LetterIndex.open(folder)
+    hashes = {d["ehash"]: int(d["vid"]) for d in read_jsonl(folder / manifest.generation / CHUNKS)}
+    return old, hashes
+
+
+def _next_generation(folder: Path, previous: str | None) -> str:
+    n = int(previous.split("-")[1]) + 1 if previous else 1
+    return f"gen-{n:06d}"
+
+
+def build_index(
+    folder: Path,
+    letters: Sequence[Letter],
+    embedder: Embedder,
+    chunking: ChunkingSettings,
+    embed_input: EmbedInput,
+    *,
+    rebuild: bool = False,
+    batch_size: int = 32,
+    progress: Progress | None = None,
+    skipped: Sequence[dict[str, str]] = (),
+) -> BuildSummary:
+    """Bring the index at `folder` up to date with `letters`.
+
+    Args:
+        folder: The index folder (created if missing).
+        letters: Every letter the index should hold after the build.
+        embedder: Embeds chunk inputs; must match the existing index unless `rebuild`.
+        chunking: Chunk sizes; a change re-chunks every letter.
+        embed_input: The string embedded for a chunk (e.g. title + section + text).
+        rebuild: Ignore the existing index and embed everything anew.
+        batch_size: Texts per embedding call.
+        progress: Called with (embedded so far, total to embed).
+        skipped: Files the caller could not load, reported in the summary.
+    """
+    t0 = time.perf_counter()
+    folder = Path(folder)
+    with build_lock(folder):
+        for leftover in folder.glob("gen-*.tmp"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        committed = _committed_generation(folder)
+        old, old_hashes = _previous(folder, embedder, rebuild)
+        same_chunking = old is not None and old.manifest.chunking == chunking.model_dump()
+        summary = BuildSummary(skipped=list(skipped))
+        store = old.store if old is not None else FaissStore(embedder.dim)
+        next_vid = old.manifest.next_vector_id if old is not None else 0
+        old_chunks: dict[str, list[tuple[Chunk, int]]] = {}
+        if old is not None:
+            for chunk, vid in zip(old.chunks, old.vector_ids, strict=True):
+                old_chunks.setdefault(chunk.letter_id, []).append((chunk, int(vid)))
+
+        rows: list[dict[str, Any]] = []  # chunk rows of the new generation
+        pending: list[tuple[int, str]] = []  # (row, embed input) still to embed
+        reuse: list[tuple[int, int]] = []  # (row, old vid) whose vector is reused
+        entries: dict[str, LetterEntry] = {}
+        keep_vids: set[int] = set()
+        for letter in letters:
+            text_hash = sha256_text(letter.text)
+            prev = old.manifest.letters.get(letter.id) if old is not None else None
+            if prev is not None and same_chunking and prev.text_sha256 == text_hash:
+                summary.unchanged += 1
+                for chunk, vid in old_chunks.get(letter.id, []):
+                    keep_vids.add(vid)
+                    rows.append({**_chunk_row(chunk), "vid": vid, "ehash": sha256_text(embed_input(letter, chunk))})
+                entries[letter.id] = LetterEntry(letter.source, letter.sha256, text_hash, len(old_chunks.get(letter.id, [])))
+                continue
+            if prev is None:
+                summary.added += 1
+            else:
+                summary.updated += 1
+            chunks = chunk_text(letter.id, letter.text, letter.boilerplate, chunking)
+            for chunk in chunks:
+                text = embed_input(letter, chunk)
+                ehash = sha256_text(text)
+                rows.append({**_chunk_row(chunk), "vid": next_vid, "ehash": ehash})
+                if ehash in old_hashes:
+                    reuse.append((len(rows) - 1, old_hashes[ehash]))
+                else:
+                    pending.append((len(rows) - 1, text))
+                next_vid += 1
+            entries[letter.id] = LetterEntry(letter.source, letter.sha256, text_hash, len(chunks))
+        if old is not None:
+            summary.removed = sum(1 for lid in old.manifest.letters if lid not in entries)
+
+        # Vectors: reused ones are read before their old ids are dropped from the store.
+        new_vectors = np.zeros((len(rows), embedder.dim), dtype=np.float32)
+        if reuse:
+            new_vectors[[r for r, _ in reuse]] = store.get(np.array([v for _, v in reuse], dtype=np.int64))
+        for start in range(0, len(pending), batch_size):
+            batch = pending[start : start + batch_size]
+            new_vectors[[r for r, _ in batch]] = embedder.embed_documents([t for _, t in batch])
+            if progress:
+                progress(min(start + batch_size, len(pending)), len(pending))
+        if old is not None:
+            store.remove(np.array([int(v) for v in old.vector_ids if int(v) not in keep_vids], dtype=np.int64))
+        fresh = [i for i, row in enumerate(rows) if row["vid"] not in keep_vids]
+        store.add(np.array([rows[i]["vid"] for i in fresh], dtype=np.int64), new_vectors[fresh])
+
+        summary.letters, summary.chunks = len(entries), len(rows)
+        summary.embedded_chunks, summary.reused_vectors = len(pending), len(reuse)
+        generation = _next_generation(folder, _latest_gen(folder))
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            embedder_id=embedder.id,
+            dim=embedder.dim,
+            chunking=chunking.model_dump(),
+            generation=generation,
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            letters=entries,
+            counts={"letters": len(entries), "chunks": len(rows)},
+            next_vector_id=next_vid,
+        )
+        _write_generation(folder, generation, letters, rows, store)
+        write_json_atomic(folder / MANIFEST, manifest.to_json())
+        _drop_old_generations(folder, keep={generation, committed or ""})
+        summary.seconds = round(time.perf_counter() - t0, 3)
+        return summary
+
+
+def _chunk_row(chunk: Chunk) -> dict[str, Any]:
+    return {"id": chunk.id, "letter_id": chunk.letter_id, "start": chunk.start, "end": chunk.end,
+            "section": chunk.section, "ordinal": chunk.ordinal}
+
+
+def _committed_generation(folder: Path) -> str | None:
+    try:
+        return str(json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["generation"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _latest_gen(folder: Path) -> str | None:
+    gens = sorted(p.name for p in folder.glob("gen-*") if p.is_dir() and not p.name.endswith(".tmp"))
+    return gens[-1] if gens else None
+
+
+def _write_generation(
+    folder: Path, generation: str, letters: Sequence[Letter], rows: Sequence[dict[str, Any]], store: FaissStore
+) -> None:
+    tmp = folder / f"{generation}.tmp"
+    final = folder / generation
+    if final.exists():  # a generation written but never committed by a crashed build
+        shutil.rmtree(final)
+    tmp.mkdir()
+    _write_jsonl(tmp / LETTERS, [letter.to_json() for letter in letters])
+    _write_jsonl(tmp / CHUNKS, rows)
+    _fsync_file(store.save(tmp))
+    os.replace(tmp, final)
+
+
+def _drop_old_generations(folder: Path, keep: set[str]) -> None:
+    """Delete generations other than the new one and the one it replaced.
+
+    The replaced generation stays so that a reader that opened the old manifest a
+    moment ago can still read its files.
+    """
+    for gen in folder.glob("gen-*"):
+        if gen.is_dir() and gen.name not in keep:
+            shutil.rmtree(gen, ignore_errors=True)
+
+
+def open_index(folder: Path, embedder_id: str | None = None) -> LetterIndex:
+    """Open the committed index at `folder` (see `LetterIndex.open`)."""
+    try:
+        return LetterIndex.open(folder, embedder_id)
+    except FileNotFoundError as exc:
+        raise IndexStoreError(f"index {folder} is incomplete ({exc.filename} missing); rebuild it") from exc

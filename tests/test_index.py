@@ -1,0 +1,185 @@
+"""The index folder: save/load round trip, incremental builds, atomic commits, mismatches."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import index.builder as builder
+from index.builder import build_index, open_index
+from index.manifest import MANIFEST
+from rag.config import Settings
+from rag.embedding import HashEmbedder
+from rag.errors import IndexLockedError, IndexMismatchError, IndexStoreError
+from rag.ingest import embed_input, ingest
+from rag.retrieval import Retriever
+
+QUESTIONS = ["哪些部门支持人才政策?", "老旧小区加装电梯有什么补贴?", "集成电路产业", "学校门口交通安全"]
+
+
+class CountingEmbedder(HashEmbedder):
+    """The hash embedder, counting what it is asked to embed (and failing on demand)."""
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        super().__init__(256)
+        self.embedded = 0
+        self.fail_after = fail_after
+
+    @property
+    def id(self) -> str:
+        return "hash:256"
+
+    def embed_documents(self, texts):  # type: ignore[no-untyped-def]
+        if self.fail_after is not None and self.embedded >= self.fail_after:
+            raise RuntimeError("simulated crash while embedding")
+        self.embedded += len(texts)
+        return super().embed_documents(texts)
+
+
+@pytest.fixture()
+def docs(tmp_path: Path, demo_dir: Path) -> Path:
+    folder = tmp_path / "docs"
+    shutil.copytree(demo_dir, folder)
+    return folder
+
+
+def _build(docs: Path, index: Path, embedder: HashEmbedder | None = None, **kw):  # type: ignore[no-untyped-def]
+    settings = Settings(embedder="hash")
+    result = ingest(docs, settings)
+    return build_index(index, result.letters, embedder or CountingEmbedder(), settings.chunking, embed_input,
+                       skipped=result.skipped, batch_size=8, **kw)
+
+
+def _results(index: Path) -> list[list[tuple[str, float]]]:
+    retriever = Retriever(open_index(index), HashEmbedder(256))
+    return [[(h.chunk.id, round(h.score, 5)) for h in retriever.search(q, 5)] for q in QUESTIONS]
+
+
+def test_save_load_gives_same_results_and_exact_offsets(docs: Path, tmp_path: Path) -> None:
+    index = tmp_path / "idx"
+    summary = _build(docs, index)
+    n_files = len(list(docs.glob("*.txt")))
+    assert (summary.letters, summary.added, summary.unchanged) == (n_files, n_files, 0)
+    idx = open_index(index)
+    assert len(idx.chunks) == summary.chunks == len(idx.store)
+    for chunk in idx.chunks:
+        assert idx.letters[chunk.letter_id].text[chunk.start : chunk.end] == chunk.text
+    # The same vectors in memory, after a reopen, and in a copy of the folder.
+    before = _results(index)
+    shutil.copytree(index, tmp_path / "copy")
+    assert _results(index) == before == _results(tmp_path / "copy")
+    manifest = json.loads((index / MANIFEST).read_text())
+    assert manifest["embedder_id"] == "hash:256" and manifest["dim"] == 256
+    assert manifest["counts"] == {"letters": n_files, "chunks": summary.chunks}
+    assert set(manifest["chunking"]) >= {"target_chars", "max_chars", "overlap_chars"}
+    assert all(len(e["text_sha256"]) == 64 for e in manifest["letters"].values())
+
+
+def test_incremental_build_embeds_only_what_changed(docs: Path, tmp_path: Path) -> None:
+    index = tmp_path / "idx"
+    first = _build(docs, index)
+    again = CountingEmbedder()
+    summary = _build(docs, index, again)
+    assert (summary.unchanged, summary.added, summary.updated, summary.removed) == (first.letters, 0, 0, 0)
+    assert again.embedded == 0
+
+    files = sorted(docs.glob("*.txt"))
+    changed = files[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n补充说明:本段为测试追加的虚构内容。\n", encoding="utf-8")
+    files[1].unlink()
+    (docs / "new.txt").write_text(files[2].read_text(encoding="utf-8").replace("示例", "样例"), encoding="utf-8")
+    third = CountingEmbedder()
+    summary = _build(docs, index, third)
+    assert (summary.added, summary.updated, summary.removed) == (1, 1, 1)
+    assert summary.unchanged == first.letters - 2
+    idx = open_index(index)
+    n_changed_chunks = sum(1 for c in idx.chunks if idx.letters[c.letter_id].source in ("new.txt", changed.name))
+    # Only the chunks of the changed and new letters were embedded (identical chunks reuse vectors).
+    assert 0 < third.embedded <= n_changed_chunks
+    assert third.embedded + summary.reused_vectors == n_changed_chunks
+    assert len(idx.store) == len(idx.chunks) == summary.chunks
+    assert files[1].name not in {letter.source for letter in idx.letters.values()}
+    # Vectors in the store are the ones a fresh build computes.
+    fresh = tmp_path / "fresh"
+    _build(docs, fresh)
+    assert _results(index) == _results(fresh)
+
+
+def test_crash_mid_build_keeps_previous_index(docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    index = tmp_path / "idx"
+    _build(docs, index)
+    before = _results(index)
+    manifest_before = (index / MANIFEST).read_text()
+    for path in sorted(docs.glob("*.txt"))[:3]:
+        path.write_text(path.read_text(encoding="utf-8") + "\n新增一段虚构测试文字。\n", encoding="utf-8")
+
+    # 1. The embedder dies half way.
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        _build(docs, index, CountingEmbedder(fail_after=8))
+    assert _results(index) == before
+
+    # 2. The process dies after writing the new generation, before committing the manifest.
+    def die(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError("simulated power loss")
+
+    monkeypatch.setattr(builder, "write_json_atomic", die)
+    with pytest.raises(OSError, match="power loss"):
+        _build(docs, index)
+    assert (index / MANIFEST).read_text() == manifest_before
+    assert _results(index) == before
+    monkeypatch.undo()
+
+    # 3. A rerun completes and cleans up the debris.
+    summary = _build(docs, index)
+    assert summary.updated == 3
+    gens = sorted(p.name for p in index.glob("gen-*"))
+    assert not any(g.endswith(".tmp") for g in gens) and len(gens) <= 2
+
+
+def test_mismatched_embedder_or_format_is_a_clear_error(docs: Path, tmp_path: Path) -> None:
+    index = tmp_path / "idx"
+    _build(docs, index)
+    with pytest.raises(IndexMismatchError, match=r"'hash:256'.*'hash:64'"):
+        open_index(index, "hash:64")
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        _build(docs, index, HashEmbedder(64))
+    summary = _build(docs, index, HashEmbedder(64), rebuild=True)
+    assert summary.added == summary.letters and open_index(index, "hash:64").manifest.dim == 64
+
+    manifest = json.loads((index / MANIFEST).read_text())
+    manifest["format_version"] = 99
+    (index / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="format version 99.*version 1"):
+        open_index(index)
+
+
+def test_missing_or_corrupt_index_is_a_clear_error(tmp_path: Path, docs: Path) -> None:
+    with pytest.raises(IndexStoreError, match="no index at"):
+        open_index(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(IndexStoreError, match="not a replyqa index"):
+        open_index(tmp_path / "empty")
+    index = tmp_path / "idx"
+    _build(docs, index)
+    gen = json.loads((index / MANIFEST).read_text())["generation"]
+    (index / gen / "vectors.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexStoreError, match="rebuild"):
+        open_index(index)
+
+
+def test_one_build_at_a_time(docs: Path, tmp_path: Path) -> None:
+    index = tmp_path / "idx"
+    with builder.build_lock(index), pytest.raises(IndexLockedError, match="another build"):
+        _build(docs, index)
+
+
+def test_store_vectors_are_unit_norm(docs: Path, tmp_path: Path) -> None:
+    index = tmp_path / "idx"
+    _build(docs, index)
+    idx = open_index(index)
+    vectors = idx.store.get(idx.vector_ids[:20])
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
