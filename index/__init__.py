@@ -1,0 +1,1 @@
+"""Vectors at rest: the store protocol, the FAISS store, the manifest and incremental builds."""
