@@ -35,7 +35,9 @@ def pct(values: list[float], q: float) -> float:
 
 def main() -> None:
     settings = Settings()
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("docs", nargs="?", type=Path, default=settings.corpus_dir)
     ap.add_argument("--questions", type=Path, default=None)
     ap.add_argument("--embedder", default=settings.embedder)
@@ -45,8 +47,11 @@ def main() -> None:
 
     # (a) raw: the embedder alone on exactly the inputs the build embeds.
     parsed = ingest(args.docs, settings)
-    inputs = [embed_input(letter, c) for letter in parsed.letters
-              for c in chunk_text(letter.id, letter.text, letter.boilerplate, settings.chunking)]
+    inputs = [
+        embed_input(letter, c)
+        for letter in parsed.letters
+        for c in chunk_text(letter.id, letter.text, letter.boilerplate, settings.chunking)
+    ]
     t0 = time.perf_counter()
     for i in range(0, len(inputs), settings.embed_batch_size):
         model.embed_documents(inputs[i : i + settings.embed_batch_size])
@@ -56,15 +61,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         result = ingest(args.docs, settings)
-        summary = build_index(Path(tmp) / "index", result.letters, model, settings.chunking, embed_input,
-                              batch_size=settings.embed_batch_size)
+        summary = build_index(
+            Path(tmp) / "index",
+            result.letters,
+            model,
+            settings.chunking,
+            embed_input,
+            batch_size=settings.embed_batch_size,
+        )
         pipe_s = time.perf_counter() - t0
 
         from index.builder import open_index
 
         retriever = Retriever(open_index(Path(tmp) / "index"), model)
         qfile = args.questions or (settings.corpus_dir / "questions.jsonl")
-        questions = [json.loads(line)["question"] for line in qfile.read_text(encoding="utf-8").splitlines() if line.strip()]
+        questions = [
+            json.loads(line)["question"]
+            for line in qfile.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
         retriever.search(questions[0], 10)  # warm-up
         lat = []
         for q in questions:
@@ -74,11 +89,15 @@ def main() -> None:
 
     chars = statistics.mean(len(t) for t in inputs)
     print(f"embedder           {model.id}")
-    print(f"letters / chunks   {summary.letters} / {summary.chunks} (mean embedded input {chars:.0f} chars)")
+    print(
+        f"letters / chunks   {summary.letters} / {summary.chunks} (mean embedded input {chars:.0f} chars)"
+    )
     print(f"raw embedding      {len(inputs) / raw_s:8.2f} chunks/s  ({raw_s:.1f} s)")
     print(f"build pipeline     {summary.chunks / pipe_s:8.2f} chunks/s  ({pipe_s:.1f} s)")
     print(f"pipeline / raw     {raw_s / pipe_s:8.2f}   (goal >= 0.8)")
-    print(f"search latency     p50 {statistics.median(lat):.1f} ms   p95 {pct(lat, 0.95):.1f} ms   ({len(lat)} questions, k=10)")
+    print(
+        f"search latency     p50 {statistics.median(lat):.1f} ms   p95 {pct(lat, 0.95):.1f} ms   ({len(lat)} questions, k=10)"
+    )
 
 
 if __name__ == "__main__":

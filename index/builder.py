@@ -33,11 +33,20 @@ from rag.errors import IndexLockedError, IndexMismatchError, IndexStoreError
 from rag.types import Chunk, Letter
 
 from .folder import CHUNKS, LETTERS, LetterIndex, read_jsonl
-from .manifest import FORMAT_VERSION, MANIFEST, LetterEntry, Manifest, read_manifest, write_json_atomic
+from .lexical import BM25Store
+from .manifest import (
+    FORMAT_VERSION,
+    MANIFEST,
+    LetterEntry,
+    Manifest,
+    read_manifest,
+    write_json_atomic,
+)
 from .store import FaissStore
 
 Progress = Callable[[int, int], None]
 EmbedInput = Callable[[Letter, Chunk], str]
+Tokenize = Callable[[str], list[str]]
 
 
 @dataclass
@@ -72,7 +81,9 @@ def build_lock(folder: Path) -> Iterator[None]:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise IndexLockedError(f"another build is writing {folder}; wait for it to finish") from exc
+            raise IndexLockedError(
+                f"another build is writing {folder}; wait for it to finish"
+            ) from exc
         yield
     finally:
         fh.close()
@@ -92,7 +103,9 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def _previous(folder: Path, embedder: Embedder, rebuild: bool) -> tuple[LetterIndex | None, dict[str, int]]:
+def _previous(
+    folder: Path, embedder: Embedder, rebuild: bool
+) -> tuple[LetterIndex | None, dict[str, int]]:
     """The committed index (if any, unless rebuilding) and its embed-hash -> vector id map."""
     if rebuild or not (folder / MANIFEST).exists():
         return None, {}
@@ -123,6 +136,8 @@ def build_index(
     batch_size: int = 32,
     progress: Progress | None = None,
     skipped: Sequence[dict[str, str]] = (),
+    tokenize: Tokenize | None = None,
+    lexicon_version: str = "",
 ) -> BuildSummary:
     """Bring the index at `folder` up to date with `letters`.
 
@@ -136,6 +151,8 @@ def build_index(
         batch_size: Texts per embedding call.
         progress: Called with (embedded so far, total to embed).
         skipped: Files the caller could not load, reported in the summary.
+        tokenize: If given, a BM25 index is built over `tokenize(embed_input(letter, chunk))`.
+        lexicon_version: Recorded in the manifest so readers tokenise queries the same way.
     """
     t0 = time.perf_counter()
     folder = Path(folder)
@@ -154,6 +171,7 @@ def build_index(
                 old_chunks.setdefault(chunk.letter_id, []).append((chunk, int(vid)))
 
         rows: list[dict[str, Any]] = []  # chunk rows of the new generation
+        inputs: list[str] = []  # embed input of each row (also what BM25 indexes)
         pending: list[tuple[int, str]] = []  # (row, embed input) still to embed
         reuse: list[tuple[int, int]] = []  # (row, old vid) whose vector is reused
         entries: dict[str, LetterEntry] = {}
@@ -165,8 +183,11 @@ def build_index(
                 summary.unchanged += 1
                 for chunk, vid in old_chunks.get(letter.id, []):
                     keep_vids.add(vid)
-                    rows.append({**_chunk_row(chunk), "vid": vid, "ehash": sha256_text(embed_input(letter, chunk))})
-                entries[letter.id] = LetterEntry(letter.source, letter.sha256, text_hash, len(old_chunks.get(letter.id, [])))
+                    inputs.append(embed_input(letter, chunk))
+                    rows.append({**_chunk_row(chunk), "vid": vid, "ehash": sha256_text(inputs[-1])})
+                entries[letter.id] = LetterEntry(
+                    letter.source, letter.sha256, text_hash, len(old_chunks.get(letter.id, []))
+                )
                 continue
             if prev is None:
                 summary.added += 1
@@ -176,6 +197,7 @@ def build_index(
             for chunk in chunks:
                 text = embed_input(letter, chunk)
                 ehash = sha256_text(text)
+                inputs.append(text)
                 rows.append({**_chunk_row(chunk), "vid": next_vid, "ehash": ehash})
                 if ehash in old_hashes:
                     reuse.append((len(rows) - 1, old_hashes[ehash]))
@@ -189,14 +211,20 @@ def build_index(
         # Vectors: reused ones are read before their old ids are dropped from the store.
         new_vectors = np.zeros((len(rows), embedder.dim), dtype=np.float32)
         if reuse:
-            new_vectors[[r for r, _ in reuse]] = store.get(np.array([v for _, v in reuse], dtype=np.int64))
+            new_vectors[[r for r, _ in reuse]] = store.get(
+                np.array([v for _, v in reuse], dtype=np.int64)
+            )
         for start in range(0, len(pending), batch_size):
             batch = pending[start : start + batch_size]
             new_vectors[[r for r, _ in batch]] = embedder.embed_documents([t for _, t in batch])
             if progress:
                 progress(min(start + batch_size, len(pending)), len(pending))
         if old is not None:
-            store.remove(np.array([int(v) for v in old.vector_ids if int(v) not in keep_vids], dtype=np.int64))
+            store.remove(
+                np.array(
+                    [int(v) for v in old.vector_ids if int(v) not in keep_vids], dtype=np.int64
+                )
+            )
         fresh = [i for i, row in enumerate(rows) if row["vid"] not in keep_vids]
         store.add(np.array([rows[i]["vid"] for i in fresh], dtype=np.int64), new_vectors[fresh])
 
@@ -213,8 +241,10 @@ def build_index(
             letters=entries,
             counts={"letters": len(entries), "chunks": len(rows)},
             next_vector_id=next_vid,
+            lexicon=lexicon_version if tokenize else "",
         )
-        _write_generation(folder, generation, letters, rows, store)
+        bm25 = BM25Store.build([tokenize(t) for t in inputs]) if tokenize else None
+        _write_generation(folder, generation, letters, rows, store, bm25)
         write_json_atomic(folder / MANIFEST, manifest.to_json())
         _drop_old_generations(folder, keep={generation, committed or ""})
         summary.seconds = round(time.perf_counter() - t0, 3)
@@ -222,8 +252,14 @@ def build_index(
 
 
 def _chunk_row(chunk: Chunk) -> dict[str, Any]:
-    return {"id": chunk.id, "letter_id": chunk.letter_id, "start": chunk.start, "end": chunk.end,
-            "section": chunk.section, "ordinal": chunk.ordinal}
+    return {
+        "id": chunk.id,
+        "letter_id": chunk.letter_id,
+        "start": chunk.start,
+        "end": chunk.end,
+        "section": chunk.section,
+        "ordinal": chunk.ordinal,
+    }
 
 
 def _committed_generation(folder: Path) -> str | None:
@@ -234,12 +270,19 @@ def _committed_generation(folder: Path) -> str | None:
 
 
 def _latest_gen(folder: Path) -> str | None:
-    gens = sorted(p.name for p in folder.glob("gen-*") if p.is_dir() and not p.name.endswith(".tmp"))
+    gens = sorted(
+        p.name for p in folder.glob("gen-*") if p.is_dir() and not p.name.endswith(".tmp")
+    )
     return gens[-1] if gens else None
 
 
 def _write_generation(
-    folder: Path, generation: str, letters: Sequence[Letter], rows: Sequence[dict[str, Any]], store: FaissStore
+    folder: Path,
+    generation: str,
+    letters: Sequence[Letter],
+    rows: Sequence[dict[str, Any]],
+    store: FaissStore,
+    bm25: BM25Store | None,
 ) -> None:
     tmp = folder / f"{generation}.tmp"
     final = folder / generation
@@ -249,6 +292,10 @@ def _write_generation(
     _write_jsonl(tmp / LETTERS, [letter.to_json() for letter in letters])
     _write_jsonl(tmp / CHUNKS, rows)
     _fsync_file(store.save(tmp))
+    if bm25 is not None:
+        bm25.save(tmp)
+        for path in (tmp / "bm25").iterdir():
+            _fsync_file(path)
     os.replace(tmp, final)
 
 
@@ -268,4 +315,6 @@ def open_index(folder: Path, embedder_id: str | None = None) -> LetterIndex:
     try:
         return LetterIndex.open(folder, embedder_id)
     except FileNotFoundError as exc:
-        raise IndexStoreError(f"index {folder} is incomplete ({exc.filename} missing); rebuild it") from exc
+        raise IndexStoreError(
+            f"index {folder} is incomplete ({exc.filename} missing); rebuild it"
+        ) from exc

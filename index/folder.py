@@ -27,6 +27,8 @@ import numpy as np
 from rag.errors import IndexStoreError
 from rag.types import Chunk, Letter
 
+from .lexical import FOLDER as BM25_FOLDER
+from .lexical import BM25Store
 from .manifest import Manifest, check_embedder, read_manifest
 from .store import FaissStore
 
@@ -37,11 +39,13 @@ CHUNKS = "chunks.jsonl"
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     try:
         with open(path, encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
+            for _n, line in enumerate(fh, 1):
                 if line.strip():
                     yield json.loads(line)
     except (OSError, ValueError) as exc:
-        raise IndexStoreError(f"cannot read {path} (line {locals().get('n', 0)}): {exc}; rebuild the index") from exc
+        raise IndexStoreError(
+            f"cannot read {path} (line {locals().get('n', 0)}): {exc}; rebuild the index"
+        ) from exc
 
 
 @dataclass
@@ -54,6 +58,7 @@ class LetterIndex:
     chunks: list[Chunk]
     vector_ids: np.ndarray  # vector id of chunks[i]
     store: FaissStore
+    bm25: BM25Store | None = None  # row i scores chunks[i]
 
     @classmethod
     def open(cls, path: Path, embedder_id: str | None = None) -> LetterIndex:
@@ -74,10 +79,19 @@ class LetterIndex:
         for d in read_jsonl(gen / CHUNKS):
             letter = letters.get(d["letter_id"])
             if letter is None:
-                raise IndexStoreError(f"{gen / CHUNKS}: chunk {d['id']} names unknown letter; rebuild the index")
+                raise IndexStoreError(
+                    f"{gen / CHUNKS}: chunk {d['id']} names unknown letter; rebuild the index"
+                )
             chunks.append(
-                Chunk(id=d["id"], letter_id=d["letter_id"], text=letter.text[d["start"] : d["end"]],
-                      start=d["start"], end=d["end"], section=d.get("section", ""), ordinal=d.get("ordinal", 0))
+                Chunk(
+                    id=d["id"],
+                    letter_id=d["letter_id"],
+                    text=letter.text[d["start"] : d["end"]],
+                    start=d["start"],
+                    end=d["end"],
+                    section=d.get("section", ""),
+                    ordinal=d.get("ordinal", 0),
+                )
             )
             vids.append(int(d["vid"]))
         store = FaissStore.load(gen, manifest.dim)
@@ -85,7 +99,12 @@ class LetterIndex:
             raise IndexStoreError(
                 f"index {path} is inconsistent: {len(store)} vectors for {len(chunks)} chunks; rebuild it"
             )
-        return cls(path, manifest, letters, chunks, np.asarray(vids, dtype=np.int64), store)
+        bm25 = (
+            BM25Store.load(gen, len(chunks))
+            if manifest.lexicon and (gen / BM25_FOLDER).is_dir()
+            else None
+        )
+        return cls(path, manifest, letters, chunks, np.asarray(vids, dtype=np.int64), store, bm25)
 
     def __post_init__(self) -> None:
         self._row_of_vid = {int(v): i for i, v in enumerate(self.vector_ids)}

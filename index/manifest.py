@@ -43,6 +43,7 @@ class Manifest:
     counts: dict[str, int] = field(default_factory=dict)
     next_vector_id: int = 0
     store: str = "faiss-flat-ip"
+    lexicon: str = ""  # version of the lexicon the BM25 tokens were made with ("" = no BM25)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,9 +83,13 @@ def read_manifest(folder: Path) -> Manifest:
     """
     path = folder / MANIFEST
     if not folder.is_dir():
-        raise IndexStoreError(f"no index at {folder}: run `replyqa build DOCS_DIR --index {folder}` first")
+        raise IndexStoreError(
+            f"no index at {folder}: run `replyqa build DOCS_DIR --index {folder}` first"
+        )
     if not path.is_file():
-        raise IndexStoreError(f"{folder} is not a replyqa index (no {MANIFEST}); build one with `replyqa build`")
+        raise IndexStoreError(
+            f"{folder} is not a replyqa index (no {MANIFEST}); build one with `replyqa build`"
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

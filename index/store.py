@@ -106,7 +106,11 @@ class FaissStore:
         try:
             index = faiss.read_index(str(path))
         except RuntimeError as exc:
-            raise IndexStoreError(f"cannot read {path}: {str(exc).splitlines()[0]}; rebuild the index") from exc
+            raise IndexStoreError(
+                f"cannot read {path}: {str(exc).splitlines()[0]}; rebuild the index"
+            ) from exc
         if index.d != dim:
-            raise IndexStoreError(f"{path} holds {index.d}-d vectors but the manifest says {dim}; rebuild the index")
+            raise IndexStoreError(
+                f"{path} holds {index.d}-d vectors but the manifest says {dim}; rebuild the index"
+            )
         return cls(dim, index)

@@ -30,9 +30,15 @@ _HEADINGS: tuple[tuple[int, re.Pattern[str]], ...] = (
 )
 
 _BOILERPLATE = re.compile(
-    r"^\s*(?:您?当前(?:的)?位置|首页\s*[>＞»›]|扫一扫|用手机扫|字体[:：]?\s*[【\[]|【?\s*打印本?页|"
-    r"【?\s*关闭(?:本页|窗口)|分享到|网站地图|版权所有|ICP备|网站标识码|联系我们|浏览次数|访问(?:次数|量)|"
-    r"【\s*默认|公网安备|\[\s*(?:打印|关闭)|上一篇|下一篇|相关(?:文章|链接|阅读)|返回顶部)"
+    r"^\s*(?:您?当前(?:所在)?(?:的)?位置|首页\s*[>＞»›]|扫一扫|用手机扫|字体[:：]?\s*[【\[]|【?\s*打印本?页|"
+    r"【?\s*关闭(?:本页|窗口)|分享到|网站地图|联系我们|浏览次数|访问(?:次数|量)|关怀版|无障碍|"
+    r"【\s*默认|\[\s*(?:打印|关闭)|上一(?:篇|条)[:：]|下一(?:篇|条)[:：]|相关(?:文章|链接|阅读)|返回顶部|"
+    r"主办[:：].*(?:地址|电话|备案|ICP|邮编))"
+    r"|版权所有|ICP备|网站标识码|公网安备"
+)
+# A site menu: several short words separated by spaces, one of them a typical menu item.
+_MENU_WORDS = re.compile(
+    r"首页|政务公开|互动交流|专题专栏|信息公开|办事服务|走进|政民互动|新闻中心"
 )
 _SALUTATION = re.compile(r"^\s*(?:尊敬的)?[^\n，,。；;：:]{1,40}[：:]\s*$")
 
@@ -48,9 +54,19 @@ def find_boilerplate(text: str) -> tuple[tuple[int, int], ...]:
     spans = []
     for start, end in _lines(text):
         line = text[start:end]
-        if len(line.strip()) <= 80 and _BOILERPLATE.match(line):
+        if len(line.strip()) <= 80 and (_BOILERPLATE.search(line) or _is_menu(line)):
             spans.append((start, end))
     return tuple(spans)
+
+
+def _is_menu(line: str) -> bool:
+    words = line.split()
+    return (
+        len(words) >= 3
+        and all(len(w) <= 6 for w in words)
+        and bool(_MENU_WORDS.search(line))
+        and not re.search(r"[，。；：:,;]", line)
+    )
 
 
 def _lines(text: str) -> Iterable[tuple[int, int]]:
@@ -113,7 +129,9 @@ def _sentences(text: str, start: int, end: int, max_chars: int) -> list[tuple[in
     return out
 
 
-def _units(text: str, boilerplate: Sequence[tuple[int, int]], settings: ChunkingSettings) -> list[_Unit]:
+def _units(
+    text: str, boilerplate: Sequence[tuple[int, int]], settings: ChunkingSettings
+) -> list[_Unit]:
     """Sentence units with their section paths and forced breaks."""
     chrome = {s for s, _ in boilerplate}
     lines = list(_lines(text))
@@ -181,12 +199,20 @@ def chunk_text(
     for unit in units:
         new_size = unit.end - current[0].start if current else unit.end - unit.start
         # A chunk holding only a heading (or a few words) runs on into its first subsection.
-        runs_on = bool(current) and size(current) < settings.min_chars and unit.section.startswith(current[-1].section)
-        if current and not (runs_on and new_size <= settings.max_chars) and (
-            unit.hard_break
-            or unit.section != current[-1].section
-            or new_size > settings.max_chars
-            or size(current) >= settings.target_chars
+        runs_on = (
+            bool(current)
+            and size(current) < settings.min_chars
+            and unit.section.startswith(current[-1].section)
+        )
+        if (
+            current
+            and not (runs_on and new_size <= settings.max_chars)
+            and (
+                unit.hard_break
+                or unit.section != current[-1].section
+                or new_size > settings.max_chars
+                or size(current) >= settings.target_chars
+            )
         ):
             groups.append(current)
             carry: list[_Unit] = []
@@ -222,7 +248,14 @@ def chunk_text(
     for n, group in enumerate(merged):
         start, end = group[0].start, group[-1].end
         chunks.append(
-            Chunk(id=f"{letter_id}:{n}", letter_id=letter_id, text=text[start:end], start=start, end=end,
-                  section=group[-1].section, ordinal=n)
+            Chunk(
+                id=f"{letter_id}:{n}",
+                letter_id=letter_id,
+                text=text[start:end],
+                start=start,
+                end=end,
+                section=group[-1].section,
+                ordinal=n,
+            )
         )
     return chunks

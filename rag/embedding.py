@@ -104,7 +104,10 @@ class SentenceTransformerEmbedder:
                 f"cannot load sentence-transformers model {name!r} offline ({exc.__class__.__name__}: "
                 f"{str(exc)[:200]}); give a local folder or a model installed in the local cache"
             ) from exc
-        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        get_dim = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
         dim = get_dim()
         if not dim:
             raise EmbedderError(f"model {name!r} does not report an embedding dimension")
@@ -124,11 +127,15 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self._dim), dtype=np.float32)
         prefixed = [self._prefixes[1] + t for t in texts]
-        out = self._model.encode(prefixed, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+        out = self._model.encode(
+            prefixed, batch_size=32, normalize_embeddings=True, convert_to_numpy=True
+        )
         return _normalize(out)
 
     def embed_query(self, text: str) -> np.ndarray:
-        out = self._model.encode([self._prefixes[0] + text], normalize_embeddings=True, convert_to_numpy=True)
+        out = self._model.encode(
+            [self._prefixes[0] + text], normalize_embeddings=True, convert_to_numpy=True
+        )
         return _normalize(out[0])
 
 

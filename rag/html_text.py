@@ -20,6 +20,7 @@ from rag.loaders import normalize_text
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
+
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _DROP_TAGS = _words(
     "head script style noscript template iframe object embed svg canvas select button input "

@@ -76,7 +76,9 @@ def parse_letter(path: Path, source: str, settings: Settings) -> Letter:
     )
 
 
-def ingest(folder: Path, settings: Settings, on_file: Callable[[str], None] | None = None) -> IngestResult:
+def ingest(
+    folder: Path, settings: Settings, on_file: Callable[[str], None] | None = None
+) -> IngestResult:
     """Parse every supported file under `folder` into letters, collecting skip reasons."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -101,7 +103,11 @@ def embed_input(letter: Letter, chunk: Chunk) -> str:
     title = letter.fields.title
     if title and title not in chunk.text:
         parts.append(" ".join(title.split()))
-    if chunk.section and chunk.section != "文头" and not chunk.text.startswith(chunk.section.split(" > ")[-1]):
+    if (
+        chunk.section
+        and chunk.section != "文头"
+        and not chunk.text.startswith(chunk.section.split(" > ")[-1])
+    ):
         parts.append(chunk.section)
     parts.append(chunk.text)
     return "\n".join(parts)

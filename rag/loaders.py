@@ -323,8 +323,6 @@ def _decode_html(data: bytes) -> tuple[str, str]:
     return decode_bytes(data)
 
 
-
-
 def _pdf_text(data: bytes, *, ocr: bool) -> tuple[str, tuple[int, ...]]:
     """Extract each page's text layer with pdfium, OCR'ing pages that have none."""
     try:

@@ -1,34 +1,223 @@
-"""Retrieval: turn a question into ranked hits from an opened index.
+"""Hybrid retrieval: dense + BM25, fused, field-aware, grouped by letter.
 
-For now this is dense search over the FAISS store; the hybrid lexical side, fusion,
-field filters and reranking grow here. The embedder is loaded once per `Retriever`
-and reused across a batch of questions.
+1. Dense: the question's embedding against the FAISS store (top `pool`).
+2. Lexical: BM25 over lexicon-aware tokens (agency abbreviations, paraphrase groups,
+   whole numbers; English questions translated through the glossary), top `pool`.
+3. Fusion: reciprocal-rank fusion of the two rankings.
+4. Fields: letters whose fields match what the question names (document number,
+   proposal number, agency, place, year, kind) get a boost; explicit `Filters` are
+   hard constraints. When a question identifies one letter and asks for a field,
+   that letter's header, opening and closing passages join the candidates.
+5. Grouping: at most `per_letter` chunks of one letter in the top k (fewer for
+   enumeration questions, whose pool is wider), so one long letter cannot crowd out
+   the others.
 """
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from index.folder import LetterIndex
 
+from .agencies import place_of
+from .config import RetrievalSettings
 from .embedding import Embedder
-from .types import Hit
+from .lexicon import Tokenizer, default_tokenizer
+from .query import Filters, QueryInfo, agency_core, analyze, doc_number_key, number_key
+from .types import Chunk, Hit, Letter
+
+_TITLE_NUMBERS = re.compile(r"([A-Za-z]{0,3}\d{1,9})\s*号")
+
+
+@dataclass
+class LetterKeys:
+    """What a letter's fields say, in the forms queries are matched with."""
+
+    doc_numbers: set[str] = field(default_factory=set)
+    numbers: set[str] = field(default_factory=set)
+    agencies: set[str] = field(default_factory=set)
+    cohandlers: set[str] = field(default_factory=set)
+    place: str = ""
+    years: set[int] = field(default_factory=set)
+    kind: str | None = None
+    category: str | None = None
+
+    @classmethod
+    def of(cls, letter: Letter) -> LetterKeys:
+        f = letter.fields
+        keys = cls(kind=f.kind, category=f.category)
+        head_end = f.spans.get("addressee", (min(len(letter.text), 800), 0))[0]
+        keys.doc_numbers = set(doc_number_key(letter.text[:head_end]))
+        if f.doc_number:
+            keys.doc_numbers |= set(doc_number_key(f.doc_number))
+        if f.number:
+            keys.numbers.add(number_key(f.number))
+        if f.title:
+            keys.numbers |= {number_key(n) for n in _TITLE_NUMBERS.findall(f.title)}
+        for name in (f.agency, f.agency_canonical, *f.agency_aliases):
+            if name:
+                keys.agencies.add(agency_core(name))
+        keys.cohandlers = {agency_core(c) for c in f.cohandlers}
+        keys.place = (
+            (place_of(f.agency_canonical or f.agency or "") or "")
+            if (f.agency or f.agency_canonical)
+            else ""
+        )
+        if f.date:
+            keys.years.add(int(f.date[:4]))
+        keys.years |= {int(k[:4]) for k in keys.doc_numbers}
+        return keys
+
+
+def matches(keys: LetterKeys, filters: Filters) -> bool:
+    """Whether a letter passes every explicit filter."""
+    if (
+        filters.agency
+        and agency_core(filters.agency) not in keys.agencies
+        and filters.agency not in keys.agencies
+    ):
+        return False
+    if filters.place and filters.place not in keys.place:
+        return False
+    if filters.year and filters.year not in keys.years:
+        return False
+    if filters.kind and filters.kind != keys.kind:
+        return False
+    return not (filters.category and filters.category.upper() != (keys.category or ""))
 
 
 class Retriever:
     """Answers `search(question, k)` against one index with one embedder."""
 
-    def __init__(self, index: LetterIndex, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        index: LetterIndex,
+        embedder: Embedder,
+        settings: RetrievalSettings | None = None,
+        tokenizer: Tokenizer | None = None,
+    ) -> None:
         self.index = index
         self.embedder = embedder
+        self.settings = settings or RetrievalSettings()
+        self.tokenizer = tokenizer or default_tokenizer()
+        self.keys = {lid: LetterKeys.of(letter) for lid, letter in index.letters.items()}
+        self._rows_of_letter: dict[str, list[int]] = defaultdict(list)
+        for row, chunk in enumerate(index.chunks):
+            self._rows_of_letter[chunk.letter_id].append(row)
+        self._row_of_chunk = {chunk.id: row for row, chunk in enumerate(index.chunks)}
 
-    def search(self, question: str, k: int = 10) -> list[Hit]:
-        """The top-`k` chunks for `question`, best first."""
+    # -- the stages --------------------------------------------------------------------------
+    def _dense(self, question: str, pool: int) -> list[int]:
         query = self.embedder.embed_query(question)
-        hits = []
-        for rank, (chunk, score) in enumerate(self.index.search_vectors(query, k), 1):
-            hits.append(Hit(chunk=chunk, letter=self.index.letters[chunk.letter_id], score=score, rank=rank))
-        return hits
+        _, ids = self.index.store.search(query.reshape(1, -1), pool)
+        rows = []
+        for vid in ids[0]:
+            chunk = self.index.chunk_for_vector(int(vid)) if vid >= 0 else None
+            if chunk is not None:
+                rows.append(self._row_of_chunk[chunk.id])
+        return rows
+
+    def _lexical(self, question: str, pool: int) -> list[int]:
+        if self.index.bm25 is None:
+            return []
+        scores = self.index.bm25.scores(self.tokenizer.query_tokens(question))
+        top = np.argsort(-scores, kind="stable")[:pool]
+        return [int(r) for r in top if scores[r] > 0]
+
+    def _field_boost(self, info: QueryInfo, keys: LetterKeys) -> float:
+        s, unit = self.settings, 1.0 / (self.settings.rrf_k + 1)
+        boost = 0.0
+        if info.doc_numbers and keys.doc_numbers & set(info.doc_numbers):
+            boost += s.boost_doc_number * unit
+        if info.numbers and keys.numbers & set(info.numbers):
+            boost += s.boost_number * unit
+        if info.agencies:
+            if keys.agencies & set(info.agencies):
+                boost += s.boost_agency * unit
+            elif keys.cohandlers & set(info.agencies):
+                boost += 0.5 * s.boost_agency * unit
+        if info.places and keys.place and any(p in keys.place for p in info.places):
+            boost += s.boost_place * unit
+        if info.years and keys.years & set(info.years):
+            boost += s.boost_year * unit
+        return boost
+
+    def _landmark_rows(self, letter_id: str) -> list[int]:
+        """The header, opening and closing chunks of a letter (where its fields are written)."""
+        rows = self._rows_of_letter.get(letter_id, [])
+        return list(dict.fromkeys(rows[:2] + rows[-1:]))
+
+    # -- the whole pipeline ------------------------------------------------------------------
+    def search(self, question: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        """The top-`k` chunks for `question`, best first."""
+        s = self.settings
+        info = analyze(question)
+        filters = filters or Filters()
+        pool = s.pool * (2 if info.enumeration else 1)
+        fused: dict[int, float] = defaultdict(float)
+        for weight, ranking in (
+            (s.dense_weight, self._dense(question, pool)),
+            (s.lexical_weight, self._lexical(question, pool)),
+        ):
+            for rank, row in enumerate(ranking, 1):
+                fused[row] += weight / (s.rrf_k + rank)
+        allowed = (
+            {lid for lid, keys in self.keys.items() if matches(keys, filters)}
+            if filters.active()
+            else None
+        )
+        boosts = {
+            lid: self._field_boost(info, keys)
+            for lid, keys in self.keys.items()
+            if allowed is None or lid in allowed
+        }
+        focus = None
+        if info.identifies_letter and info.intents:
+            # A field question about one letter: its header/opening/closing passages are evidence.
+            best = max(boosts.items(), key=lambda kv: kv[1], default=(None, 0.0))
+            if best[0] is not None and best[1] > 0:
+                focus = best[0]
+                for row in self._landmark_rows(focus):
+                    fused[row] += 0.0
+        scored = []
+        for row, score in fused.items():
+            lid = self.index.chunks[row].letter_id
+            if allowed is not None and lid not in allowed:
+                continue
+            scored.append((score + boosts.get(lid, 0.0), row))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        return self._group(
+            scored, k, s.per_letter_enum if info.enumeration else s.per_letter, focus
+        )
+
+    def _group(
+        self, scored: Sequence[tuple[float, int]], k: int, per_letter: int, focus: str | None = None
+    ) -> list[Hit]:
+        taken: list[tuple[float, int]] = []
+        deferred: list[tuple[float, int]] = []
+        count: dict[str, int] = defaultdict(int)
+        for score, row in scored:
+            lid = self.index.chunks[row].letter_id
+            if count[lid] < (max(per_letter, 4) if lid == focus else per_letter):
+                count[lid] += 1
+                taken.append((score, row))
+            else:
+                deferred.append((score, row))
+            if len(taken) >= k:
+                break
+        taken += deferred[: k - len(taken)]
+        return [
+            self._hit(self.index.chunks[row], score, rank)
+            for rank, (score, row) in enumerate(taken, 1)
+        ]
+
+    def _hit(self, chunk: Chunk, score: float, rank: int) -> Hit:
+        return Hit(chunk=chunk, letter=self.index.letters[chunk.letter_id], score=score, rank=rank)
 
     def search_many(self, questions: Sequence[str], k: int = 10) -> list[list[Hit]]:
         return [self.search(q, k) for q in questions]

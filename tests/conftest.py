@@ -59,6 +59,12 @@ def real_index(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Pa
     settings = Settings()
     folder = tmp_path_factory.mktemp("real") / "index"
     result = ingest(corpus_dir, settings)
-    build_index(folder, result.letters, make_embedder(settings), settings.chunking, embed_input,
-                skipped=result.skipped)
+    build_index(
+        folder,
+        result.letters,
+        make_embedder(settings),
+        settings.chunking,
+        embed_input,
+        skipped=result.skipped,
+    )
     return folder

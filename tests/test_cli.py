@@ -37,7 +37,16 @@ def test_build_json_summary(built: tuple[Path, Path]) -> None:
     docs, index = built
     code, out, _ = run("build", str(docs), "--index", str(index), "--json")
     summary = json.loads(out)
-    assert set(summary) >= {"letters", "chunks", "added", "updated", "removed", "unchanged", "seconds", "skipped"}
+    assert set(summary) >= {
+        "letters",
+        "chunks",
+        "added",
+        "updated",
+        "removed",
+        "unchanged",
+        "seconds",
+        "skipped",
+    }
     n = len(list(docs.glob("*.txt"))) - 1
     assert summary["letters"] == n == summary["unchanged"] and summary["added"] == 0
     reasons = {s["source"]: s["reason"] for s in summary["skipped"]}
@@ -71,10 +80,19 @@ def test_search_single_and_batch(built: tuple[Path, Path], tmp_path: Path) -> No
     assert text[hit["start"] : hit["end"]] == hit["text"]
 
     questions = tmp_path / "q.jsonl"
-    questions.write_text('{"id": "a", "question": "人才政策"}\n\n{"id": "b", "question": "学校门口交通"}\n', encoding="utf-8")
-    code, out, _ = run("search", "--index", str(index), "--questions", str(questions), "-k", "2", "--json")
+    questions.write_text(
+        '{"id": "a", "question": "人才政策"}\n\n{"id": "b", "question": "学校门口交通"}\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run(
+        "search", "--index", str(index), "--questions", str(questions), "-k", "2", "--json"
+    )
     rows = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and [r["id"] for r in rows] == ["a", "b"] and all(len(r["hits"]) == 2 for r in rows)
+    assert (
+        code == 0
+        and [r["id"] for r in rows] == ["a", "b"]
+        and all(len(r["hits"]) == 2 for r in rows)
+    )
 
     code, out, _ = run("search", "人才政策", "--index", str(index), "-k", "2")
     assert code == 0 and out.startswith("Q: 人才政策") and " 1. " in out
@@ -90,8 +108,9 @@ def test_search_single_and_batch(built: tuple[Path, Path], tmp_path: Path) -> No
         (["search", "--index", "{tmp}"], "either a QUESTION or --questions"),
     ],
 )
-def test_errors_are_one_line_without_traceback(tmp_path: Path, args: list[str], message: str,
-                                                hash_settings: Settings) -> None:
+def test_errors_are_one_line_without_traceback(
+    tmp_path: Path, args: list[str], message: str, hash_settings: Settings
+) -> None:
     code, out, err = run(*[a.replace("{tmp}", str(tmp_path)) for a in args])
     assert code != 0
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

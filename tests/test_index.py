@@ -18,7 +18,12 @@ from rag.errors import IndexLockedError, IndexMismatchError, IndexStoreError
 from rag.ingest import embed_input, ingest
 from rag.retrieval import Retriever
 
-QUESTIONS = ["哪些部门支持人才政策?", "老旧小区加装电梯有什么补贴?", "集成电路产业", "学校门口交通安全"]
+QUESTIONS = [
+    "哪些部门支持人才政策?",
+    "老旧小区加装电梯有什么补贴?",
+    "集成电路产业",
+    "学校门口交通安全",
+]
 
 
 class CountingEmbedder(HashEmbedder):
@@ -50,8 +55,16 @@ def docs(tmp_path: Path, demo_dir: Path) -> Path:
 def _build(docs: Path, index: Path, embedder: HashEmbedder | None = None, **kw):  # type: ignore[no-untyped-def]
     settings = Settings(embedder="hash")
     result = ingest(docs, settings)
-    return build_index(index, result.letters, embedder or CountingEmbedder(), settings.chunking, embed_input,
-                       skipped=result.skipped, batch_size=8, **kw)
+    return build_index(
+        index,
+        result.letters,
+        embedder or CountingEmbedder(),
+        settings.chunking,
+        embed_input,
+        skipped=result.skipped,
+        batch_size=8,
+        **kw,
+    )
 
 
 def _results(index: Path) -> list[list[tuple[str, float]]]:
@@ -84,20 +97,32 @@ def test_incremental_build_embeds_only_what_changed(docs: Path, tmp_path: Path) 
     first = _build(docs, index)
     again = CountingEmbedder()
     summary = _build(docs, index, again)
-    assert (summary.unchanged, summary.added, summary.updated, summary.removed) == (first.letters, 0, 0, 0)
+    assert (summary.unchanged, summary.added, summary.updated, summary.removed) == (
+        first.letters,
+        0,
+        0,
+        0,
+    )
     assert again.embedded == 0
 
     files = sorted(docs.glob("*.txt"))
     changed = files[0]
-    changed.write_text(changed.read_text(encoding="utf-8") + "\n补充说明:本段为测试追加的虚构内容。\n", encoding="utf-8")
+    changed.write_text(
+        changed.read_text(encoding="utf-8") + "\n补充说明:本段为测试追加的虚构内容。\n",
+        encoding="utf-8",
+    )
     files[1].unlink()
-    (docs / "new.txt").write_text(files[2].read_text(encoding="utf-8").replace("示例", "样例"), encoding="utf-8")
+    (docs / "new.txt").write_text(
+        files[2].read_text(encoding="utf-8").replace("示例", "样例"), encoding="utf-8"
+    )
     third = CountingEmbedder()
     summary = _build(docs, index, third)
     assert (summary.added, summary.updated, summary.removed) == (1, 1, 1)
     assert summary.unchanged == first.letters - 2
     idx = open_index(index)
-    n_changed_chunks = sum(1 for c in idx.chunks if idx.letters[c.letter_id].source in ("new.txt", changed.name))
+    n_changed_chunks = sum(
+        1 for c in idx.chunks if idx.letters[c.letter_id].source in ("new.txt", changed.name)
+    )
     # Only the chunks of the changed and new letters were embedded (identical chunks reuse vectors).
     assert 0 < third.embedded <= n_changed_chunks
     assert third.embedded + summary.reused_vectors == n_changed_chunks
@@ -109,15 +134,17 @@ def test_incremental_build_embeds_only_what_changed(docs: Path, tmp_path: Path) 
     assert _results(index) == _results(fresh)
 
 
-def test_crash_mid_build_keeps_previous_index(docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_mid_build_keeps_previous_index(
+    docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     index = tmp_path / "idx"
     _build(docs, index)
     before = _results(index)
     manifest_before = (index / MANIFEST).read_text()
-    for path in sorted(docs.glob("*.txt"))[:3]:
-        path.write_text(path.read_text(encoding="utf-8") + "\n新增一段虚构测试文字。\n", encoding="utf-8")
+    for path in sorted(docs.glob("*.txt"))[:3]:  # every chunk of three letters changes
+        path.write_text(path.read_text(encoding="utf-8").replace("。", "；"), encoding="utf-8")
 
-    # 1. The embedder dies half way.
+    # 1. The embedder dies half way (on its second batch).
     with pytest.raises(RuntimeError, match="simulated crash"):
         _build(docs, index, CountingEmbedder(fail_after=8))
     assert _results(index) == before
