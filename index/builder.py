@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.chunking import chunk_text
+from rag.chunking import CHUNKER_VERSION, chunk_text
 from rag.config import ChunkingSettings
 from rag.embedding import Embedder
 from rag.errors import IndexLockedError, IndexMismatchError, IndexStoreError
@@ -161,7 +161,8 @@ def build_index(
             shutil.rmtree(leftover, ignore_errors=True)
         committed = _committed_generation(folder)
         old, old_hashes = _previous(folder, embedder, rebuild)
-        same_chunking = old is not None and old.manifest.chunking == chunking.model_dump()
+        chunking_params = {**chunking.model_dump(), "chunker_version": CHUNKER_VERSION}
+        same_chunking = old is not None and old.manifest.chunking == chunking_params
         summary = BuildSummary(skipped=list(skipped))
         store = old.store if old is not None else FaissStore(embedder.dim)
         next_vid = old.manifest.next_vector_id if old is not None else 0
@@ -235,7 +236,7 @@ def build_index(
             format_version=FORMAT_VERSION,
             embedder_id=embedder.id,
             dim=embedder.dim,
-            chunking=chunking.model_dump(),
+            chunking=chunking_params,
             generation=generation,
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             letters=entries,

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from .config import ChunkingSettings
 from .types import Chunk
 
+#: Bump when chunk boundaries change for the same text and settings: builds then re-chunk.
+CHUNKER_VERSION = 4
+
 _CN_NUM = "一二三四五六七八九十百零〇"
 
 # (level, pattern) — the heading at the start of a line.

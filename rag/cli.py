@@ -112,34 +112,16 @@ def build(
 
     Example: replyqa build examples/letters --index .replyqa/demo
     """
-    from index.builder import build_index
-
-    from .embedding import make_embedder
-    from .ingest import embed_input, ingest
-    from .lexicon import default_tokenizer
+    from .pipeline import NothingToIndexError, build_folder
 
     settings = _settings(embedder)
-    result = ingest(docs_dir, settings)
-    if not result.letters:
-        reasons = (
-            "; ".join(f"{s['source']}: {s['reason']}" for s in result.skipped[:5])
-            or "the folder is empty"
-        )
-        _fail(f"nothing could be indexed in {docs_dir} ({reasons})", 1)
-    model = make_embedder(settings)
-    default_tokenizer(settings.agency_table)
     with _progress(not as_json, "embedding") as progress:
-        summary = build_index(
-            index_dir,
-            result.letters,
-            model,
-            settings.chunking,
-            embed_input,
-            rebuild=rebuild,
-            batch_size=settings.embed_batch_size,
-            progress=progress,
-            skipped=result.skipped,
-        )
+        try:
+            summary = build_folder(
+                docs_dir, index_dir, settings, rebuild=rebuild, progress=progress
+            )
+        except NothingToIndexError as exc:
+            _fail(str(exc), 1)
     if as_json:
         _echo_json(summary.to_json())
     else:
@@ -208,19 +190,10 @@ def _read_questions(path: Path) -> list[dict[str, Any]]:
 
 
 def open_retriever(index_dir: Path, embedder: str | None) -> Any:
-    """Open an index and the embedder it was built with (or the one named)."""
-    from index.builder import open_index
-    from index.manifest import check_embedder
+    """Open an index with its own embedder (or the one named, which must match)."""
+    from .pipeline import open_retriever as _open
 
-    from .embedding import make_embedder, setting_for_embedder_id
-    from .lexicon import default_tokenizer
-    from .retrieval import Retriever
-
-    idx = open_index(index_dir)
-    settings = _settings(embedder or setting_for_embedder_id(idx.manifest.embedder_id))
-    model = make_embedder(settings)
-    check_embedder(idx.manifest, idx.path, model.id)
-    return Retriever(idx, model, settings.retrieval, default_tokenizer(settings.agency_table))
+    return _open(index_dir, _settings(), embedder)
 
 
 @main.command()
@@ -243,6 +216,22 @@ def open_retriever(index_dir: Path, embedder: str | None) -> Any:
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
 @click.option("--embedder", default=None, help="Override the embedder (must match the index).")
+@click.option(
+    "--agency", default=None, help="Only letters from this agency (any known alias, e.g. 市经信委)."
+)
+@click.option("--place", default=None, help="Only letters from this place (e.g. 重庆市, 江津区).")
+@click.option(
+    "--year", default=None, type=click.IntRange(1949, 2100), help="Only letters of this year."
+)
+@click.option(
+    "--kind",
+    default=None,
+    type=click.Choice(["提案", "建议", "其他"]),
+    help="Only this kind of letter.",
+)
+@click.option(
+    "--category", default=None, type=click.Choice(["A", "B", "C"]), help="Only this 办理类别."
+)
 @handle_errors
 def search(
     question: str | None,
@@ -251,6 +240,11 @@ def search(
     questions: Path | None,
     as_json: bool,
     embedder: str | None,
+    agency: str | None,
+    place: str | None,
+    year: int | None,
+    kind: str | None,
+    category: str | None,
 ) -> None:
     """Find the passages that best match a question.
 
@@ -261,9 +255,12 @@ def search(
             "give either a QUESTION or --questions FILE.jsonl (not both, not neither)"
         )
     rows = _read_questions(questions) if questions else [{"id": "q", "question": question}]
+    from .query import Filters
+
+    filters = Filters(agency=agency, place=place, year=year, kind=kind, category=category)
     retriever = open_retriever(index_dir, embedder)
     for row in rows:
-        hits = retriever.search(row["question"], k)
+        hits = retriever.search(row["question"], k, filters)
         if as_json:
             _echo_json(
                 {"id": row["id"], "question": row["question"], "hits": [h.to_json() for h in hits]}

