@@ -37,8 +37,13 @@ class VectorStore(Protocol):
         """The stored vectors for `ids`, shape (n, dim)."""
         ...
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k per query: (scores, ids), each (n_queries, k); missing slots have id -1."""
+    def search(
+        self, queries: np.ndarray, k: int, subset: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k per query: (scores, ids), each (n_queries, k); missing slots have id -1.
+
+        `subset`, if given, restricts the search to those vector ids (hard filters).
+        """
         ...
 
 
@@ -82,13 +87,20 @@ class FaissStore:
             out[row] = self._index.reconstruct(int(vid))  # type: ignore[attr-defined]
         return out
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: np.ndarray, k: int, subset: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
-        k = max(1, min(k, len(self))) if len(self) else 1
-        if not len(self):
-            n = len(queries)
-            return np.zeros((n, k), dtype=np.float32), -np.ones((n, k), dtype=np.int64)
-        scores, ids = self._index.search(queries, k)  # type: ignore[attr-defined]
+        n = len(queries)
+        if not len(self) or (subset is not None and not len(subset)):
+            return np.zeros((n, 1), dtype=np.float32), -np.ones((n, 1), dtype=np.int64)
+        k = max(1, min(k, len(self) if subset is None else len(subset)))
+        if subset is None:
+            scores, ids = self._index.search(queries, k)  # type: ignore[attr-defined]
+        else:
+            selector = self._faiss.IDSelectorBatch(np.ascontiguousarray(subset, dtype=np.int64))
+            params = self._faiss.SearchParameters(sel=selector)
+            scores, ids = self._index.search(queries, k, params=params)  # type: ignore[attr-defined]
         return scores, ids
 
     def save(self, folder: Path) -> Path:

@@ -76,7 +76,7 @@ class RetrievalSettings(BaseModel):
         4, ge=1, description="At most this many chunks of one letter in the top k."
     )
     per_letter_enum: int = Field(
-        2, ge=1, description="The same for enumeration questions (哪些部门…)."
+        3, ge=1, description="The same for enumeration questions (哪些部门…)."
     )
     interleave_enum: bool = Field(
         False,

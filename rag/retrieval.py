@@ -115,6 +115,14 @@ class Retriever:
         for row, chunk in enumerate(index.chunks):
             self._rows_of_letter[chunk.letter_id].append(row)
         self._row_of_chunk = {chunk.id: row for row, chunk in enumerate(index.chunks)}
+        self._filter_cache: dict[Filters, set[str]] = {}
+        self._by_doc_number: dict[str, set[str]] = defaultdict(set)
+        self._by_number: dict[str, set[str]] = defaultdict(set)
+        for lid, keys in self.keys.items():
+            for key in keys.doc_numbers:
+                self._by_doc_number[key].add(lid)
+            for key in keys.numbers:
+                self._by_number[key].add(lid)
         if index.manifest.lexicon != self.tokenizer.version:
             # Built without BM25, or with another lexicon: re-tokenise in memory so query and
             # document tokens agree (cheap next to embedding; a rebuild makes it permanent).
@@ -132,22 +140,57 @@ class Retriever:
             )
 
     # -- the stages --------------------------------------------------------------------------
-    def _dense(self, question: str, pool: int) -> list[int]:
+    def _dense(self, question: str, pool: int, rows: np.ndarray | None = None) -> list[int]:
         query = self.embedder.embed_query(question)
-        _, ids = self.index.store.search(query.reshape(1, -1), pool)
-        rows = []
+        subset = None if rows is None else self.index.vector_ids[rows]
+        _, ids = self.index.store.search(query.reshape(1, -1), pool, subset)
+        out = []
         for vid in ids[0]:
             chunk = self.index.chunk_for_vector(int(vid)) if vid >= 0 else None
             if chunk is not None:
-                rows.append(self._row_of_chunk[chunk.id])
-        return rows
+                out.append(self._row_of_chunk[chunk.id])
+        return out
 
-    def _lexical(self, question: str, pool: int) -> list[int]:
+    def _lexical(self, question: str, pool: int, rows: np.ndarray | None = None) -> list[int]:
         if self.index.bm25 is None:
             return []
-        scores = self.index.bm25.scores(self.tokenizer.query_tokens(question))
-        top = np.argsort(-scores, kind="stable")[:pool]
+        mask = None
+        if rows is not None:
+            mask = np.zeros(self.index.bm25.n_docs, dtype=np.float32)
+            mask[rows] = 1.0
+        scores = self.index.bm25.scores(self.tokenizer.query_tokens(question), mask)
+        n = min(pool, len(scores))
+        if not n:
+            return []
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.lexsort((top, -scores[top]))]
         return [int(r) for r in top if scores[r] > 0]
+
+    def _allowed(self, filters: Filters) -> set[str]:
+        """Letters passing explicit filters (cached per distinct filter set)."""
+        if filters not in self._filter_cache:
+            if len(self._filter_cache) > 256:
+                self._filter_cache.clear()
+            self._filter_cache[filters] = {
+                lid for lid, keys in self.keys.items() if matches(keys, filters)
+            }
+        return self._filter_cache[filters]
+
+    def _rows_of(self, letters: set[str]) -> np.ndarray:
+        return np.array(
+            sorted(r for lid in letters for r in self._rows_of_letter.get(lid, [])), dtype=np.int64
+        )
+
+    def _named_letters(self, info: QueryInfo) -> set[str]:
+        named: set[str] = set()
+        for key in info.doc_numbers:
+            named |= self._by_doc_number.get(key, set())
+        if info.numbers and len(named) == 0:
+            hits = [self._by_number.get(n, set()) for n in info.numbers]
+            named = set().union(*hits)
+            if len(named) > 20:  # a bare small number (第4号) names too many letters to help
+                named = set()
+        return named
 
     def _field_boost(self, info: QueryInfo, keys: LetterKeys) -> float:
         s, unit = self.settings, 1.0 / (self.settings.rrf_k + 1)
@@ -178,43 +221,39 @@ class Retriever:
         s = self.settings
         info = analyze(question)
         filters = filters or Filters()
+        allowed = self._allowed(filters) if filters.active() else None
+        if allowed is not None and not allowed:
+            return []
+        rows = None if allowed is None else self._rows_of(allowed)
         pool = s.pool * (2 if info.enumeration else 1)
         fused: dict[int, float] = defaultdict(float)
         for weight, ranking in (
-            (s.dense_weight, self._dense(question, pool)),
-            (s.lexical_weight, self._lexical(question, pool)),
+            (s.dense_weight, self._dense(question, pool, rows)),
+            (s.lexical_weight, self._lexical(question, pool, rows)),
         ):
             for rank, row in enumerate(ranking, 1):
                 fused[row] += weight / (s.rrf_k + rank)
-        allowed = (
-            {lid for lid, keys in self.keys.items() if matches(keys, filters)}
-            if filters.active()
-            else None
-        )
-        boosts = {
-            lid: self._field_boost(info, keys)
-            for lid, keys in self.keys.items()
-            if allowed is None or lid in allowed
-        }
+        # Letters the question identifies by number join the candidates even if neither
+        # ranking reached them (at scale, a number is a needle in a large haystack).
+        named = self._named_letters(info)
+        if allowed is not None:
+            named &= allowed
+        for lid in named:
+            for row in self._landmark_rows(lid):
+                fused.setdefault(row, 0.0)
+        candidates = {self.index.chunks[row].letter_id for row in fused}
+        boosts = {lid: self._field_boost(info, self.keys[lid]) for lid in candidates}
         focus = None
-        if info.intents and not info.enumeration:
+        if info.intents and not info.enumeration and fused:
             # A field question (文号, 审签, 日期 …) about one letter: the best-matching letter's
             # header, opening and closing passages, where fields are written, come first.
-            best = max(
-                fused,
-                key=lambda r: fused[r] + boosts.get(self.index.chunks[r].letter_id, 0.0),
-                default=None,
-            )
-            if best is not None:
-                focus = self.index.chunks[best].letter_id
-                for row in self._landmark_rows(focus):
-                    fused[row] += s.landmark_bonus / (s.rrf_k + 1)
-        scored = []
-        for row, score in fused.items():
-            lid = self.index.chunks[row].letter_id
-            if allowed is not None and lid not in allowed:
-                continue
-            scored.append((score + boosts.get(lid, 0.0), row))
+            best = max(fused, key=lambda r: (fused[r] + boosts[self.index.chunks[r].letter_id], -r))
+            focus = self.index.chunks[best].letter_id
+            for row in self._landmark_rows(focus):
+                fused[row] += s.landmark_bonus / (s.rrf_k + 1)
+        scored = [
+            (score + boosts[self.index.chunks[row].letter_id], row) for row, score in fused.items()
+        ]
         scored.sort(key=lambda t: (-t[0], t[1]))
         return self._group(
             scored,
