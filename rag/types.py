@@ -160,3 +160,63 @@ class Hit:
             "section": self.chunk.section,
             "text": self.chunk.text,
         }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """An exact quote from a letter: `letter.text[start:end] == quote`, checked before use."""
+
+    key: int  # the [n] marker in the answer text
+    letter_id: str
+    source: str
+    start: int
+    end: int
+    quote: str
+    title: str | None = None
+    doc_number: str | None = None
+    agency: str | None = None
+    date: str | None = None
+
+    @classmethod
+    def of(cls, key: int, letter: Letter, start: int, end: int) -> Citation:
+        """Cite `letter.text[start:end]` with the letter's identifying fields."""
+        f = letter.fields
+        return cls(
+            key,
+            letter.id,
+            letter.source,
+            start,
+            end,
+            letter.text[start:end],
+            f.title,
+            f.doc_number,
+            f.agency,
+            f.date,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The citation shape of `replyqa ask --json` and the HTTP API."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer whose every claim carries a [n] citation, or an abstention."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    answered: bool = True
+    # When abstaining: letters the reader may want to look at (letter_id, source, title).
+    suggestions: tuple[dict[str, Any], ...] = ()
+    route: str = "lookup"  # field | enumeration | lookup | abstain | llm
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "answer": self.text,
+            "citations": [c.to_json() for c in self.citations],
+            "suggestions": list(self.suggestions),
+            "route": self.route,
+        }
