@@ -49,6 +49,13 @@ class BM25Store:
         out = self._bm25.get_scores(known, weight_mask=mask)  # type: ignore[attr-defined]
         return np.asarray(out, dtype=np.float32)[: self.n_docs]
 
+    def idf(self, token: str) -> float:
+        """Inverse document frequency of `token` (unknown tokens get the maximum)."""
+        tid = self._vocab.get(token)
+        indptr = self._bm25.scores["indptr"]  # type: ignore[attr-defined]
+        df = 0 if tid is None or tid + 1 >= len(indptr) else int(indptr[tid + 1] - indptr[tid])
+        return float(np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)))
+
     def save(self, generation: Path) -> None:
         self._bm25.save(str(generation / FOLDER))  # type: ignore[attr-defined]
 

@@ -275,63 +275,8 @@ def search(
             )
 
 
-@main.command("eval")
-@click.option(
-    "--index", "index_dir", required=True, type=click.Path(path_type=Path), help="Index folder."
-)
-@click.option(
-    "--questions",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Questions JSONL with evidence.",
-)
-@click.option(
-    "-k",
-    "k",
-    default=10,
-    show_default=True,
-    type=click.IntRange(10, 1000),
-    help="Hits retrieved per question.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
-@click.option("--embedder", default=None, help="Override the embedder (must match the index).")
-@handle_errors
-def eval_(index_dir: Path, questions: Path, k: int, as_json: bool, embedder: str | None) -> None:
-    """Score retrieval on questions with evidence quotes: recall@5/@10, MRR, letter recall@5.
-
-    Example: replyqa eval --index .replyqa/dev --questions ../shared/corpus/questions.jsonl
-    """
-    from .evaluation import evaluate_retrieval
-
-    rows = _read_questions(questions)
-    retriever = open_retriever(index_dir, embedder)
-    retriever.search(rows[0]["question"], k)  # load and warm up before timing
-    report = evaluate_retrieval(retriever.search, rows, k)
-    click.echo(json.dumps(report.to_json(), ensure_ascii=False) if as_json else report.to_text())
-
-
-@main.command("eval-fields")
-@click.argument("corpus_dir", required=False, type=click.Path(path_type=Path))
-@click.option(
-    "--gold",
-    type=click.Path(path_type=Path),
-    help="Gold fields JSONL (default CORPUS_DIR/fields.jsonl).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
-@handle_errors
-def eval_fields(corpus_dir: Path | None, gold: Path | None, as_json: bool) -> None:
-    """Measure field-parsing accuracy against hand-labelled gold fields.
-
-    Example: replyqa eval-fields ../shared/corpus
-    """
-    from .fieldeval import evaluate_fields
-
-    corpus = corpus_dir or _settings().corpus_dir
-    report = evaluate_fields(corpus, gold)
-    click.echo(
-        json.dumps(report.to_json(), ensure_ascii=False, indent=1) if as_json else report.to_text()
-    )
-
+# The question-answering commands (ask, eval, eval-fields) register themselves on `main`.
+from . import cli_qa  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

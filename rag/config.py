@@ -84,6 +84,55 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class AnswerSettings(BaseModel):
+    """How the extractive answerer chooses quotes and when it abstains.
+
+    The abstention floors were calibrated on the dev questions (10 negative, 66 answerable):
+    `min_relevance` is the IDF-weighted share of the question's topic words (paraphrases
+    included) that the best of the top passages must hold; see README "Answers" for the
+    method and the operating point.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    k: int = Field(10, ge=1, description="Passages retrieved for a lookup or field question.")
+    k_enumeration: int = Field(
+        30, ge=1, description="Passages retrieved for an enumeration question."
+    )
+    evidence_hits: int = Field(5, ge=1, description="Top passages that count as evidence.")
+    max_quotes: int = Field(
+        3, ge=1, description="At most this many quoted sentences in a lookup answer."
+    )
+    max_rows: int = Field(
+        12, ge=1, description="At most this many letters in an enumeration answer."
+    )
+    min_relevance: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Abstain when no top passage holds this IDF-weighted share of the question's topic.",
+    )
+    min_relevance_english: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="The same for English questions (their topic words come through the glossary).",
+    )
+    min_quote_overlap: float = Field(
+        0.15, ge=0, le=1, description="A quote must share this much with the question."
+    )
+    min_row_relevance: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="An enumeration row must hold this IDF-weighted share of the question's words.",
+    )
+    quotes_per_row: int = Field(
+        2, ge=1, description="Quoted sentences per letter in an enumeration answer."
+    )
+    suggestions: int = Field(3, ge=0, description="Closest letters offered with an abstention.")
+
+
 class Settings(BaseSettings):
     """All of replyqa's settings."""
 
@@ -104,6 +153,9 @@ class Settings(BaseSettings):
         None, ge=1, description="CPU threads for the embedder (default: all cores)."
     )
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings, description="Chunk sizes.")
+    answer: AnswerSettings = Field(
+        default_factory=AnswerSettings, description="Answer composition."
+    )
     retrieval: RetrievalSettings = Field(
         default_factory=RetrievalSettings, description="Fusion and grouping."
     )

@@ -30,149 +30,12 @@ DATA = Path(__file__).parent / "data"
 
 # Function words and question words that carry no topic.
 STOPWORDS = frozenset(
-    [
-        "的",
-        "了",
-        "和",
-        "与",
-        "及",
-        "或",
-        "是",
-        "在",
-        "对",
-        "为",
-        "将",
-        "把",
-        "被",
-        "由",
-        "从",
-        "向",
-        "于",
-        "以",
-        "等",
-        "并",
-        "也",
-        "都",
-        "而",
-        "就",
-        "其",
-        "这",
-        "那",
-        "之",
-        "着",
-        "给",
-        "让",
-        "有",
-        "个",
-        "中",
-        "上",
-        "下",
-        "我",
-        "你",
-        "您",
-        "他",
-        "她",
-        "它",
-        "我们",
-        "你们",
-        "他们",
-        "哪些",
-        "哪个",
-        "哪家",
-        "哪",
-        "什么",
-        "怎么",
-        "怎样",
-        "如何",
-        "是否",
-        "多少",
-        "几",
-        "谁",
-        "吗",
-        "呢",
-        "吧",
-        "啊",
-        "请问",
-        "请",
-        "一下",
-        "一些",
-        "有没有",
-        "有无",
-        "关于",
-        "对于",
-        "方面",
-        "情况",
-        "问题",
-        "进行",
-        "开展",
-        "工作",
-        "相关",
-        "有关",
-        "一",
-        "二",
-        "三",
-        "可以",
-        "能",
-        "能否",
-        "会",
-        "要",
-        "需要",
-        "已经",
-        "已",
-        "还",
-        "又",
-        "再",
-        "来",
-        "去",
-        "说",
-        "讲",
-        "提到",
-        "提出",
-        "目前",
-        "现在",
-        "哪里",
-        "何时",
-        "什么样",
-        "为什么",
-        "the",
-        "a",
-        "an",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "and",
-        "or",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "by",
-        "with",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "how",
-        "does",
-        "do",
-        "did",
-        "about",
-        "from",
-        "that",
-        "this",
-        "these",
-        "those",
-        "any",
-        "there",
-        "their",
-        "its",
-        "it",
-        "at",
-        "as",
-    ]
+    """的 了 和 与 及 或 是 在 对 为 将 把 被 由 从 向 于 以 等 并 也 都 而 就 其 这 那 之 着 给 让 有 个 中 上 下 我 你 您
+    他 她 它 我们 你们 他们 哪些 哪个 哪家 哪 什么 怎么 怎样 如何 是否 多少 几 谁 吗 呢 吧 啊 请问 请 一下 一些 有没有 有无 关于
+    对于 方面 情况 问题 进行 开展 工作 相关 有关 一 二 三 可以 能 能否 会 要 需要 已经 已 还 又 再 来 去 说 讲 提到 提出 目前 现在
+    哪里 何时 什么样 为什么 the a an of to in on for and or is are was were be by with what
+    which who whom how does do did about from that this these those any there
+    their its it at as""".split()
 )
 
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
@@ -215,9 +78,10 @@ class Lexicon:
     """Surface forms → concept tokens, plus the English glossary."""
 
     concepts: dict[str, str] = field(default_factory=dict)  # normalised surface → concept token
-    glossary: list[tuple[str, list[str]]] = field(
-        default_factory=list
-    )  # english phrase → chinese terms
+    # English phrase → Chinese terms, longest phrase first.
+    glossary: list[tuple[str, list[str]]] = field(default_factory=list)
+    # Chinese place names of the glossary's gazetteer section.
+    places: set[str] = field(default_factory=set)
     version: str = ""
 
     def words(self) -> list[str]:
@@ -255,9 +119,19 @@ def build_lexicon(
     gloss = glossary_tsv or DATA / "glossary_en.tsv"
     digest.update(gloss.read_bytes() if gloss.is_file() else b"")
     entries = {}
-    for row in _read_rows(gloss):
+    in_places = False
+    for raw in gloss.read_text(encoding="utf-8-sig").splitlines() if gloss.is_file() else []:
+        line = raw.strip()
+        if line.startswith("#"):
+            # The glossary's last section, headed "(e) place names", is a gazetteer.
+            in_places = in_places or bool(re.match(r"#\s*\(e\)", line))
+            continue
+        row = [p.strip() for p in line.split("\t")]
         if len(row) >= 2 and row[0] and row[1]:
-            entries[row[0].lower()] = [t.strip() for t in row[1].split("|") if t.strip()]
+            terms = [t.strip() for t in row[1].split("|") if t.strip()]
+            entries[row[0].lower()] = terms
+            if in_places:
+                lex.places.update(terms)
     # Longest phrases first, so "street light" wins over "light".
     lex.glossary = sorted(entries.items(), key=lambda kv: -len(kv[0]))
     lex.version = digest.hexdigest()[:16]
@@ -306,6 +180,11 @@ class Tokenizer:
                 found += terms
                 low = low.replace(key, " ")
         return " ".join(found)
+
+    def expansions(self, tokens: list[str]) -> list[str]:
+        """Every surface form of the paraphrase groups among `tokens` (agency groups excluded)."""
+        wanted = {t for t in tokens if t.startswith("同义:")}
+        return [surface for surface, concept in self.lexicon.concepts.items() if concept in wanted]
 
     def query_tokens(self, question: str) -> list[str]:
         """Tokens for a question; English words are translated through the glossary."""

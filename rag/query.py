@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .agencies import canonical_agency, default_table, split_place
+from .agencies import AGENCY_SUFFIX, canonical_agency, default_table, split_place
 from .lexicon import normalize
 
 _DOC_NUMBER = re.compile(r"[〔\[【(（]\s*((?:19|20)\d\d)\s*[〕\]】)）]\s*(\d{1,5})\s*号")
@@ -29,28 +29,55 @@ _ENUMERATION = re.compile(
 )
 # What a field question asks for (the answer route uses it; retrieval promotes header/closing chunks).
 _FIELD_INTENT = (
-    ("doc_number", re.compile(r"文号|发文字号|文件号|document number", re.I)),
+    ("doc_number", re.compile(r"文号|发文字号|文件号|document number|reference number", re.I)),
     ("index_number", re.compile(r"索引号|index number", re.I)),
     ("signer", re.compile(r"审签|签发|签字|签署|谁签|signed|signer|approved", re.I)),
-    ("date", re.compile(r"日期|哪天|什么时候|何时|成文|落款|哪一天|when|what date", re.I)),
+    (
+        "date",
+        re.compile(
+            r"日期|落款|成文|哪天|哪一天|(?:什么时候|何时)(?:答复|回复|发出|发的|印发|作出)|"
+            r"when was (?:it|the (?:letter|reply))|what date|dated",
+            re.I,
+        ),
+    ),
     (
         "agency",
         re.compile(
-            r"哪个单位|哪个部门|谁答复|谁回复|谁办理|答复单位|主办|承办|which (?:agency|department|body)|who (?:replied|answered|handled)",
+            r"哪个单位|哪个部门|哪家单位|谁答复|谁回复|谁办理|答复单位|发文单位|发出的|"
+            r"which (?:agency|department|body|bureau|office)|who (?:replied|answered|handled|sent)",
             re.I,
         ),
     ),
-    ("cohandlers", re.compile(r"会同|协办|会办|共同研究|co-?handl|jointly", re.I)),
+    ("cohandlers", re.compile(r"会同|协办|会办|共同研究|一起办|co-?handl|jointly", re.I)),
     (
         "addressee",
         re.compile(
-            r"提案人|代表是谁|委员是谁|哪位代表|哪位委员|谁提出|谁提的|addressee|who (?:proposed|submitted|raised)",
+            r"提案人|代表是谁|委员是谁|哪位代表|哪位委员|哪些代表|谁提出|谁提的|写给谁|答复谁|回复谁|答复哪位|"
+            r"addressee|addressed to|who (?:proposed|submitted|raised|wrote)",
             re.I,
         ),
     ),
-    ("category", re.compile(r"类别|几类|[ABC]类|办理类别|办复类别|category", re.I)),
-    ("number", re.compile(r"第几号|编号|几号|which number", re.I)),
+    (
+        "category",
+        re.compile(r"类别|几类|哪一类|哪类|[ABC]类|办理类别|办复类别|category|class", re.I),
+    ),
+    (
+        "number",
+        re.compile(
+            r"第几号|编号|几号|哪件提案|哪件建议|which number|proposal number|suggestion number",
+            re.I,
+        ),
+    ),
+    ("contact", re.compile(r"联系人|联系电话|电话|contact|phone", re.I)),
+    (
+        "subject",
+        re.compile(
+            r"什么建议|什么提案|哪件提案|哪件建议|建议题目|提案题目|题目|what (?:suggestion|proposal)",
+            re.I,
+        ),
+    ),
 )
+_NOT_PLACE = re.compile(r"[哪谁什么怎是的对和与及为在中列明]")
 _ASCII = re.compile(r"[A-Za-z]{3,}")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _AGENCY_MENTION = re.compile(
@@ -133,10 +160,13 @@ def analyze(question: str) -> QueryInfo:
     known = default_table().canonical
     for m in _AGENCY_MENTION.finditer(question):
         places, core = split_place(m.group())
-        # Only a core the agency table knows names a body ("哪位委" or "对李中宇委" do not).
+        # A place counts when it prefixes something agency-like ("北京市朝阳区商务局"); an
+        # agency only when the table knows its core ("哪位委" and "对李中宇委" are not bodies).
         if core in known:
             info.agencies.append(agency_core(canonical_agency(m.group()) or core))
+        if core and AGENCY_SUFFIX.search(core) and not _NOT_PLACE.search("".join(places)):
             info.places += [p for p in places if len(p) >= 2]
+    info.places = list(dict.fromkeys(info.places))
     info.intents = [name for name, pattern in _FIELD_INTENT if pattern.search(question)]
     for kind, pattern in _KIND:
         if pattern.search(question):

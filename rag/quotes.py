@@ -19,7 +19,9 @@ from .types import Citation, Letter
 
 _SENT_END = re.compile(r"(?:……|[。！？；!?;])[”’」』）)\]】]*|\n")
 MAX_QUOTE = 150
-_STOP_CHARS = set("的了和与及或是在对为将把被由从向于以等并也都而就其这那之着给让有个中上下我你您他她它们吗呢吧啊请问哪些什么怎么如何是否多少谁")
+_STOP_CHARS = set(
+    "的了和与及或是在对为将把被由从向于以等并也都而就其这那之着给让有个中上下我你您他她它们吗呢吧啊请问哪些什么怎么如何是否多少谁"
+)
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,14 @@ def overlap(query: set[str], text: str) -> float:
     return len(query & grams(text)) / len(query) if query else 0.0
 
 
-def best_span(letter: Letter, start: int, end: int, query: str, max_chars: int = MAX_QUOTE,
-              max_sentences: int = 2) -> tuple[int, int, float]:
+def best_span(
+    letter: Letter,
+    start: int,
+    end: int,
+    query: str,
+    max_chars: int = MAX_QUOTE,
+    max_sentences: int = 2,
+) -> tuple[int, int, float]:
     """The best 1–2 adjacent sentences of `letter.text[start:end]` for `query`.
 
     Returns:
@@ -103,7 +111,9 @@ def verify(citations: Iterable[Citation], letters: dict[str, Letter]) -> None:
     for c in citations:
         letter = letters.get(c.letter_id)
         if letter is None or letter.text[c.start : c.end] != c.quote or not c.quote:
-            raise CitationError(f"citation [{c.key}] does not match letter {c.letter_id} at {c.start}:{c.end}")
+            raise CitationError(
+                f"citation [{c.key}] does not match letter {c.letter_id} at {c.start}:{c.end}"
+            )
 
 
 class CitationError(ReplyQAError):

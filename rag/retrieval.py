@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -166,6 +166,13 @@ class Retriever:
         top = top[np.lexsort((top, -scores[top]))]
         return [int(r) for r in top if scores[r] > 0]
 
+    def lexical_scores(self, question: str) -> dict[str, float]:
+        """BM25 score of every chunk that shares a token with `question`, by chunk id."""
+        if self.index.bm25 is None:
+            return {}
+        scores = self.index.bm25.scores(self.tokenizer.query_tokens(question))
+        return {self.index.chunks[int(r)].id: float(scores[r]) for r in np.flatnonzero(scores)}
+
     def _allowed(self, filters: Filters) -> set[str]:
         """Letters passing explicit filters (cached per distinct filter set)."""
         if filters not in self._filter_cache:
@@ -216,12 +223,33 @@ class Retriever:
         return list(dict.fromkeys(rows[:2] + rows[-1:]))
 
     # -- the whole pipeline ------------------------------------------------------------------
-    def search(self, question: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
-        """The top-`k` chunks for `question`, best first."""
+    def search(
+        self,
+        question: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        only_letters: Collection[str] | None = None,
+        exclude_letters: Collection[str] = (),
+    ) -> list[Hit]:
+        """The top-`k` chunks for `question`, best first.
+
+        Args:
+            question: The question as asked.
+            k: How many hits to return.
+            filters: Hard constraints on letter fields.
+            only_letters: Restrict to these letter ids (a follow-up about "this letter").
+            exclude_letters: Leave these letters out ("anything else?").
+        """
         s = self.settings
         info = analyze(question)
         filters = filters or Filters()
         allowed = self._allowed(filters) if filters.active() else None
+        if only_letters is not None:
+            allowed = (set(only_letters) if allowed is None else allowed & set(only_letters)) & set(
+                self.keys
+            )
+        if exclude_letters:
+            allowed = (set(self.keys) if allowed is None else allowed) - set(exclude_letters)
         if allowed is not None and not allowed:
             return []
         rows = None if allowed is None else self._rows_of(allowed)

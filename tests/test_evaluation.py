@@ -102,7 +102,7 @@ def test_eval_command_reports_known_results(tmp_path: Path, demo_dir: Path, hash
         main, ["eval", "--index", str(index), "--questions", str(questions), "--json"]
     )
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.output)["retrieval"]
     assert report["overall"]["n"] == 2 and report["without_evidence"] == 1
     assert report["overall"]["recall@10"] == 0.5
     assert (

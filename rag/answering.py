@@ -1,0 +1,456 @@
+"""The extractive answerer: quoted sentences with [n] citations, no LLM — or an abstention.
+
+Routes by what is asked (see `rag.query.analyze`):
+
+- field questions (文号, 审签, 日期, 答复单位, 会同, 答复对象, 类别, 编号, 联系人) are
+  answered from the letter record, citing the line where each value is written; a field
+  the letter does not state is said to be unstated;
+- enumeration questions (哪些部门…, which agencies…) list one row per agency: what it
+  does or commits to (a quoted sentence) and in which letter, over every letter the
+  retriever found, not just the top three;
+- lookups quote the 1–3 sentences that answer, in reading order, as prose;
+- English questions get an English lead-in around the cited Chinese quotes.
+
+Abstention: when the evidence is weak — the question's content is barely covered by
+the best passages, a place or agency it names appears in no letter, or a year it names
+appears in no candidate sentence — the answer is one fixed, polite sentence plus the
+closest letters to read. Every citation is checked (`rag.quotes.verify`) before return.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from .agencies import default_table
+from .config import AnswerSettings
+from .fieldanswers import LABELS, field_value, unstated
+from .ingest import embed_input
+from .lexicon import STOPWORDS
+from .query import Filters, QueryInfo, agency_core, analyze
+from .quotes import MAX_QUOTE, grams, overlap, sentences, verify
+from .retrieval import Retriever
+from .types import Answer, Citation, Hit, Letter
+
+NOT_FOUND_ZH = "已收录的答复函中没有找到相关内容。"
+# (what the question asks, what an answering sentence contains, bonus)
+_ANSWER_CUES = (
+    (
+        re.compile(r"多少|几个|几所|几家|数量|规模|面积|产量|how (?:many|much)", re.I),
+        re.compile(r"\d"),
+        0.1,
+    ),
+    (
+        re.compile(r"打算|计划|下一步|将如何|怎么处理|如何处理|plan|will", re.I),
+        re.compile(r"将|拟|计划|下一步|准备"),
+        0.1,
+    ),
+    (
+        re.compile(r"谁负责|由谁|哪个部门负责|who is responsible", re.I),
+        re.compile(r"负责|牵头|主管"),
+        0.15,
+    ),
+    (
+        re.compile(r"为什么|为何|原因|why", re.I),
+        re.compile(r"由于|因为|因|原因|不符合|无法|不具备"),
+        0.1,
+    ),
+    (re.compile(r"什么时候|何时|哪年|when", re.I), re.compile(r"\d{4}年|\d+月"), 0.1),
+)
+# What field questions say about fields (removed to see what else a question asks).
+_FIELD_WORDS = re.compile(
+    r"文号|发文字号|索引号|审签人?|签发人?|日期|落款|成文|哪天|哪个单位|哪个部门|答复单位|会同|协办|"
+    r"写给谁|答复谁|哪位代表|哪位委员|提案人|类别|哪一类|哪类|编号|第几号|几号|联系人|联系电话|"
+    r"复函|答复函|答复|回复|那封|这封|函|是谁|是什么|是多少|什么|谁|哪|对应"
+)
+# A field question that also asks what the letter says or does.
+_CONTENT_ASK = re.compile(
+    r"做什么|做了什么|做了哪些|措施|承诺|怎么|如何|为什么|哪些事项|提到|内容|采纳|落实|处理|结果|"
+    r"what (?:did|does|do|has|have|will)|why|how",
+    re.I,
+)
+# Words that frame an enumeration question rather than name its topic.
+_FRAME_WORDS = frozenset(
+    "涉及 答复 复函 回复 部门 单位 语料 建议 提案 各自 处理 结果 问题 相关 方面 分别 哪些 有关 letters letter replies reply agencies".split()
+)
+NOT_FOUND_EN = "The reply letters on file do not answer this question."
+_QUESTION_WORDS = re.compile(
+    r"哪些|哪个|哪位|哪家|哪件|什么|怎么|怎样|如何|是否|多少|几个|有没有|是谁|谁|吗|呢|请问|"
+    r"部门|单位|答复|复函|回复|语料|分别|各自|以及|还有|是多少|是什么"
+)
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """A piece of a streamed answer: text deltas, then the final `Answer`."""
+
+    kind: str  # "delta" | "answer"
+    text: str = ""
+    answer: Answer | None = None
+
+
+class ExtractiveAnswerer:
+    """Answers from the letters' own sentences; no model beyond retrieval."""
+
+    def __init__(self, retriever: Retriever, settings: AnswerSettings | None = None) -> None:
+        self.retriever = retriever
+        self.settings = settings or AnswerSettings()
+
+    # -- public -----------------------------------------------------------------------------
+    def answer(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        focus_letters: Sequence[str] = (),
+        exclude_letters: Sequence[str] = (),
+    ) -> Answer:
+        """Answer `question` with verified citations, or abstain."""
+        info = analyze(question)
+        s = self.settings
+        k = s.k_enumeration if info.enumeration else s.k
+        hits = self.retriever.search(
+            question,
+            k,
+            filters,
+            only_letters=focus_letters or None,
+            exclude_letters=exclude_letters,
+        )
+        if not hits:
+            return self._abstain(question, info, [])
+        if info.intents and (not info.enumeration or info.identifies_letter or info.agencies):
+            answer = self._fields(question, info, hits)
+        elif info.enumeration:
+            answer = self._enumerate(question, info, hits)
+        else:
+            answer = self._lookup(question, info, hits)
+        verify(answer.citations, self.retriever.index.letters)
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        focus_letters: Sequence[str] = (),
+        exclude_letters: Sequence[str] = (),
+    ) -> Iterator[StreamEvent]:
+        """The answer as sentence-sized deltas, then the final answer."""
+        answer = self.answer(question, filters, focus_letters, exclude_letters)
+        for piece in re.findall(r"[^。\n]*(?:。|\n|$)", answer.text):
+            if piece:
+                yield StreamEvent("delta", piece)
+        yield StreamEvent("answer", answer=answer)
+
+    # -- evidence strength --------------------------------------------------------------------
+    def _quote_query(self, question: str, info: QueryInfo) -> str:
+        """The question plus the synonyms and Chinese terms its words stand for (to pick quotes)."""
+        tok = self.retriever.tokenizer
+        extra = [w for w in tok.expansions(tok.query_tokens(question)) if w not in _FRAME_WORDS]
+        # English words never occur in the letters: quote by their Chinese terms and numbers.
+        numbers = " ".join(re.findall(r"[A-Za-z]{0,3}\d+", question))
+        base = f"{tok.translate(question)} {numbers}" if info.english else question
+        return " ".join([base, *extra])
+
+    def _topic_groups(self, question: str) -> list[tuple[float, set[str]]]:
+        """The question's topic words as groups: (weight, tokens any of which satisfy it).
+
+        A compound (人才政策) and its parts form one group; the group is satisfied by the
+        compound, its lexicon concept (paraphrases, abbreviations) or its most specific
+        part (人才) — a generic part alone (政策) does not satisfy it. Weight = IDF.
+        """
+        tok = self.retriever.tokenizer
+        bm25 = self.retriever.index.bm25
+        concepts = tok.lexicon.concepts
+        words = {t for t in tok.query_tokens(question) if ":" not in t and t not in STOPWORDS}
+        words -= _FRAME_WORDS
+        if bm25 is None:
+            return []
+        groups = []
+        for word in words:
+            if any(word != other and word in other for other in words):
+                continue  # a part of a longer word: handled with it
+            parts = [p for p in words if p != word and p in word]
+            key = max(parts, key=bm25.idf) if parts else word
+            concept = concepts.get(word)
+            weight = max(
+                [bm25.idf(word), bm25.idf(concept) if concept else 0.0]
+                + [bm25.idf(p) for p in parts]
+            )
+            groups.append((weight, {word, key} | ({concept} if concept else set())))
+        return groups
+
+    def _relevance(self, question: str, hit: Hit) -> float:
+        """IDF-weighted share of the question's topic groups the passage satisfies (0 unless it
+        satisfies one at least half as weighty as the main one)."""
+        groups = self._topic_groups(question)
+        if not groups:
+            return 1.0
+        have = set(self.retriever.tokenizer.tokenize(embed_input(hit.letter, hit.chunk)))
+        top = max(w for w, _ in groups)
+        met = [w for w, tokens in groups if tokens & have]
+        if not any(w >= 0.5 * top for w in met):
+            return 0.0
+        return sum(met) / sum(w for w, _ in groups)
+
+    def _unknown_entity(self, question: str, info: QueryInfo, hits: Sequence[Hit]) -> bool:
+        """A place or agency the question names that no letter in the index is from or mentions."""
+        keys = self.retriever.keys
+        texts = " ".join(h.chunk.text for h in hits)
+        places = list(info.places)
+        if info.english:
+            gazetteer = self.retriever.tokenizer.lexicon.places
+            places += [
+                t for t in self.retriever.tokenizer.translate(question).split() if t in gazetteer
+            ]
+        for place in places:
+            if not any(place in k.place for k in keys.values()) and place not in texts:
+                return True
+        for agency in info.agencies:
+            known = any(agency in k.agencies or agency in k.cohandlers for k in keys.values())
+            if not known and agency not in texts:
+                return True
+        return False
+
+    def _weak(self, question: str, info: QueryInfo, hits: Sequence[Hit]) -> bool:
+        """Too little evidence: an unknown place/agency, or no passage about the question's topic."""
+        s = self.settings
+        if self._unknown_entity(question, info, hits):
+            return True
+        relevance = max(
+            (self._relevance(question, h) for h in hits[: s.evidence_hits]), default=0.0
+        )
+        return relevance < (s.min_relevance_english if info.english else s.min_relevance)
+
+    # -- routes ----------------------------------------------------------------------------------
+    def _abstain(
+        self, question: str, info: QueryInfo, hits: Sequence[Hit], text: str | None = None
+    ) -> Answer:
+        seen: dict[str, Letter] = {}
+        for h in hits:
+            seen.setdefault(h.letter.id, h.letter)
+        suggestions = tuple(
+            {
+                "letter_id": lt.id,
+                "source": lt.source,
+                "title": lt.fields.title,
+                "agency": lt.fields.agency,
+            }
+            for lt in list(seen.values())[: self.settings.suggestions]
+        )
+        return Answer(
+            question,
+            text or (NOT_FOUND_EN if info.english else NOT_FOUND_ZH),
+            (),
+            False,
+            suggestions,
+            "abstain",
+        )
+
+    def _fields(self, question: str, info: QueryInfo, hits: Sequence[Hit]) -> Answer:
+        if self._unknown_entity(question, info, hits):
+            return self._abstain(question, info, hits)
+        letter = hits[0].letter
+        english = info.english
+        citations: list[Citation] = []
+
+        def cite(start: int, end: int) -> int:
+            for c in citations:  # one marker per span
+                if c.letter_id == letter.id and (c.start, c.end) == (start, end):
+                    return c.key
+            citations.append(Citation.of(len(citations) + 1, letter, start, end))
+            return citations[-1].key
+
+        # Which letter this is, cited where its title and number are written.
+        head = _letter_name(letter, english)
+        ids = [field_value(letter, n) for n in ("title", "doc_number")]
+        marks = "".join(f"[{cite(v.start, v.end)}]" for v in ids if v.value)
+        lines, stated = [], 0
+        for name in dict.fromkeys(n for n in info.intents if n in LABELS):
+            value = field_value(letter, name)
+            if value.value is None:
+                lines.append(unstated(name, english))
+                continue
+            stated += 1
+            label = LABELS[name][1 if english else 0]
+            lines.append(
+                f"{label}{': ' if english else '：'}{value.value}[{cite(value.start, value.end)}]"
+            )
+        if not stated:
+            return self._abstain(question, info, hits, " ".join(lines))
+        # The question may also ask what the letter says (…承诺做什么?): quote it too.
+        extra = self._lookup(
+            question, info, [h for h in hits if h.letter.id == letter.id], strict=True
+        )
+        for c in extra.citations:
+            key = cite(c.start, c.end)
+            lines.append(f"{c.quote}[{key}]")
+        text = (f"{head}{marks}:\n" if english else f"{head}{marks}：\n") + "\n".join(lines)
+        return Answer(question, text, tuple(citations), True, (), "field")
+
+    def _lookup(
+        self, question: str, info: QueryInfo, hits: Sequence[Hit], strict: bool = False
+    ) -> Answer:
+        """Quote the sentences that answer; `strict` (inside a field answer) quotes only when
+        the question has topic words beyond the field it asks for and the letter covers them."""
+        if not hits:
+            return self._abstain(question, info, hits)
+        if strict:
+            if not _CONTENT_ASK.search(question):
+                return self._abstain(question, info, hits)
+            hits = [h for h in hits if h.chunk.section != "文头"]
+            topic = _FIELD_WORDS.sub(" ", question)
+            if not hits or max(self._relevance(topic, h) for h in hits) < 0.3:
+                return self._abstain(question, info, hits)
+        elif self._weak(question, info, hits):
+            return self._abstain(question, info, hits)
+        s = self.settings
+        query = self._quote_query(question, info)
+        chosen = self._answer_sentences(question, query, hits[: s.evidence_hits])
+        if not chosen:
+            return self._abstain(question, info, hits)
+        years = [str(y) for y in info.years]
+        passages = [
+            h.chunk.text
+            for h in hits[: s.evidence_hits]
+            if any(h.letter.id == c[1].id for c in chosen)
+        ]
+        if years and not any(y in p for y in years for p in passages):
+            # The year asked about is in none of the passages the quotes come from.
+            return self._abstain(question, info, hits)
+        first = chosen[0][1].id
+        chosen.sort(key=lambda t: (t[1].id != first, t[1].id, t[2]))  # reading order per letter
+        citations = [Citation.of(i, letter, a, b) for i, (_, letter, a, b) in enumerate(chosen, 1)]
+        body = "".join(f"{c.quote}[{c.key}]" for c in citations)
+        lead = _letter_name(chosen[0][1], info.english)
+        text = f"According to {lead}: {body}" if info.english else f"根据{lead}：{body}"
+        return Answer(question, text, tuple(citations), True, (), "lookup")
+
+    def _answer_sentences(
+        self, question: str, query: str, hits: Sequence[Hit]
+    ) -> list[tuple[float, Letter, int, int]]:
+        """The sentences that best answer `question` among the passages, as quotes.
+
+        Each sentence scores its overlap with the question (synonyms included), plus a small
+        bonus when it has what the question asks for (a number for 多少, a plan for 打算,
+        a responsible party for 谁负责 …) and when it comes from the best passage's letter.
+        Adjacent chosen sentences of one letter are merged into one quote.
+        """
+        s = self.settings
+        body = [h for h in hits if h.chunk.section != "文头"] or list(hits)
+        q = grams(query)
+        cues = [bonus for pattern, wanted, bonus in _ANSWER_CUES if pattern.search(question)]
+        wants = [wanted for pattern, wanted, _ in _ANSWER_CUES if pattern.search(question)]
+        top_letter = body[0].letter.id
+        scored: dict[tuple[str, int], tuple[float, Letter, int, int]] = {}
+        for h in body:
+            for sent in sentences(h.letter.text, h.chunk.start, h.chunk.end):
+                if len(sent.text) < 6:
+                    continue
+                score = overlap(q, sent.text)
+                score += sum(b for b, w in zip(cues, wants, strict=True) if w.search(sent.text))
+                score += 0.05 if h.letter.id == top_letter else 0.0
+                key = (h.letter.id, sent.start)
+                if key not in scored or scored[key][0] < score:
+                    scored[key] = (score, h.letter, sent.start, sent.end)
+        ranked = sorted(scored.values(), key=lambda t: (-t[0], t[1].id, t[2]))
+        if not ranked:
+            return []
+        floor = max(s.min_quote_overlap, ranked[0][0] * 0.5)
+        chosen = [t for t in ranked if t[0] >= floor][: s.max_quotes]
+        chosen.sort(key=lambda t: (t[1].id, t[2]))
+        merged: list[tuple[float, Letter, int, int]] = []
+        for score, letter, start, end in chosen:
+            prev = merged[-1] if merged else None
+            gap = (
+                letter.text[prev[3] : start]
+                if prev and prev[1].id == letter.id and prev[3] <= start
+                else None
+            )
+            if prev and gap is not None and not gap.strip() and end - prev[2] <= MAX_QUOTE:
+                merged[-1] = (max(prev[0], score), letter, prev[2], end)
+            else:
+                merged.append((score, letter, start, end))
+        merged.sort(key=lambda t: -t[0])
+        return merged
+
+    def _enumerate(self, question: str, info: QueryInfo, hits: Sequence[Hit]) -> Answer:
+        if self._weak(question, info, hits):
+            return self._abstain(question, info, hits)
+        s = self.settings
+        # Quotes are chosen for the topic words (and their paraphrases), not the question frame.
+        groups = sorted(self._topic_groups(question), key=lambda g: -g[0])
+        topic = " ".join(t.split(":")[-1] for _, tokens in groups for t in tokens) or question
+        topic = " ".join(
+            [topic, *self.retriever.tokenizer.expansions(sorted(groups[0][1]) if groups else [])]
+        )
+        unnamed = "(agency not named)" if info.english else "（未署名单位）"
+        # A row must be about the question: its passage holds a good share of the question's
+        # topic words, each weighted by its rarity (IDF), synonyms and abbreviations included.
+        relevant: dict[str, list[Hit]] = {}
+        for h in hits:
+            if self._relevance(question, h) >= s.min_row_relevance:
+                relevant.setdefault(h.letter.id, []).append(h)
+        rows: dict[str, list[tuple[str, Letter, int, int]]] = {}
+        for letter_hits in list(relevant.values())[: s.max_rows]:
+            letter = letter_hits[0].letter
+            quotes = self._answer_sentences(question + " " + topic, topic, letter_hits[:3])
+            for _, _, start, end in sorted(quotes[: s.quotes_per_row], key=lambda t: t[2]):
+                actor = _actor(letter.text[start:end]) or letter.fields.agency or unnamed
+                rows.setdefault(agency_core(actor), []).append((actor, letter, start, end))
+        used_letters = {letter.id for items in rows.values() for _, letter, _, _ in items}
+        if not rows:
+            return self._abstain(question, info, hits)
+        citations: list[Citation] = []
+        lines = []
+        for items in rows.values():
+            parts = []
+            last = None
+            for _, letter, start, end in items:
+                citations.append(Citation.of(len(citations) + 1, letter, start, end))
+                c = citations[-1]
+                # Name the letter once, after its last quote in this row.
+                if last is not None and last != letter.id:
+                    parts[-1] += (
+                        f"（{_letter_name(self.retriever.index.letters[last], info.english)}）"
+                    )
+                parts.append(f"{c.quote}[{c.key}]")
+                last = letter.id
+            if last is not None:
+                parts[-1] += f"（{_letter_name(self.retriever.index.letters[last], info.english)}）"
+            lines.append(f"- {items[0][0]}：" + "；".join(parts))
+        lead = (
+            f"{len(rows)} agencies in {len(used_letters)} letters:"
+            if info.english
+            else f"共找到{len(used_letters)}封复函、{len(rows)}个单位："
+        )
+        return Answer(
+            question, lead + "\n" + "\n".join(lines), tuple(citations), True, (), "enumeration"
+        )
+
+
+def _letter_name(letter: Letter, english: bool) -> str:
+    f = letter.fields
+    title = " ".join((f.title or letter.source).split())
+    bits = [b for b in (f.agency, f.doc_number) if b]
+    if english:
+        return f"“{title}”" + (f" ({', '.join(bits)})" if bits else "")
+    return f"《{title}》" + (f"（{'，'.join(bits)}）" if bits else "")
+
+
+def _actor(sentence: str) -> str | None:
+    """The agency a sentence opens with or acts through (市人力社保局将继续…), if it names one."""
+    m = _actor_pattern().search(sentence[:60])
+    return m.group(0) if m else None
+
+
+@cache
+def _actor_pattern() -> re.Pattern[str]:
+    # Known agency cores (longest first), optionally preceded by a place or level word, and
+    # followed by a verb-like word, so "与市教委对接" is not read as the actor "与市教委".
+    cores = sorted(default_table().canonical, key=len, reverse=True)
+    alternation = "|".join(re.escape(c) for c in cores if len(c) >= 2)
+    return re.compile(
+        rf"(?:[\u4e00-\u9fff]{{2,6}}?[省市区县]|[省市区县])?(?:{alternation})"
+        r"(?=将|已|正|会同|牵头|积极|持续|继续|按照|通过|联合|负责|高度|认真|大力|加快|进一步)"
+    )

