@@ -177,7 +177,8 @@ class ExtractiveAnswerer:
                 continue  # a part of a longer word: handled with it
             parts = [p for p in words if p != word and p in word]
             # The parts that carry the topic (人才 in 人才政策), not the generic head (政策).
-            keys = [p for p in parts if p not in _GENERIC] or parts or [word]
+            specific = [p for p in parts if p not in _GENERIC]
+            keys = [max(specific, key=bm25.idf)] if specific else [word]
             concept = concepts.get(word)
             weight = max(
                 [bm25.idf(word), bm25.idf(concept) if concept else 0.0]

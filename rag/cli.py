@@ -78,7 +78,32 @@ def _progress(enabled: bool, desc: str) -> Iterator[Callable[[int, int], None] |
         bar.close()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class PluginGroup(click.Group):
+    """The `replyqa` group, extended by commands other packages register under the
+    `replyqa.commands` entry point (the web server lives in `ui`, which the library never
+    imports). Plugins load only when listed or invoked."""
+
+    def _plugins(self) -> dict[str, Any]:
+        from importlib.metadata import entry_points
+
+        return {ep.name: ep for ep in entry_points(group="replyqa.commands")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._plugins()))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in (plugins := self._plugins()):
+            try:
+                command = plugins[cmd_name].load()
+            except ImportError as exc:
+                _fail(
+                    f"command {cmd_name!r} is not available ({exc}); reinstall replyqa with its extras"
+                )
+        return command
+
+
+@click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="replyqa")
 def main() -> None:
     """Question answering with exact citations over government reply letters (建议提案复函)."""

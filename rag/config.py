@@ -101,7 +101,7 @@ class AnswerSettings(BaseModel):
     )
     evidence_hits: int = Field(5, ge=1, description="Top passages that count as evidence.")
     max_quotes: int = Field(
-        3, ge=1, description="At most this many quoted sentences in a lookup answer."
+        4, ge=1, description="At most this many quoted sentences in a lookup answer."
     )
     max_rows: int = Field(
         12, ge=1, description="At most this many letters in an enumeration answer."

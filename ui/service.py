@@ -1,0 +1,131 @@
+"""The state a running server shares between the chat UI and the HTTP API.
+
+One `Service` holds the opened index, the answerer and a bounded, expiring store of
+conversations (each a `rag.pipeline.ChatSession`). Everything the edges do goes
+through its methods, so the gradio chat and the API answer alike. `reload()` opens a
+freshly built index and swaps it in atomically: a request in flight keeps the retriever
+it started with.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rag.config import Settings
+from rag.pipeline import ChatSession, make_answerer, open_retriever
+from rag.query import Filters
+from rag.types import Answer, Hit, Letter
+
+from .config import ServerConfig
+
+
+@dataclass
+class _Entry:
+    session: ChatSession
+    last_used: float
+
+
+class Service:
+    """The loaded index, the answerer, and the conversations."""
+
+    def __init__(
+        self, index_dir: Path, settings: Settings | None = None, config: ServerConfig | None = None
+    ) -> None:
+        self.index_dir = Path(index_dir)
+        self.settings = settings or Settings()
+        self.config = config or ServerConfig()
+        self._lock = threading.Lock()
+        self._conversations: OrderedDict[str, _Entry] = OrderedDict()
+        self._load()
+
+    def _load(self) -> None:
+        retriever = open_retriever(self.index_dir, self.settings)
+        answerer = make_answerer(retriever, self.settings)
+        with self._lock:
+            self.retriever, self.answerer = retriever, answerer
+            for entry in self._conversations.values():
+                entry.session.answerer = answerer
+
+    def reload(self) -> None:
+        """Open the index again (after a rebuild) and swap it in."""
+        self._load()
+
+    # -- conversations ----------------------------------------------------------------------
+    def session(self, conversation_id: str | None = None) -> tuple[str, ChatSession]:
+        """The conversation with this id (a new one if unknown, expired or None)."""
+        now = time.monotonic()
+        with self._lock:
+            for cid in [
+                c
+                for c, e in self._conversations.items()
+                if now - e.last_used > self.config.conversation_ttl_s
+            ]:
+                del self._conversations[cid]
+            if conversation_id and conversation_id in self._conversations:
+                entry = self._conversations[conversation_id]
+                entry.last_used = now
+                self._conversations.move_to_end(conversation_id)
+                return conversation_id, entry.session
+            cid = (
+                conversation_id
+                if conversation_id and len(conversation_id) <= 64
+                else uuid.uuid4().hex
+            )
+            session = ChatSession(self.answerer, cid)
+            self._conversations[cid] = _Entry(session, now)
+            while len(self._conversations) > self.config.max_conversations:
+                self._conversations.popitem(last=False)
+            return cid, session
+
+    def ask(
+        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
+    ) -> tuple[str, Answer]:
+        """Answer in a conversation; returns (conversation id, answer)."""
+        cid, session = self.session(conversation_id)
+        answer, _ = session.ask(question, filters)
+        return cid, answer
+
+    def stream(
+        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
+    ) -> tuple[str, Iterator[Any]]:
+        """Like `ask`, as `StreamEvent`s ("delta" pieces, then the final "answer")."""
+        from rag.conversation import record, rewrite
+
+        cid, session = self.session(conversation_id)
+
+        def events() -> Iterator[Any]:
+            conv = session.conversation
+            if filters is not None:
+                conv.explicit = filters
+            rw = rewrite(question, conv)
+            final = None
+            for event in session.answerer.stream(
+                rw.question, rw.filters, rw.focus_letters, rw.exclude_letters
+            ):
+                if event.kind == "answer":
+                    final = event.answer
+                yield event
+            if final is not None:
+                record(conv, question, rw, final)
+
+        return cid, events()
+
+    # -- records ----------------------------------------------------------------------------
+    def letter(self, letter_id: str) -> Letter | None:
+        return self.retriever.index.letters.get(letter_id)
+
+    def search(self, question: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        return self.retriever.search(question, k, filters)
+
+    def agencies(self) -> list[str]:
+        """Agency names in the index, for filter choices."""
+        return sorted(
+            {lt.fields.agency for lt in self.retriever.index.letters.values() if lt.fields.agency}
+        )
