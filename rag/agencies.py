@@ -11,6 +11,7 @@ body belongs to, for place filters.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -101,8 +102,9 @@ def load_agency_table(extra: Path | None = None) -> AgencyTable:
 
 @cache
 def default_table() -> AgencyTable:
-    """The bundled table, loaded once."""
-    return load_agency_table()
+    """The bundled table plus the extra TSV named by `REPLYQA_AGENCY_TABLE` (if set), loaded once."""
+    extra = os.environ.get("REPLYQA_AGENCY_TABLE")
+    return load_agency_table(Path(extra) if extra else None)
 
 
 def _next_token(s: str, pos: int) -> int | None:

@@ -145,3 +145,18 @@ def test_bundled_table_is_consistent() -> None:
     for alias, canonical in table.canonical.items():
         assert alias and canonical and "\t" not in alias
         assert table.canonical[canonical] == canonical, alias  # canonicals map to themselves
+
+
+def test_an_extra_table_from_the_environment_extends_the_bundled_one(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from rag import agencies
+
+    extra = tmp_path / "extra.tsv"
+    extra.write_text("# made-up alias for a test\n示例办\t示例事务管理办公室\n", encoding="utf-8")
+    monkeypatch.setenv("REPLYQA_AGENCY_TABLE", str(extra))
+    agencies.default_table.cache_clear()
+    try:
+        assert agencies.default_table().core_of("示例办") == "示例事务管理办公室"
+        assert agencies.default_table().core_of("人社局") == "人力资源和社会保障局"
+    finally:
+        monkeypatch.delenv("REPLYQA_AGENCY_TABLE")
+        agencies.default_table.cache_clear()
