@@ -1,0 +1,244 @@
+"""The HTTP API under /api/v1: chat (JSON or server-sent events), letters, search, tokens.
+
+`router(service)` returns the routes, the OpenAI-compatible endpoint of
+`ui.openai_compat` and `/healthz`; `ui.app.create_app` mounts them behind `ui.auth`.
+Shapes match the CLI's `--json` output (citations, hits), so a script can move between
+the two. Answering is synchronous CPU work: the routes are plain `def`s, which FastAPI
+runs in its threadpool, and the event stream is a sync iterator that Starlette steps
+through there too, so the event loop stays free for other requests.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from rag.errors import ReplyQAError
+from rag.query import Filters
+from rag.types import Answer
+
+from .auth import ApiError, ApiKey, ChatAccess
+from .config import ServerConfig
+from .service import Service
+from .tokens import mint_token
+
+log = logging.getLogger("replyqa.api")
+
+
+class FiltersIn(BaseModel):
+    """Hard constraints on which letters may answer (all optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agency: str | None = Field(
+        None, max_length=100, description="Replying agency, e.g. 市人力社保局."
+    )
+    place: str | None = Field(None, max_length=50, description="Place, e.g. 南岸区.")
+    year: int | None = Field(None, ge=1949, le=2100, description="Year of the letter.")
+    kind: str | None = Field(None, max_length=20, description="建议 or 提案.")
+    category: str | None = Field(None, max_length=20, description="Handling category (A/B/C).")
+
+    def to_filters(self) -> Filters:
+        return Filters(self.agency, self.place, self.year, self.kind, self.category)
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(description="The question, in Chinese or English.")
+    conversation_id: str | None = Field(
+        None, max_length=64, description="Continue this conversation (from an earlier answer)."
+    )
+    filters: FiltersIn | None = None
+    stream: bool = Field(False, description="Answer as server-sent events instead of JSON.")
+
+
+class CitationOut(BaseModel):
+    """`letter.text[start:end] == quote`; fetch the letter at /api/v1/letters/{letter_id}."""
+
+    key: int
+    letter_id: str
+    source: str
+    start: int
+    end: int
+    quote: str
+    title: str | None = None
+    doc_number: str | None = None
+    agency: str | None = None
+    date: str | None = None
+
+
+class ChatResponse(BaseModel):
+    answer: str
+    answered: bool
+    conversation_id: str
+    citations: list[CitationOut]
+    suggestions: list[dict[str, Any]]
+    route: str
+
+
+class TokenResponse(BaseModel):
+    token: str = Field(description="Send as 'Authorization: Bearer <token>' to /api/v1/chat.")
+    expires_at: int = Field(description="Unix seconds.")
+
+
+class Health(BaseModel):
+    status: str
+    letters: int
+    chunks: int
+    embedder: str
+
+
+def answer_json(cid: str, answer: Answer) -> dict[str, Any]:
+    """The blocking chat shape (also the payload of the `citations` event, plus `answer`)."""
+    body = answer.to_json()
+    body.pop("question", None)  # the rewritten question is internal to the conversation
+    return {"conversation_id": cid, **body}
+
+
+def check_question(config: ServerConfig, question: str) -> str:
+    """The question stripped; 422 when it is empty or longer than the configured limit."""
+    text = question.strip()
+    if not text:
+        raise ApiError(422, "invalid_request", "the question is empty; ask something")
+    if len(text) > config.max_question_chars:
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"the question has {len(text)} characters; the limit is {config.max_question_chars}",
+        )
+    return text
+
+
+def sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def failure_message(exc: Exception) -> str:
+    """What a client may see about a failure: domain errors say what to fix, others don't."""
+    if isinstance(exc, ReplyQAError):
+        return str(exc)
+    return "answering failed; see the server log"
+
+
+def _chat_events(cid: str, events: Iterator[Any]) -> Iterator[str]:
+    final: Answer | None = None
+    try:
+        for event in events:
+            if event.kind == "delta" and event.text:
+                yield sse("delta", {"text": event.text})
+            elif event.kind == "answer" and event.answer is not None:
+                final = event.answer
+    except Exception as exc:  # the response has started: report in-band, never drop silently
+        log.exception("streamed answer failed")
+        yield sse("error", {"message": failure_message(exc)})
+        return
+    if final is None:
+        yield sse("error", {"message": "no answer was produced"})
+        return
+    body = answer_json(cid, final)
+    yield sse(
+        "citations",
+        {
+            k: body[k]
+            for k in ("citations", "answered", "answer", "suggestions", "route", "conversation_id")
+        },
+    )
+    yield sse("done", {"conversation_id": cid})
+
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def router(service: Service) -> APIRouter:
+    """The API routes over one `Service`."""
+    from . import openai_compat  # it imports this module's models
+
+    r = APIRouter()
+    config = service.config
+
+    @r.get("/healthz", response_model=Health, tags=["meta"])
+    def healthz() -> dict[str, Any]:
+        """Liveness and what is loaded (no key needed)."""
+        index = service.retriever.index
+        return {
+            "status": "ok",
+            "letters": len(index.letters),
+            "chunks": len(index.chunks),
+            "embedder": index.manifest.embedder_id,
+        }
+
+    @r.post(
+        "/api/v1/chat",
+        response_model=ChatResponse,
+        tags=["chat"],
+        responses={200: {"content": {"text/event-stream": {}}}},
+    )
+    def chat(body: ChatRequest, key: ChatAccess) -> Any:
+        """Answer a question with exact citations; `stream: true` sends server-sent events.
+
+        Events: `delta` {text}…, then `citations` {citations, answered, answer,
+        conversation_id} (its `answer` is final and may differ from the joined deltas),
+        then `done` {conversation_id}; or `error` {message}.
+        """
+        question = check_question(config, body.question)
+        filters = body.filters.to_filters() if body.filters else None
+        if body.stream:
+            cid, events = service.stream(question, body.conversation_id, filters)
+            return StreamingResponse(
+                _chat_events(cid, events),
+                media_type="text/event-stream",
+                headers={**SSE_HEADERS, "X-Conversation-Id": cid},
+            )
+        cid, answer = service.ask(question, body.conversation_id, filters)
+        return answer_json(cid, answer)
+
+    @r.get("/api/v1/letters/{letter_id}", tags=["letters"])
+    def letter(letter_id: str, key: ApiKey) -> dict[str, Any]:
+        """A letter's record, full text and the spans its fields were read from."""
+        found = service.letter(letter_id)
+        if found is None:
+            raise ApiError(
+                404,
+                "not_found",
+                f"no letter with id {letter_id[:80]!r}; ids come from citations and search hits",
+            )
+        return {
+            **found.record(),
+            "format": found.format,
+            "text": found.text,
+            "spans": {name: list(span) for name, span in found.fields.spans.items()},
+        }
+
+    @r.get("/api/v1/search", tags=["letters"])
+    def search(
+        key: ApiKey,
+        q: str = Query(min_length=1, max_length=config.max_question_chars, description="Query."),
+        k: int = Query(10, ge=1, le=100, description="Number of hits."),
+        agency: str | None = Query(None, max_length=100),
+        place: str | None = Query(None, max_length=50),
+        year: int | None = Query(None, ge=1949, le=2100),
+        kind: str | None = Query(None, max_length=20),
+        category: str | None = Query(None, max_length=20),
+    ) -> dict[str, Any]:
+        """Retrieved passages, best first (the hits of `replyqa search --json`)."""
+        query = check_question(config, q)
+        filters = Filters(agency, place, year, kind, category)
+        hits = service.search(query, k, filters if filters.active() else None)
+        return {"query": query, "hits": [h.to_json() for h in hits]}
+
+    @r.post("/api/v1/tokens", response_model=TokenResponse, tags=["chat"])
+    def tokens(request: Request, key: ApiKey) -> dict[str, Any]:
+        """Mint a short-lived token for a page: it may call /api/v1/chat, nothing else."""
+        token, expires = mint_token(config)
+        request.app.state.guard.remember_token(token, expires, key)
+        return {"token": token, "expires_at": expires}
+
+    r.include_router(openai_compat.router(service))
+    return r
