@@ -42,7 +42,7 @@ from .manifest import (
     read_manifest,
     write_json_atomic,
 )
-from .store import FaissStore
+from .store import FaissStore, choose_kind
 
 Progress = Callable[[int, int], None]
 EmbedInput = Callable[[Letter, Chunk], str]
@@ -138,6 +138,7 @@ def build_index(
     skipped: Sequence[dict[str, str]] = (),
     tokenize: Tokenize | None = None,
     lexicon_version: str = "",
+    index_type: str = "auto",
 ) -> BuildSummary:
     """Bring the index at `folder` up to date with `letters`.
 
@@ -153,6 +154,7 @@ def build_index(
         skipped: Files the caller could not load, reported in the summary.
         tokenize: If given, a BM25 index is built over `tokenize(embed_input(letter, chunk))`.
         lexicon_version: Recorded in the manifest so readers tokenise queries the same way.
+        index_type: "auto" (exact flat up to 10^5 chunks, HNSW beyond), "flat", "hnsw" or "ivf".
     """
     t0 = time.perf_counter()
     folder = Path(folder)
@@ -220,14 +222,26 @@ def build_index(
             new_vectors[[r for r, _ in batch]] = embedder.embed_documents([t for _, t in batch])
             if progress:
                 progress(min(start + batch_size, len(pending)), len(pending))
-        if old is not None:
+        fresh = [i for i, row in enumerate(rows) if row["vid"] not in keep_vids]
+        fresh_ids = np.array([rows[i]["vid"] for i in fresh], dtype=np.int64)
+        kind = choose_kind(len(rows), index_type)
+        if old is not None and store.kind == kind:
+            # Same index type: drop what changed, add what is new (cost ~ the change).
             store.remove(
                 np.array(
                     [int(v) for v in old.vector_ids if int(v) not in keep_vids], dtype=np.int64
                 )
             )
-        fresh = [i for i, row in enumerate(rows) if row["vid"] not in keep_vids]
-        store.add(np.array([rows[i]["vid"] for i in fresh], dtype=np.int64), new_vectors[fresh])
+            store.add(fresh_ids, new_vectors[fresh])
+        else:
+            # First build, or the size crossed into another index type: build it whole.
+            kept = np.array(sorted(keep_vids), dtype=np.int64)
+            vectors = (
+                np.concatenate([store.get(kept), new_vectors[fresh]])
+                if len(kept)
+                else new_vectors[fresh]
+            )
+            store = FaissStore.build(embedder.dim, np.concatenate([kept, fresh_ids]), vectors, kind)
 
         summary.letters, summary.chunks = len(entries), len(rows)
         summary.embedded_chunks, summary.reused_vectors = len(pending), len(reuse)
@@ -243,6 +257,7 @@ def build_index(
             counts={"letters": len(entries), "chunks": len(rows)},
             next_vector_id=next_vid,
             lexicon=lexicon_version if tokenize else "",
+            store=f"faiss-{store.kind}-ip",
         )
         bm25 = BM25Store.build([tokenize(t) for t in inputs]) if tokenize else None
         _write_generation(folder, generation, letters, rows, store, bm25)

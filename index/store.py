@@ -48,16 +48,61 @@ class VectorStore(Protocol):
 
 
 class FaissStore:
-    """Exact inner-product search over id-mapped vectors (faiss-cpu)."""
+    """Inner-product search over id-mapped vectors (faiss-cpu), exact or approximate.
+
+    Kinds: `flat` (exact; IDMap2 over IndexFlatIP), `hnsw` (IDMap2 over IndexHNSWFlat:
+    graph search, no removal — removing rebuilds), `ivf` (IndexIVFFlat with nlist ≈ 4√N,
+    trained on the vectors it is built with, removal supported). `choose_kind` picks one by
+    size; `FaissStore.build` makes a store of a kind from all vectors at once.
+    """
 
     FILE_NAME = "vectors.faiss"
+    KINDS = ("flat", "hnsw", "ivf")
 
-    def __init__(self, dim: int, index: object | None = None) -> None:
+    def __init__(self, dim: int, index: object | None = None, kind: str = "flat") -> None:
         import faiss
 
         self._faiss = faiss
         self._dim = dim
+        self.kind = kind
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+    @classmethod
+    def build(
+        cls,
+        dim: int,
+        ids: np.ndarray,
+        vectors: np.ndarray,
+        kind: str = "flat",
+        hnsw_m: int = 32,
+        ef_search: int = 128,
+        nprobe: int = 16,
+    ) -> FaissStore:
+        """A store of `kind` holding `vectors` under `ids` (trained on them for IVF)."""
+        import faiss
+
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if kind == "flat":
+            store = cls(dim)
+        elif kind == "hnsw":
+            inner = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efConstruction = 80
+            inner.hnsw.efSearch = ef_search
+            store = cls(dim, faiss.IndexIDMap2(inner), "hnsw")
+        elif kind == "ivf":
+            nlist = max(1, min(int(4 * np.sqrt(max(len(vectors), 1))), max(1, len(vectors) // 39)))
+            quantizer = faiss.IndexFlatIP(dim)
+            inner = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            if len(vectors):
+                inner.train(vectors)
+            inner.nprobe = min(nprobe, nlist)
+            inner.set_direct_map_type(faiss.DirectMap.Hashtable)  # get() by arbitrary id
+            store = cls(dim, inner, "ivf")
+            store._quantizer = quantizer  # keep it alive as long as the index
+        else:
+            raise IndexStoreError(f"unknown index type {kind!r}: use one of {', '.join(cls.KINDS)}")
+        store.add(ids, vectors)
+        return store
 
     @property
     def dim(self) -> int:
@@ -79,7 +124,31 @@ class FaissStore:
     def remove(self, ids: np.ndarray) -> int:
         if not len(ids):
             return 0
+        if self.kind == "hnsw":  # HNSW graphs cannot drop nodes: rebuild without them
+            keep = np.setdiff1d(self.ids(), np.asarray(ids, dtype=np.int64))
+            rebuilt = FaissStore.build(
+                self._dim, keep, self.get(keep), "hnsw", ef_search=self._inner().hnsw.efSearch
+            )  # type: ignore[attr-defined]
+            removed = len(self) - len(keep)
+            self._index = rebuilt._index
+            return removed
         return int(self._index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64)))  # type: ignore[attr-defined]
+
+    def _inner(self) -> object:
+        """The index under the id map (downcast so its own fields are reachable)."""
+        return self._faiss.downcast_index(self._index.index)  # type: ignore[attr-defined]
+
+    def ids(self) -> np.ndarray:
+        """Every stored id."""
+        if self.kind == "ivf":
+            invlists = self._index.invlists  # type: ignore[attr-defined]
+            parts = [
+                self._faiss.rev_swig_ptr(invlists.get_ids(i), invlists.list_size(i)).copy()
+                for i in range(self._index.nlist)
+                if invlists.list_size(i)
+            ]  # type: ignore[attr-defined]
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return self._faiss.vector_to_array(self._index.id_map).astype(np.int64)  # type: ignore[attr-defined]
 
     def get(self, ids: np.ndarray) -> np.ndarray:
         out = np.empty((len(ids), self._dim), dtype=np.float32)
@@ -98,10 +167,22 @@ class FaissStore:
         if subset is None:
             scores, ids = self._index.search(queries, k)  # type: ignore[attr-defined]
         else:
+            if self.kind != "flat":
+                # Approximate indexes miss filtered ids outside the probed cells/graph walk:
+                # score the allowed ids exactly instead (cost grows with the subset only).
+                return self._exact_subset(queries, k, np.asarray(subset, dtype=np.int64))
             selector = self._faiss.IDSelectorBatch(np.ascontiguousarray(subset, dtype=np.int64))
             params = self._faiss.SearchParameters(sel=selector)
             scores, ids = self._index.search(queries, k, params=params)  # type: ignore[attr-defined]
         return scores, ids
+
+    def _exact_subset(
+        self, queries: np.ndarray, k: int, subset: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        vectors = self.get(subset)
+        scores = queries @ vectors.T
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        return np.take_along_axis(scores, order, axis=1).astype(np.float32), subset[order]
 
     def save(self, folder: Path) -> Path:
         """Write the index file into `folder`; returns its path."""
@@ -125,4 +206,25 @@ class FaissStore:
             raise IndexStoreError(
                 f"{path} holds {index.d}-d vectors but the manifest says {dim}; rebuild the index"
             )
-        return cls(dim, index)
+        # read_index returns the concrete type; the inner index is only peeked at (a
+        # downcast proxy does not own the object, so the owning proxy must stay referenced).
+        if isinstance(index, faiss.IndexIVFFlat):
+            kind = "ivf"
+        elif isinstance(index, faiss.IndexIDMap2):
+            kind = (
+                "hnsw"
+                if isinstance(faiss.downcast_index(index.index), faiss.IndexHNSWFlat)
+                else "flat"
+            )
+        else:
+            raise IndexStoreError(
+                f"{path} holds an unsupported index type {type(index).__name__}; rebuild"
+            )
+        return cls(dim, index, kind)
+
+
+def choose_kind(n_vectors: int, setting: str = "auto", flat_limit: int = 100_000) -> str:
+    """`setting` itself, or for "auto": exact flat up to `flat_limit` vectors, HNSW beyond."""
+    if setting != "auto":
+        return setting
+    return "flat" if n_vectors <= flat_limit else "hnsw"

@@ -187,6 +187,11 @@ class Settings(BaseSettings):
             "(a model-free character n-gram hasher for tests and smoke runs)."
         ),
     )
+    index_type: str = Field(
+        "auto",
+        pattern="^(auto|flat|hnsw|ivf)$",
+        description="FAISS index: auto (exact flat up to 10^5 chunks, HNSW beyond), flat, hnsw or ivf.",
+    )
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding call during builds.")
     embed_threads: int | None = Field(
         None, ge=1, description="CPU threads for the embedder (default: all cores)."

@@ -59,6 +59,7 @@ def build_folder(
         skipped=result.skipped,
         tokenize=tokenizer.tokenize,
         lexicon_version=tokenizer.version,
+        index_type=settings.index_type,
     )
 
 

@@ -210,3 +210,29 @@ def test_store_vectors_are_unit_norm(docs: Path, tmp_path: Path) -> None:
     idx = open_index(index)
     vectors = idx.store.get(idx.vector_ids[:20])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
+def test_approximate_index_types_build_update_and_reopen(
+    docs: Path, tmp_path: Path, kind: str
+) -> None:
+    exact = tmp_path / "flat"
+    _build(docs, exact)
+    index = tmp_path / kind
+    _build(docs, index, index_type=kind)
+    assert json.loads((index / MANIFEST).read_text())["store"] == f"faiss-{kind}-ip"
+    assert open_index(index).store.kind == kind
+    # On a few hundred vectors the approximate search finds what the exact one finds.
+    assert [r[:3] for r in _results(index)] == [r[:3] for r in _results(exact)]
+    changed = sorted(docs.glob("*.txt"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8").replace("。", "；"), encoding="utf-8")
+    summary = _build(docs, index, index_type=kind)
+    assert summary.updated == 1 and len(open_index(index).store) == summary.chunks
+    assert open_index(index).store.kind == kind
+
+
+def test_auto_index_type_switches_by_size() -> None:
+    from index.store import choose_kind
+
+    assert choose_kind(50_000) == "flat" and choose_kind(100_001) == "hnsw"
+    assert choose_kind(10, "ivf") == "ivf"
