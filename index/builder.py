@@ -154,7 +154,7 @@ def build_index(
         skipped: Files the caller could not load, reported in the summary.
         tokenize: If given, a BM25 index is built over `tokenize(embed_input(letter, chunk))`.
         lexicon_version: Recorded in the manifest so readers tokenise queries the same way.
-        index_type: "auto" (exact flat up to 10^5 chunks, HNSW beyond), "flat", "hnsw" or "ivf".
+        index_type: "auto" (exact flat up to 10^5 chunks, IVF beyond), "flat", "hnsw" or "ivf".
     """
     t0 = time.perf_counter()
     folder = Path(folder)

@@ -406,7 +406,7 @@ class MilvusStore(_MilvusCollection):
                     consistency_level="Strong",
                 )
         found = max((len(h) for h in hits), default=0)
-        if subset is None and expr is None and not found:
+        if subset is None and not expr and not found:
             return empty  # an empty collection, as FaissStore answers it
         width = k if subset is not None else max(1, min(k, found))
         scores = np.full((n, width), _PAD_SCORE, dtype=np.float32)

@@ -95,7 +95,9 @@ class FaissStore:
             inner = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
             if len(vectors):
                 inner.train(vectors)
-            inner.nprobe = min(nprobe, nlist)
+            # Probe ~1/16 of the cells: recall@10 0.99 at 10^5 replicated real embeddings,
+            # where HNSW (efSearch 512) reached 0.83 (benchmarks/bench_index_types.py).
+            inner.nprobe = min(nprobe or max(16, nlist // 16), nlist)
             inner.set_direct_map_type(faiss.DirectMap.Hashtable)  # get() by arbitrary id
             store = cls(dim, inner, "ivf")
             store._quantizer = quantizer  # keep it alive as long as the index
@@ -224,7 +226,7 @@ class FaissStore:
 
 
 def choose_kind(n_vectors: int, setting: str = "auto", flat_limit: int = 100_000) -> str:
-    """`setting` itself, or for "auto": exact flat up to `flat_limit` vectors, HNSW beyond."""
+    """`setting` itself, or for "auto": exact flat up to `flat_limit` vectors, IVF beyond."""
     if setting != "auto":
         return setting
-    return "flat" if n_vectors <= flat_limit else "hnsw"
+    return "flat" if n_vectors <= flat_limit else "ivf"

@@ -190,7 +190,7 @@ class Settings(BaseSettings):
     index_type: str = Field(
         "auto",
         pattern="^(auto|flat|hnsw|ivf)$",
-        description="FAISS index: auto (exact flat up to 10^5 chunks, HNSW beyond), flat, hnsw or ivf.",
+        description="FAISS index: auto (exact flat up to 10^5 chunks, IVF beyond), flat, hnsw or ivf.",
     )
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding call during builds.")
     embed_threads: int | None = Field(

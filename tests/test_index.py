@@ -234,5 +234,5 @@ def test_approximate_index_types_build_update_and_reopen(
 def test_auto_index_type_switches_by_size() -> None:
     from index.store import choose_kind
 
-    assert choose_kind(50_000) == "flat" and choose_kind(100_001) == "hnsw"
+    assert choose_kind(50_000) == "flat" and choose_kind(100_001) == "ivf"
     assert choose_kind(10, "ivf") == "ivf"
