@@ -37,15 +37,14 @@ CHUNKS = "chunks.jsonl"
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    n = 0
     try:
         with open(path, encoding="utf-8") as fh:
-            for _n, line in enumerate(fh, 1):
+            for n, line in enumerate(fh, 1):  # noqa: B007 - n is reported on failure
                 if line.strip():
                     yield json.loads(line)
     except (OSError, ValueError) as exc:
-        raise IndexStoreError(
-            f"cannot read {path} (line {locals().get('n', 0)}): {exc}; rebuild the index"
-        ) from exc
+        raise IndexStoreError(f"cannot read {path} (line {n}): {exc}; rebuild the index") from exc
 
 
 @dataclass

@@ -29,7 +29,7 @@ from .config import AnswerSettings
 from .fieldanswers import LABELS, field_value, unstated
 from .ingest import embed_input
 from .lexicon import STOPWORDS, normalize
-from .query import Filters, QueryInfo, agency_core
+from .query import Filters, QueryInfo, agency_core, clean_question
 from .quotes import MAX_QUOTE, grams, overlap, sentences, verify
 from .retrieval import Retriever
 from .types import Answer, Citation, Hit, Letter
@@ -112,6 +112,7 @@ class ExtractiveAnswerer:
         exclude_letters: Sequence[str] = (),
     ) -> Answer:
         """Answer `question` with verified citations, or abstain."""
+        question = clean_question(question)
         info = self.retriever.analyze(question)
         s = self.settings
         k = s.k_enumeration if info.enumeration else s.k

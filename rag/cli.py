@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from .config import Settings, load_settings
 from .errors import ReplyQAError
+from .query import clean_question
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -210,7 +211,9 @@ def _read_questions(path: Path) -> list[dict[str, Any]]:
             raise ReplyQAError(
                 f'{path}:{n}: each line needs a non-empty "question" string (and an "id")'
             )
-        rows.append({**row, "id": row.get("id", f"line{n}")})
+        rows.append(
+            {**row, "question": clean_question(row["question"]), "id": row.get("id", f"line{n}")}
+        )
     return rows
 
 
@@ -275,11 +278,15 @@ def search(
 
     Example: replyqa search "第0310号提案是谁答复的?" --index .replyqa/demo -k 5
     """
-    if bool(question) == bool(questions):
+    if bool(question and question.strip()) == bool(questions):
         raise ReplyQAError(
             "give either a QUESTION or --questions FILE.jsonl (not both, not neither)"
         )
-    rows = _read_questions(questions) if questions else [{"id": "q", "question": question}]
+    rows = (
+        _read_questions(questions)
+        if questions
+        else [{"id": "q", "question": clean_question(question or "")}]
+    )
     from .query import Filters
 
     filters = Filters(agency=agency, place=place, year=year, kind=kind, category=category)

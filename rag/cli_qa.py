@@ -15,6 +15,7 @@ import click
 
 from .cli import _echo_json, _read_questions, _settings, handle_errors, main, open_retriever
 from .errors import ReplyQAError
+from .query import clean_question
 
 
 def _answerer(index_dir: Path, embedder: str | None, llm: str | None = None) -> Any:
@@ -84,11 +85,15 @@ def ask(
 
     Example: replyqa ask "哪些部门支持人才政策?" --index .replyqa/demo
     """
-    if bool(question) == bool(questions):
+    if bool(question and question.strip()) == bool(questions):
         raise ReplyQAError(
             "give either a QUESTION or --questions FILE.jsonl (not both, not neither)"
         )
-    rows = _read_questions(questions) if questions else [{"id": "q", "question": question}]
+    rows = (
+        _read_questions(questions)
+        if questions
+        else [{"id": "q", "question": clean_question(question or "")}]
+    )
     answerer = _answerer(index_dir, embedder, llm)
     for row in rows:
         t0 = time.perf_counter()

@@ -56,6 +56,11 @@ _WIDE = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
 _WRAP_BETWEEN_WIDE = re.compile(f"(?<=[{_WIDE}])[ \t\r\f]*\n[ \t\n\r\f]*(?=[{_WIDE}])")
 
 
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+# Deeper than this, rendering (recursive) would exhaust the stack; real letters nest a few dozen.
+_MAX_DEPTH = 300
+
+
 def html_to_text(markup: str) -> str:
     """The letter in a web page: trafilatura's main text if it kept every part, else all text."""
     try:
@@ -63,29 +68,47 @@ def html_to_text(markup: str) -> str:
         import trafilatura
     except ImportError as exc:
         raise LoaderError("html: trafilatura not installed (pip install trafilatura)") from exc
-    markup = _XML_INVALID.sub("", markup)
+    # XHTML pages open with an XML declaration, which lxml refuses in a str.
+    markup = _XML_DECL.sub("", _XML_INVALID.sub("", markup), count=1)
     try:
-        root = lxml.html.document_fromstring(markup)
+        # huge_tree: without it lxml silently drops everything below 255 levels of nesting.
+        root = lxml.html.document_fromstring(markup, parser=lxml.html.HTMLParser(huge_tree=True))
     except (lxml.etree.ParserError, ValueError) as exc:
         raise LoaderError(f"html: cannot parse ({exc})") from exc
+    depth = _depth(root)
+    if depth > _MAX_DEPTH:
+        raise LoaderError(f"html: nesting too deep ({depth} levels > {_MAX_DEPTH})")
     full = _tidy(_render(root))
     headings = (_squash(h.text_content()) for h in root.iter("h1", "h2"))
     title = next((h for h in headings if len(h) >= 6 and h in _squash(full)), None)
-    main = trafilatura.extract(
-        markup,
-        output_format="txt",
-        include_tables=True,
-        include_comments=False,
-        include_images=False,
-        include_links=False,
-        favor_recall=True,
-        deduplicate=False,
-    )
+    try:
+        main = trafilatura.extract(
+            markup,
+            output_format="txt",
+            include_tables=True,
+            include_comments=False,
+            include_images=False,
+            include_links=False,
+            favor_recall=True,
+            deduplicate=False,
+        )
+    except (RecursionError, ValueError):  # trafilatura on a pathological page: keep our text
+        main = None
     if main:
         main = _main_lines(full, _tidy(main), title)
         if _covers(main, full, title):
             return main
     return full
+
+
+def _depth(root: Any) -> int:
+    """Nesting depth of the tree, measured without recursion."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        element, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in element)
+    return deepest
 
 
 def _render(element: Any, preformatted: bool = False) -> str:

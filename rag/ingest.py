@@ -43,7 +43,17 @@ def discover(folder: Path) -> Iterator[tuple[Path, str, str | None]]:
     are ignored silently; other files outside the supported formats get a reason.
     """
     for root, dirs, files in os.walk(folder, followlinks=False, onerror=None):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(_HIDDEN))
+        for d in sorted(dirs):
+            if not d.startswith(_HIDDEN) and (Path(root) / d).is_symlink():
+                # Not followed (it could loop), but said, so a linked folder does not vanish.
+                yield (
+                    Path(root) / d,
+                    (Path(root) / d).relative_to(folder).as_posix(),
+                    "symlinked folder not followed",
+                )
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(_HIDDEN) and not (Path(root) / d).is_symlink()
+        )
         for name in sorted(files):
             if name.startswith(_HIDDEN):
                 continue

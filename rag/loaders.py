@@ -318,7 +318,7 @@ def _decode_html(data: bytes) -> tuple[str, str]:
             # Bytes that are not UTF-8 are very likely in the charset the page declares.
             try:
                 return normalize_text(data.decode(declared)), declared
-            except (UnicodeDecodeError, LookupError):
+            except (UnicodeError, LookupError):  # unknown or bogus charset name: detect instead
                 pass
     return decode_bytes(data)
 
@@ -344,15 +344,22 @@ def _pdf_text(data: bytes, *, ocr: bool) -> tuple[str, tuple[int, ...]]:
 
 
 def _pdf_pages(pdf: Any, *, ocr: bool) -> tuple[str, tuple[int, ...]]:
+    import pypdfium2 as pdfium
+
     from rag import ocr as ocr_module
 
     texts: list[str] = []
     ocr_pages: list[int] = []
     scanned: list[int] = []
     ocr_missing: LoaderError | None = None
+    damaged: list[int] = []
     for index in range(len(pdf)):
-        page = pdf[index]
-        text = _normalize_pdf_text(page.get_textpage().get_text_bounded())
+        try:
+            page = pdf[index]
+            text = _normalize_pdf_text(page.get_textpage().get_text_bounded())
+        except pdfium.PdfiumError:
+            damaged.append(index)  # one broken page must not lose the others
+            continue
         if len("".join(text.split())) < _MIN_PAGE_CHARS:
             scanned.append(index)
             if ocr and ocr_missing is None:
@@ -367,6 +374,8 @@ def _pdf_pages(pdf: Any, *, ocr: bool) -> tuple[str, tuple[int, ...]]:
         if text.strip():
             texts.append(text)
     if not texts:
+        if damaged and len(damaged) == len(pdf):
+            raise LoaderError(f"pdf: damaged (page {damaged[0] + 1} cannot be loaded)")
         if ocr_missing is not None:
             raise ocr_missing
         if scanned and not ocr:
@@ -397,6 +406,7 @@ def _docx_text(data: bytes) -> str:
         from lxml.etree import XMLSyntaxError
     except ImportError as exc:
         raise LoaderError("docx: python-docx not installed (pip install python-docx)") from exc
+    import zlib
     from zipfile import BadZipFile
 
     if data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -404,8 +414,18 @@ def _docx_text(data: bytes) -> str:
     try:
         document = docx.Document(io.BytesIO(data))
     except BadZipFile as exc:
-        raise LoaderError("docx: cannot open (not a zip file)") from exc
-    except (OpcError, KeyError, ValueError, XMLSyntaxError, OSError) as exc:
+        what = "not a zip file" if "not a zip file" in str(exc) else f"damaged zip: {exc}"
+        raise LoaderError(f"docx: cannot open ({what})") from exc
+    except (
+        OpcError,
+        KeyError,
+        ValueError,
+        XMLSyntaxError,
+        OSError,
+        zlib.error,
+        NotImplementedError,
+        EOFError,
+    ) as exc:
         raise LoaderError(f"docx: cannot open ({type(exc).__name__}: {exc})") from exc
 
     lines: list[str] = []

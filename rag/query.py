@@ -146,6 +146,11 @@ def agency_core(name: str) -> str:
     return split_place(canonical)[1] or canonical
 
 
+def clean_question(question: str) -> str:
+    """The question with what no encoder accepts (lone surrogates) replaced, trimmed."""
+    return question.encode("utf-8", "replace").decode("utf-8").strip()
+
+
 def analyze(question: str) -> QueryInfo:
     """Read what `question` names and asks for."""
     norm = normalize(question)

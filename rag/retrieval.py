@@ -31,7 +31,15 @@ from .config import RetrievalSettings
 from .embedding import Embedder
 from .ingest import embed_input
 from .lexicon import Tokenizer, default_tokenizer
-from .query import Filters, QueryInfo, agency_core, analyze, doc_number_key, number_key
+from .query import (
+    Filters,
+    QueryInfo,
+    agency_core,
+    analyze,
+    clean_question,
+    doc_number_key,
+    number_key,
+)
 from .types import Chunk, Hit, Letter
 
 log = logging.getLogger(__name__)
@@ -249,6 +257,7 @@ class Retriever:
             exclude_letters: Leave these letters out ("anything else?").
         """
         s = self.settings
+        question = clean_question(question)
         info = self.analyze(question)
         filters = filters or Filters()
         allowed = self._allowed(filters) if filters.active() else None
