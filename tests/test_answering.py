@@ -72,7 +72,9 @@ def test_enumeration_lists_each_agency_with_a_quote(demo: ExtractiveAnswerer) ->
     assert {"01", "02", "03"} <= sources
     rows = [line for line in answer.text.splitlines() if line.startswith("- ")]
     assert 3 <= len(rows) <= answer.text.count("[")
-    assert not any(c.source.startswith(("09_", "10_")) for c in answer.citations)  # night economy, irrigation
+    assert not any(
+        c.source.startswith(("09_", "10_")) for c in answer.citations
+    )  # night economy, irrigation
 
 
 def test_abstains_politely_and_offers_letters(demo: ExtractiveAnswerer) -> None:
