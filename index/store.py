@@ -76,7 +76,7 @@ class FaissStore:
         kind: str = "flat",
         hnsw_m: int = 32,
         ef_search: int = 128,
-        nprobe: int = 16,
+        nprobe: int | None = None,
     ) -> FaissStore:
         """A store of `kind` holding `vectors` under `ids` (trained on them for IVF)."""
         import faiss
