@@ -154,6 +154,18 @@ def main() -> None:
         print(
             f"  {name:<8} p50 {statistics.median(values):6.1f} ms  p95 {percentile(values, 0.95):6.1f} ms"
         )
+    from rag.answering import ExtractiveAnswerer
+
+    answerer = ExtractiveAnswerer(retriever)
+    answer_lat = []
+    for q in questions:
+        t = time.perf_counter()
+        answerer.answer(q)
+        answer_lat.append((time.perf_counter() - t) * 1000)
+    print(
+        f"extractive answer end to end: p50 {statistics.median(answer_lat):.1f} ms, "
+        f"p95 {percentile(answer_lat, 0.95):.1f} ms over {len(answer_lat)} questions"
+    )
     retrieval_only = [t - e for t, e in zip(lat, stages["embed"], strict=False)]
     print(
         f"retrieval without the question embedding: p50 {statistics.median(retrieval_only):.1f} ms, "
