@@ -42,24 +42,54 @@ class Service:
         self.settings = settings or Settings()
         self.config = config or ServerConfig()
         self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
+        self._stamp: tuple[int, int] = (0, 0)
+        self._checked = 0.0
         self._conversations: OrderedDict[str, _Entry] = OrderedDict()
         self._load()
 
     def _load(self) -> None:
+        stamp = self._manifest_stamp()
         retriever = open_retriever(self.index_dir, self.settings)
         answerer = make_answerer(retriever, self.settings)
         with self._lock:
             self.retriever, self.answerer = retriever, answerer
+            self._stamp, self._checked = stamp, time.monotonic()
             for entry in self._conversations.values():
                 entry.session.answerer = answerer
+
+    def _manifest_stamp(self) -> tuple[int, int]:
+        try:
+            st = (self.index_dir / "manifest.json").stat()
+        except OSError:
+            return (0, 0)
+        return (st.st_mtime_ns, st.st_size)
 
     def reload(self) -> None:
         """Open the index again (after a rebuild) and swap it in."""
         self._load()
 
+    def refresh(self, every_s: float = 1.0) -> bool:
+        """Swap in a newly committed index if `manifest.json` changed (checked at most every
+        `every_s`); returns whether it did. A build commits by replacing the manifest
+        atomically, so a request sees the old index or the new one, never half of one;
+        requests already running keep the retriever they started with."""
+        now = time.monotonic()
+        if now - self._checked < every_s:
+            return False
+        self._checked = now
+        if self._manifest_stamp() == self._stamp:
+            return False
+        with self._reload_lock:
+            if self._manifest_stamp() == self._stamp:
+                return False
+            self._load()
+        return True
+
     # -- conversations ----------------------------------------------------------------------
     def session(self, conversation_id: str | None = None) -> tuple[str, ChatSession]:
         """The conversation with this id (a new one if unknown, expired or None)."""
+        self.refresh()
         now = time.monotonic()
         with self._lock:
             for cid in [
@@ -119,9 +149,11 @@ class Service:
 
     # -- records ----------------------------------------------------------------------------
     def letter(self, letter_id: str) -> Letter | None:
+        self.refresh()
         return self.retriever.index.letters.get(letter_id)
 
     def search(self, question: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        self.refresh()
         return self.retriever.search(question, k, filters)
 
     def agencies(self) -> list[str]:
