@@ -217,6 +217,17 @@ def _read_questions(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def question_rows(question: str | None, questions: Path | None) -> list[dict[str, Any]]:
+    """The questions to run: one from the command line, or a JSONL file's (exactly one of them)."""
+    if bool(question and question.strip()) == bool(questions):
+        raise ReplyQAError(
+            "give either a QUESTION or --questions FILE.jsonl (not both, not neither)"
+        )
+    if questions:
+        return _read_questions(questions)
+    return [{"id": "q", "question": clean_question(question or "")}]
+
+
 def open_retriever(index_dir: Path, embedder: str | None) -> Any:
     """Open an index with its own embedder (or the one named, which must match)."""
     from .pipeline import open_retriever as _open
@@ -278,15 +289,7 @@ def search(
 
     Example: replyqa search "第0310号提案是谁答复的?" --index .replyqa/demo -k 5
     """
-    if bool(question and question.strip()) == bool(questions):
-        raise ReplyQAError(
-            "give either a QUESTION or --questions FILE.jsonl (not both, not neither)"
-        )
-    rows = (
-        _read_questions(questions)
-        if questions
-        else [{"id": "q", "question": clean_question(question or "")}]
-    )
+    rows = question_rows(question, questions)
     from .query import Filters
 
     filters = Filters(agency=agency, place=place, year=year, kind=kind, category=category)

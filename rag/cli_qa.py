@@ -13,9 +13,15 @@ from typing import Any
 
 import click
 
-from .cli import _echo_json, _read_questions, _settings, handle_errors, main, open_retriever
-from .errors import ReplyQAError
-from .query import clean_question
+from .cli import (
+    _echo_json,
+    _read_questions,
+    _settings,
+    handle_errors,
+    main,
+    open_retriever,
+    question_rows,
+)
 
 
 def _answerer(index_dir: Path, embedder: str | None, llm: str | None = None) -> Any:
@@ -85,15 +91,7 @@ def ask(
 
     Example: replyqa ask "哪些部门支持人才政策?" --index .replyqa/demo
     """
-    if bool(question and question.strip()) == bool(questions):
-        raise ReplyQAError(
-            "give either a QUESTION or --questions FILE.jsonl (not both, not neither)"
-        )
-    rows = (
-        _read_questions(questions)
-        if questions
-        else [{"id": "q", "question": clean_question(question or "")}]
-    )
+    rows = question_rows(question, questions)
     answerer = _answerer(index_dir, embedder, llm)
     for row in rows:
         t0 = time.perf_counter()
