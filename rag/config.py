@@ -187,6 +187,22 @@ class Settings(BaseSettings):
             "(a model-free character n-gram hasher for tests and smoke runs)."
         ),
     )
+    store: str = Field(
+        "faiss",
+        pattern="^(faiss|milvus)$",
+        description="Where vectors live: faiss (in the index folder) or milvus.",
+    )
+    milvus_uri: str | None = Field(
+        None,
+        description="Milvus server for store=milvus, e.g. http://milvus:19530 (also overrides the manifest's).",
+    )
+    milvus_token: SecretStr | None = Field(
+        None, description="Milvus credentials (user:password or API key)."
+    )
+    milvus_collection: str | None = Field(
+        None,
+        description="Milvus collection (default: replyqa_ plus a hash of the index folder's path).",
+    )
     index_type: str = Field(
         "auto",
         pattern="^(auto|flat|hnsw|ivf)$",

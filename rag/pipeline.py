@@ -6,10 +6,11 @@ wiring loaders, embedder, tokenizer and store together themselves.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.builder import BuildSummary, Progress, build_index, open_index
+from index.builder import BuildSummary, MilvusTarget, Progress, build_index, open_index
 from index.manifest import check_embedder
 
 from .config import Settings
@@ -60,6 +61,22 @@ def build_folder(
         tokenize=tokenizer.tokenize,
         lexicon_version=tokenizer.version,
         index_type=settings.index_type,
+        milvus=_milvus_target(index_dir, settings),
+    )
+
+
+def _milvus_target(index_dir: Path, settings: Settings) -> MilvusTarget | None:
+    """Where the vectors go when `store` is milvus (the collection is named after the folder)."""
+    if settings.store != "milvus":
+        return None
+    if not settings.milvus_uri:
+        raise ReplyQAError(
+            "store=milvus needs a server: --milvus-uri http://HOST:19530 (or REPLYQA_MILVUS_URI)"
+        )
+    digest = hashlib.sha1(str(Path(index_dir).resolve()).encode()).hexdigest()[:10]
+    token = settings.milvus_token.get_secret_value() if settings.milvus_token else None
+    return MilvusTarget(
+        settings.milvus_uri, settings.milvus_collection or f"replyqa_{digest}", token
     )
 
 

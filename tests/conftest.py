@@ -8,6 +8,7 @@ Every path a test writes is under pytest's tmp_path.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,21 @@ def real_index(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Pa
     folder = tmp_path_factory.mktemp("real") / "index"
     build_folder(corpus_dir, folder, Settings())
     return folder
+
+
+@pytest.fixture(scope="session")
+def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Milvus gRPC server (milvus-lite) on a free loopback port, for the session.
+
+    In CI a server that cannot start fails the tests that need it; elsewhere they skip.
+    """
+    from milvus_server import MilvusLiteUnavailable, start_milvus_lite
+
+    try:
+        server = start_milvus_lite(tmp_path_factory.mktemp("milvus"))
+    except MilvusLiteUnavailable as exc:
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(f"milvus-lite: {exc}")
+    try:
+        yield server.uri
+    finally:
+        server.stop()

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 import pytest
-from milvus_server import MilvusLiteUnavailable, free_port, start_milvus_lite
+from milvus_server import free_port
 
 from index.milvus_store import MilvusBM25Store, MilvusStore, filter_expr
 from index.store import FaissStore, VectorStore
@@ -32,18 +32,6 @@ def _unavailable(reason: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(f"milvus-lite: {reason}")
     pytest.skip(f"milvus-lite: {reason}")
-
-
-@pytest.fixture(scope="session")
-def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    try:
-        server = start_milvus_lite(tmp_path_factory.mktemp("milvus"))
-    except MilvusLiteUnavailable as exc:
-        _unavailable(str(exc))
-    try:
-        yield server.uri
-    finally:
-        server.stop()
 
 
 def _collection() -> str:
