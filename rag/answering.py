@@ -31,6 +31,7 @@ from .ingest import embed_input
 from .lexicon import STOPWORDS, normalize
 from .query import Filters, QueryInfo, agency_core, clean_question
 from .quotes import MAX_QUOTE, grams, overlap, sentences, verify
+from .records import record_matches
 from .retrieval import Retriever
 from .types import Answer, Citation, Hit, Letter
 
@@ -125,7 +126,12 @@ class ExtractiveAnswerer:
         )
         if not hits:
             return self._abstain(question, info, [])
-        if info.intents and (not info.enumeration or info.identifies_letter or info.agencies):
+        records = (
+            self._records(question, info, filters, exclude_letters) if info.enumeration else None
+        )
+        if records is not None:
+            answer = records
+        elif info.intents and (not info.enumeration or info.identifies_letter or info.agencies):
             answer = self._fields(question, info, hits)
         elif info.enumeration:
             answer = self._enumerate(question, info, hits)
@@ -391,6 +397,44 @@ class ExtractiveAnswerer:
                 merged.append((score, letter, start, end))
         merged.sort(key=lambda t: -t[0])
         return merged
+
+    def _records(
+        self,
+        question: str,
+        info: QueryInfo,
+        filters: Filters | None = None,
+        exclude: Sequence[str] = (),
+    ) -> Answer | None:
+        """A list of letters chosen by their fields (协办单位, 乡镇/街道 senders, collective
+        proposers), each cited where the field is written; None if not such a question."""
+        letters = self.retriever.index.letters
+        allowed = (
+            self.retriever._allowed(filters)
+            if filters is not None and filters.active()
+            else set(letters)
+        )
+        pool = [letters[lid] for lid in allowed - set(exclude)]
+        matches = record_matches(question, info, pool)
+        if not matches:
+            return None
+        citations: list[Citation] = []
+        lines = []
+        for m in sorted(matches, key=lambda m: m.letter.source)[: self.settings.max_rows]:
+            value = field_value(m.letter, m.field)
+            if value.value is None:
+                continue
+            citations.append(Citation.of(len(citations) + 1, m.letter, value.start, value.end))
+            label = LABELS[m.field][1 if info.english else 0]
+            sep = ": " if info.english else "："
+            lines.append(
+                f"- {_letter_name(m.letter, info.english)}{sep}{label}{sep}{value.value}[{citations[-1].key}]"
+            )
+        if not citations:
+            return None
+        lead = f"{len(citations)} letters:" if info.english else f"共找到{len(citations)}封复函："
+        return Answer(
+            question, lead + "\n" + "\n".join(lines), tuple(citations), True, (), "enumeration"
+        )
 
     def _enumerate(self, question: str, info: QueryInfo, hits: Sequence[Hit]) -> Answer:
         if self._weak(question, info, hits):

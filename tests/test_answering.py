@@ -157,3 +157,14 @@ def test_every_quote_for_every_dev_question_is_exact(
         for c in answer.citations:
             on_disk = (corpus_dir / c.source).read_text(encoding="utf-8-sig").replace("\r\n", "\n")
             assert on_disk[c.start : c.end] == c.quote == letters[c.letter_id].text[c.start : c.end]
+
+
+def test_record_questions_list_letters_by_their_fields(demo: ExtractiveAnswerer) -> None:
+    answer = demo.answer("哪些答复由市财政局协办?")
+    assert answer.route == "enumeration"
+    # 01 names 市财政局 as co-handler; 05 and 07 name 区财政局, another body.
+    assert {c.source[:2] for c in answer.citations} == {"01"}
+    assert all("财政局" in c.quote for c in answer.citations)
+    answer = demo.answer("哪些建议或提案是党派、团体提出的?")
+    assert {c.source[:2] for c in answer.citations} == {"09"}  # 民进绵阳市委员会 (made up)
+    exact(answer, demo.retriever.index.letters)
