@@ -82,10 +82,6 @@ _FRAME_WORDS = frozenset(
     "涉及 答复 复函 回复 部门 单位 语料 建议 提案 各自 处理 结果 问题 相关 方面 分别 哪些 有关 letters letter replies reply agencies".split()
 )
 NOT_FOUND_EN = "The reply letters on file do not answer this question."
-_QUESTION_WORDS = re.compile(
-    r"哪些|哪个|哪位|哪家|哪件|什么|怎么|怎样|如何|是否|多少|几个|有没有|是谁|谁|吗|呢|请问|"
-    r"部门|单位|答复|复函|回复|语料|分别|各自|以及|还有|是多少|是什么"
-)
 
 
 @dataclass(frozen=True)
