@@ -190,17 +190,18 @@ class ExtractiveAnswerer:
             groups.append((weight, {word, *keys} | ({concept} if concept else set())))
         return groups
 
-    def _relevance(self, question: str, hit: Hit, require_main: bool = False) -> float:
-        """IDF-weighted share of the question's topic groups the passage satisfies (0 unless it
-        satisfies one at least half as weighty as the main one)."""
-        groups = self._topic_groups(question)
+    def _relevance(
+        self, groups: Sequence[tuple[float, set[str]]], hit: Hit, require_main: bool = False
+    ) -> float:
+        """IDF-weighted share of the topic `groups` (from `_topic_groups`, computed once per
+        question) that the passage satisfies (0 unless it satisfies one at least half as
+        weighty as the main one)."""
         if not groups:
             return 1.0
         have = set(self.retriever.tokenizer.tokenize(embed_input(hit.letter, hit.chunk)))
         top = max(w for w, _ in groups)
         met = [w for w, tokens in groups if tokens & have]
         share = sum(met) / sum(w for w, _ in groups)
-        # The main topic must be there (or most of the question's weight, for "A或B" questions).
         if require_main:
             # An enumeration row must be about the main topic (or most of the question's
             # weight, for "A或B" questions), not merely share a generic word with it.
@@ -231,9 +232,8 @@ class ExtractiveAnswerer:
         s = self.settings
         if self._unknown_entity(question, info, hits):
             return True
-        relevance = max(
-            (self._relevance(question, h) for h in hits[: s.evidence_hits]), default=0.0
-        )
+        groups = self._topic_groups(question)
+        relevance = max((self._relevance(groups, h) for h in hits[: s.evidence_hits]), default=0.0)
         return relevance < (s.min_relevance_english if info.english else s.min_relevance)
 
     # -- routes ----------------------------------------------------------------------------------
@@ -313,8 +313,8 @@ class ExtractiveAnswerer:
             if not _CONTENT_ASK.search(question):
                 return self._abstain(question, info, hits)
             hits = [h for h in hits if h.chunk.section != "文头"]
-            topic = _FIELD_WORDS.sub(" ", question)
-            if not hits or max(self._relevance(topic, h) for h in hits) < 0.3:
+            groups = self._topic_groups(_FIELD_WORDS.sub(" ", question))
+            if not hits or max(self._relevance(groups, h) for h in hits) < 0.3:
                 return self._abstain(question, info, hits)
         elif self._weak(question, info, hits):
             return self._abstain(question, info, hits)
@@ -439,18 +439,16 @@ class ExtractiveAnswerer:
         # Quotes are chosen for the topic words (and their paraphrases), not the question frame.
         groups = sorted(self._topic_groups(question), key=lambda g: -g[0])
         topic = " ".join(t.split(":")[-1] for _, tokens in groups for t in tokens) or question
-        topic = " ".join(
-            [topic, *self.retriever.tokenizer.expansions(sorted(groups[0][1]) if groups else [])]
-        )
+        paraphrases = self.retriever.tokenizer.expansions(sorted(groups[0][1]) if groups else [])
+        topic = " ".join([topic, *paraphrases])
         unnamed = "(agency not named)" if info.english else "（未署名单位）"
         # The main topic's words: a row's quote should contain one of them.
-        keys = [t.split(":")[-1] for t in (groups[0][1] if groups else ())]
-        keys += self.retriever.tokenizer.expansions(sorted(groups[0][1]) if groups else [])
+        keys = [t.split(":")[-1] for t in (groups[0][1] if groups else ())] + paraphrases
         # A row must be about the question: its passage holds a good share of the question's
         # topic words, each weighted by its rarity (IDF), synonyms and abbreviations included.
         relevant: dict[str, list[Hit]] = {}
         for h in hits:
-            if self._relevance(question, h, require_main=True) >= s.min_row_relevance:
+            if self._relevance(groups, h, require_main=True) >= s.min_row_relevance:
                 relevant.setdefault(h.letter.id, []).append(h)
         rows: dict[str, list[tuple[str, Letter, int, int]]] = {}
         for letter_hits in list(relevant.values())[: s.max_rows]:
