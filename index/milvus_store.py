@@ -23,6 +23,8 @@ import numpy as np
 
 from rag.errors import IndexStoreError
 
+from .store import checked_batch
+
 # Scalar fields and the VARCHAR byte limit of each (Milvus counts UTF-8 bytes).
 STRING_FIELDS = {"letter_id": 256, "agency": 1024, "place": 256, "kind": 64, "category": 256}
 INT_FIELDS = ("year",)
@@ -333,12 +335,7 @@ class MilvusStore(_MilvusCollection):
         Re-adding an existing id replaces its row (an upsert); ids within one call
         must be distinct.
         """
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        ids = np.ascontiguousarray(ids, dtype=np.int64)
-        if vectors.ndim != 2 or vectors.shape[1] != self._dim:
-            raise IndexStoreError(f"vectors have shape {vectors.shape}, expected (n, {self._dim})")
-        if len(ids) != len(vectors):
-            raise IndexStoreError(f"{len(ids)} ids for {len(vectors)} vectors")
+        ids, vectors = checked_batch(ids, vectors, self._dim)
         rows = self._rows(ids, metadata)
         for row, vector in zip(rows, vectors, strict=True):
             row["vector"] = vector.tolist()

@@ -47,6 +47,17 @@ class VectorStore(Protocol):
         ...
 
 
+def checked_batch(ids: np.ndarray, vectors: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """`ids` as contiguous int64 and `vectors` as contiguous float32 (n, dim), or a clear error."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    ids = np.ascontiguousarray(ids, dtype=np.int64)
+    if vectors.ndim != 2 or vectors.shape[1] != dim:
+        raise IndexStoreError(f"vectors have shape {vectors.shape}, expected (n, {dim})")
+    if len(ids) != len(vectors):
+        raise IndexStoreError(f"{len(ids)} ids for {len(vectors)} vectors")
+    return ids, vectors
+
+
 class FaissStore:
     """Inner-product search over id-mapped vectors (faiss-cpu), exact or approximate.
 
@@ -114,12 +125,7 @@ class FaissStore:
         return int(self._index.ntotal)  # type: ignore[attr-defined]
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        ids = np.ascontiguousarray(ids, dtype=np.int64)
-        if vectors.ndim != 2 or vectors.shape[1] != self._dim:
-            raise IndexStoreError(f"vectors have shape {vectors.shape}, expected (n, {self._dim})")
-        if len(ids) != len(vectors):
-            raise IndexStoreError(f"{len(ids)} ids for {len(vectors)} vectors")
+        ids, vectors = checked_batch(ids, vectors, self._dim)
         if len(ids):
             self._index.add_with_ids(vectors, ids)  # type: ignore[attr-defined]
 
