@@ -24,13 +24,9 @@ from index.builder import build_index  # noqa: E402
 from rag.chunking import chunk_text  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.embedding import make_embedder  # noqa: E402
+from rag.evaluation import percentile  # noqa: E402
 from rag.ingest import embed_input, ingest  # noqa: E402
 from rag.retrieval import Retriever  # noqa: E402
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
 def main() -> None:
@@ -96,7 +92,7 @@ def main() -> None:
     print(f"build pipeline     {summary.chunks / pipe_s:8.2f} chunks/s  ({pipe_s:.1f} s)")
     print(f"pipeline / raw     {raw_s / pipe_s:8.2f}   (goal >= 0.8)")
     print(
-        f"search latency     p50 {statistics.median(lat):.1f} ms   p95 {pct(lat, 0.95):.1f} ms   ({len(lat)} questions, k=10)"
+        f"search latency     p50 {statistics.median(lat):.1f} ms   p95 {percentile(lat, 0.95):.1f} ms   ({len(lat)} questions, k=10)"
     )
 
 
