@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import unavailable
 
 from rag.config import REPO_ROOT, Settings
 
@@ -26,10 +27,7 @@ def _corpus_dir() -> Path:
 def corpus_dir() -> Path:
     path = _corpus_dir()
     if not (path / "fields.jsonl").is_file():
-        message = f"dev corpus not found at {path} (set REPLYQA_CORPUS_DIR)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"dev corpus not found at {path} (set REPLYQA_CORPUS_DIR)")
     return path
 
 
@@ -71,7 +69,7 @@ def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         server = start_milvus_lite(tmp_path_factory.mktemp("milvus"))
     except MilvusLiteUnavailable as exc:
-        (pytest.fail if os.environ.get("CI") else pytest.skip)(f"milvus-lite: {exc}")
+        unavailable(f"milvus-lite: {exc}")
     try:
         yield server.uri
     finally:

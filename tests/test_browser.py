@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import unavailable
 
 from rag.config import REPO_ROOT, Settings
 from rag.pipeline import build_folder
@@ -44,9 +45,7 @@ TIMEOUT_MS = 20_000
 
 
 def _missing(what: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is required in CI")
-    pytest.skip(f"{what} not available")
+    unavailable(f"{what} is required in CI, not available here")
 
 
 def _free_port() -> int:

@@ -10,7 +10,6 @@ In CI a milvus-lite that cannot start fails these tests; elsewhere it skips them
 from __future__ import annotations
 
 import importlib.util
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any, NoReturn
@@ -18,6 +17,7 @@ from typing import Any, NoReturn
 import numpy as np
 import pytest
 from milvus_server import free_port
+from support import unavailable
 
 from index.milvus_store import MilvusBM25Store, MilvusStore, filter_expr
 from index.store import FaissStore, VectorStore
@@ -29,9 +29,7 @@ N = 60
 
 
 def _unavailable(reason: str) -> NoReturn:
-    if os.environ.get("CI"):
-        pytest.fail(f"milvus-lite: {reason}")
-    pytest.skip(f"milvus-lite: {reason}")
+    unavailable(f"milvus-lite: {reason}")
 
 
 def _collection() -> str:
