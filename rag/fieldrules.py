@@ -2,7 +2,7 @@
 
 These read one statement each, wherever the letter makes it: the meeting a suggestion
 was raised at (`市政协五届三次会议`), its number (`第0310号`, `DH370号`), who approved the
-reply (`此复函已经陈金山主任审签`), which bodies handled it jointly (`经与…共同研究办理`)
+reply (`此复函已经王示例主任审签`), which bodies handled it jointly (`经与…共同研究办理`)
 and which other names the letter uses for its own sender. Each returns the value and the
 `(start, end)` span it was read from, or None; `rag.fields` decides where to look.
 """
@@ -185,7 +185,7 @@ def find_signer(text: str, start: int = 0) -> tuple[str, Span] | None:
 
 
 def _name_after_org(before: str) -> str:
-    """The person's name at the end of `区公安局李会军` / `陈金山` (before a title word)."""
+    """The person's name at the end of `区公安局李示例` / `王示例` (before a title word)."""
     for size in (3, 2, 4):
         org = before[:-size]
         if len(before) > size and len(org) >= 2 and _ORG_CHAR.match(org[-1]):

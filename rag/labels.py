@@ -2,7 +2,7 @@
 
 Government sites print a header block above a reply letter in many layouts: a label and
 its value on one line (`发布机构: 市水利局`), several pairs on one line or in a table row
-(`[ 索引号 ] | 1150…/2025-00190 | [ 发文字号 ] | 渝文旅函字〔2025〕185号 |`), a bracketed label
+(`[ 索引号 ] | 1150…/2024-00001 | [ 发文字号 ] | 渝示例函〔2024〕1号 |`, made up), a bracketed label
 with its value on the next line, or bare bullets with no labels at all. `find_labels`
 reads every label it knows, wherever it stands, as a `Label` with exact offsets, and
 `bullets` returns the unlabelled bullet items. Deciding which label means what for a
@@ -129,7 +129,7 @@ def _next_value_line(text: str, line_end: int, bracketed: bool) -> tuple[int, in
 
 
 def bullets(text: str, end: int | None = None) -> list[tuple[str, int, int]]:
-    """Unlabelled bullet items (`• 11500224745325555K/2024-00083`) before `end`.
+    """Unlabelled bullet items (`• 11500000MB0000000X/2024-00001`, made up) before `end`.
 
     Args:
         text: The letter text.

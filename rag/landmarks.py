@@ -1,7 +1,7 @@
 """The landmarks of a reply letter page: salutation, title, header and signature.
 
 Every field rule depends on where it looks. `find_landmarks` locates the salutation
-(`甘联君委员:` — it divides the page header from the letter body), the letter's own title
+(`张示例委员:` — it divides the page header from the letter body), the letter's own title
 above it (`关于…的复函`, possibly over two lines, possibly printed twice), the sender
 names written before or above the title, and the signature (an agency line over a date
 line, the first date-only line of the body). `rag.fields` reads the fields from these
@@ -160,7 +160,7 @@ def content(text: str, span: Span) -> Span:
 
 
 def _salutation(text: str, lines: list[Span]) -> tuple[int, Span, int] | None:
-    """(line index, addressee span, body start) of the salutation (`甘联君委员:`)."""
+    """(line index, addressee span, body start) of the salutation (`张示例委员:`)."""
     for i, (a, b) in enumerate(lines):
         merged = _SAL_MERGED.match(text, a, b)
         if merged and _SAL_SUFFIX.search(merged["name"].rstrip(WS)):
