@@ -82,6 +82,8 @@ class Lexicon:
     glossary: list[tuple[str, list[str]]] = field(default_factory=list)
     # Chinese place names of the glossary's gazetteer section.
     places: set[str] = field(default_factory=set)
+    # Words that frame a question, not its topic (dropped from question tokens).
+    frame: frozenset[str] = frozenset()
     version: str = ""
 
     def words(self) -> list[str]:
@@ -94,6 +96,7 @@ def build_lexicon(
     terms_tsv: Path | None = None,
     glossary_tsv: Path | None = None,
     extra_agencies: Path | None = None,
+    question_words: Path | None = None,
 ) -> Lexicon:
     """Read the data files into a `Lexicon` (missing files contribute nothing)."""
     lex = Lexicon()
@@ -132,6 +135,11 @@ def build_lexicon(
             entries[row[0].lower()] = terms
             if in_places:
                 lex.places.update(terms)
+    frame = question_words or DATA / "question_words.txt"
+    digest.update(frame.read_bytes() if frame.is_file() else b"")
+    lex.frame = frozenset(
+        normalize(w) for row in _read_rows(frame) for line in row for w in line.split()
+    )
     # Longest phrases first, so "street light" wins over "light".
     lex.glossary = sorted(entries.items(), key=lambda kv: -len(kv[0]))
     lex.version = digest.hexdigest()[:16]
@@ -150,6 +158,10 @@ class Tokenizer:
         for word in lexicon.words():
             if not self._jieba.has_word(word):
                 self._jieba.add_word(word, None, None)
+        for word in lexicon.frame:
+            # Frame words must win over the words they overlap (各自由谁: 由谁, not 自由).
+            if len(word) >= 2:
+                self._jieba.add_word(word, 10**6, None)
         self.version = lexicon.version
 
     def tokenize(self, text: str) -> list[str]:
@@ -187,11 +199,12 @@ class Tokenizer:
         return [surface for surface, concept in self.lexicon.concepts.items() if concept in wanted]
 
     def query_tokens(self, question: str) -> list[str]:
-        """Tokens for a question; English words are translated through the glossary."""
+        """Tokens for a question, without its frame words (哪几封, 由谁, 一起 …); English words
+        are translated through the glossary."""
         tokens = self.tokenize(question)
         if _ASCII_WORD.search(question.lower()):
             tokens += self.tokenize(self.translate(question))
-        return tokens
+        return [t for t in tokens if t not in self.lexicon.frame]
 
 
 @cache

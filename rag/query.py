@@ -81,7 +81,7 @@ _FIELD_INTENT = (
         ),
     ),
 )
-_NOT_PLACE = re.compile(r"[哪谁什么怎是的对和与及为在中列明]")
+_NOT_PLACE = re.compile(r"[哪谁什么怎是的对和与及为在中列明个首跨各每该此那这]")
 _ASCII = re.compile(r"[A-Za-z]{3,}")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _AGENCY_MENTION = re.compile(

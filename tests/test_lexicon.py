@@ -59,3 +59,20 @@ def test_query_analysis_reads_numbers_agencies_places_and_intent() -> None:
     assert analyze("Which agencies answered proposal No. 0201?").english
     assert analyze("Which agencies answered proposal No. 0201?").numbers == ["201"]
     assert number_key("DH370") == "dh370" and number_key("0048") == "48"
+
+
+def test_question_frame_words_are_not_topic_tokens() -> None:
+    tok = default_tokenizer()
+    # 各自由谁审签: 各自 / 由谁, not 各 / 自由 / 谁 — and neither is a topic.
+    assert tok.query_tokens("各自由谁审签?") == ["审签", "同义:签发"]
+    assert "自由" not in tok.tokenize("各自由谁审签")
+    frame = set(tok.query_tokens("最后是哪些单位一起换了多少块标志?"))
+    assert {"标志", "换"} <= frame and not frame & {"最后", "一起", "块", "多少块"}
+    # Topic words that merely contain a frame word's characters are kept.
+    assert "自由贸易试验区" in tok.query_tokens("自由贸易试验区有哪些政策")
+    assert "过街" in tok.query_tokens("过街天桥")
+
+
+def test_a_phrase_ending_in_a_level_word_is_not_a_place() -> None:
+    assert analyze("“全国首个跨省税费征管服务中心”在哪几封答复里出现过?").places == []
+    assert analyze("重庆市江津区民政局的答复").places == ["重庆市", "江津区"]
