@@ -3,7 +3,9 @@
 A build takes parsed letters, compares them with the committed generation and
 re-embeds only what changed: an unchanged letter keeps its chunks and vectors; a
 changed one is re-chunked, and any chunk whose embedding input is byte-identical to
-one already stored reuses that vector. Removed letters are dropped. The new
+one already stored reuses that vector. Removed letters are dropped. BM25 tokens are
+cached the same way (by embedding-input hash and tokenizer key), so only new chunk
+text is tokenised; the BM25 statistics are then recomputed with numpy. The new
 generation is written into `gen-N.tmp/`, synced, renamed to `gen-N/`, and only then
 committed by atomically replacing `manifest.json`; a crash at any point leaves the
 previous index intact and openable. One build at a time holds `.lock`.
@@ -17,7 +19,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -32,8 +34,8 @@ from rag.embedding import Embedder
 from rag.errors import IndexLockedError, IndexMismatchError, IndexStoreError
 from rag.types import Chunk, Letter
 
-from .folder import CHUNKS, LETTERS, LetterIndex, read_jsonl
-from .lexical import BM25Store
+from .folder import CHUNKS, LETTERS, LetterIndex, dumps, gc_paused, gc_resumed, read_jsonl
+from .lexical import BM25Store, DocTerms, load_terms
 from .manifest import (
     FORMAT_VERSION,
     MANIFEST,
@@ -63,6 +65,8 @@ class BuildSummary:
     skipped: list[dict[str, str]] = field(default_factory=list)
     embedded_chunks: int = 0
     reused_vectors: int = 0
+    tokenized_chunks: int = 0  # chunks tokenised for BM25 (the others reused their tokens)
+    parsed_files: int = -1  # files loaded and parsed (the others reused; -1: not known here)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -91,9 +95,7 @@ def build_lock(folder: Path) -> Iterator[None]:
 
 def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
     with open(path, "w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False))
-            fh.write("\n")
+        fh.writelines(dumps(row) + "\n" for row in rows)
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -103,21 +105,42 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def _previous(
-    folder: Path, embedder: Embedder, rebuild: bool
-) -> tuple[LetterIndex | None, dict[str, int]]:
-    """The committed index (if any, unless rebuilding) and its embed-hash -> vector id map."""
+@dataclass
+class _Previous:
+    """The committed generation, as much of it as a build needs (no letters)."""
+
+    path: Path  # its generation folder
+    manifest: Manifest
+    rows: list[
+        dict[str, Any]
+    ]  # chunk rows: id, letter_id, start, end, section, ordinal, vid, ehash
+    store: Any  # FaissStore, or None when the vectors are in Milvus
+
+
+def _previous(folder: Path, embedder: Embedder, rebuild: bool) -> _Previous | None:
+    """The committed index (if any, unless rebuilding)."""
     if rebuild or not (folder / MANIFEST).exists():
-        return None, {}
+        return None
     manifest = read_manifest(folder)
     if manifest.embedder_id != embedder.id:
         raise IndexMismatchError(
             f"index {folder} was built with embedder {manifest.embedder_id!r}, this build uses {embedder.id!r}; "
             f"pass --rebuild to re-embed everything, or build into another folder"
         )
-    old = LetterIndex.open(folder)
-    hashes = {d["ehash"]: int(d["vid"]) for d in read_jsonl(folder / manifest.generation / CHUNKS)}
-    return old, hashes
+    gen = folder / manifest.generation
+    try:
+        with gc_paused():
+            rows = list(read_jsonl(gen / CHUNKS))
+        store = None if manifest.store == "milvus" else FaissStore.load(gen, manifest.dim)
+    except FileNotFoundError as exc:
+        raise IndexStoreError(
+            f"index {folder} is incomplete ({exc.filename} missing); rebuild it"
+        ) from exc
+    if store is not None and len(store) != len(rows):
+        raise IndexStoreError(
+            f"index {folder} is inconsistent: {len(store)} vectors for {len(rows)} chunks; rebuild it"
+        )
+    return _Previous(gen, manifest, rows, store)
 
 
 def _next_generation(folder: Path, previous: str | None) -> str:
@@ -140,6 +163,10 @@ def build_index(
     lexicon_version: str = "",
     index_type: str = "auto",
     milvus: MilvusTarget | None = None,
+    tokens_key: str = "",
+    files: Mapping[str, tuple[int, int]] | None = None,
+    parser: str = "",
+    scanned_at_ns: int = 0,
 ) -> BuildSummary:
     """Bring the index at `folder` up to date with `letters`.
 
@@ -159,32 +186,37 @@ def build_index(
         milvus: Keep the vectors in this Milvus collection instead of the folder. Vector ids
             are never reused, so new vectors are added before the manifest commit and the
             replaced ones deleted after it: readers of either generation find theirs.
+        tokens_key: Names everything `tokenize` depends on (lexicon and code). A chunk whose
+            embedding input is unchanged reuses the previous generation's tokens only when
+            that generation was tokenised with the same key; "" never reuses.
+        files: Per letter id, the (size, mtime_ns) of its file as parsed; recorded so that
+            the next build can skip unchanged files (see `rag.ingest.ingest`).
+        parser: Version of the parser the letters came from (`rag.ingest.parser_version`).
+        scanned_at_ns: When the caller began to read the files.
     """
     t0 = time.perf_counter()
     folder = Path(folder)
-    with build_lock(folder):
+    files = files or {}
+    with build_lock(folder), gc_paused():
         for leftover in folder.glob("gen-*.tmp"):
             shutil.rmtree(leftover, ignore_errors=True)
         committed = _committed_generation(folder)
-        old, old_hashes = _previous(folder, embedder, rebuild)
+        old = _previous(folder, embedder, rebuild)
         if old is not None and (old.manifest.store == "milvus") != (milvus is not None):
-            old, old_hashes = None, {}  # the vectors move to another backend: embed anew
+            old = None  # the vectors move to another backend: embed anew
         chunking_params = {**chunking.model_dump(), "chunker_version": CHUNKER_VERSION}
         same_chunking = old is not None and old.manifest.chunking == chunking_params
         summary = BuildSummary(skipped=list(skipped))
         if milvus is not None:
             store = _milvus_store(milvus, embedder.dim, old, rebuild)
         else:
-            store = (
-                old.store
-                if old is not None and old.manifest.store != "milvus"
-                else FaissStore(embedder.dim)
-            )
+            store = old.store if old is not None else FaissStore(embedder.dim)
         next_vid = old.manifest.next_vector_id if old is not None else 0
-        old_chunks: dict[str, list[tuple[Chunk, int]]] = {}
-        if old is not None:
-            for chunk, vid in zip(old.chunks, old.vector_ids, strict=True):
-                old_chunks.setdefault(chunk.letter_id, []).append((chunk, int(vid)))
+        old_rows = old.rows if old is not None else []
+        old_hashes = {row["ehash"]: int(row["vid"]) for row in old_rows}
+        old_chunks: dict[str, list[dict[str, Any]]] = {}
+        for row in old_rows:
+            old_chunks.setdefault(row["letter_id"], []).append(row)
 
         rows: list[dict[str, Any]] = []  # chunk rows of the new generation
         inputs: list[str] = []  # embed input of each row (also what BM25 indexes)
@@ -195,14 +227,18 @@ def build_index(
         for letter in letters:
             text_hash = sha256_text(letter.text)
             prev = old.manifest.letters.get(letter.id) if old is not None else None
+            size, mtime_ns = files.get(letter.id, (-1, -1))
             if prev is not None and same_chunking and prev.text_sha256 == text_hash:
                 summary.unchanged += 1
-                for chunk, vid in old_chunks.get(letter.id, []):
+                kept = old_chunks.get(letter.id, [])
+                for old_row in kept:
+                    chunk = _row_chunk(old_row, letter.text)
+                    vid = int(old_row["vid"])
                     keep_vids.add(vid)
                     inputs.append(embed_input(letter, chunk))
                     rows.append({**_chunk_row(chunk), "vid": vid, "ehash": sha256_text(inputs[-1])})
                 entries[letter.id] = LetterEntry(
-                    letter.source, letter.sha256, text_hash, len(old_chunks.get(letter.id, []))
+                    letter.source, letter.sha256, text_hash, len(kept), size, mtime_ns
                 )
                 continue
             if prev is None:
@@ -220,7 +256,9 @@ def build_index(
                 else:
                     pending.append((len(rows) - 1, text))
                 next_vid += 1
-            entries[letter.id] = LetterEntry(letter.source, letter.sha256, text_hash, len(chunks))
+            entries[letter.id] = LetterEntry(
+                letter.source, letter.sha256, text_hash, len(chunks), size, mtime_ns
+            )
         if old is not None:
             summary.removed = sum(1 for lid in old.manifest.letters if lid not in entries)
 
@@ -230,19 +268,16 @@ def build_index(
             new_vectors[[r for r, _ in reuse]] = store.get(
                 np.array([v for _, v in reuse], dtype=np.int64)
             )
-        for start in range(0, len(pending), batch_size):
-            batch = pending[start : start + batch_size]
-            new_vectors[[r for r, _ in batch]] = embedder.embed_documents([t for _, t in batch])
-            if progress:
-                progress(min(start + batch_size, len(pending)), len(pending))
+        with gc_resumed():  # the embedder may allocate freely
+            for start in range(0, len(pending), batch_size):
+                batch = pending[start : start + batch_size]
+                new_vectors[[r for r, _ in batch]] = embedder.embed_documents([t for _, t in batch])
+                if progress:
+                    progress(min(start + batch_size, len(pending)), len(pending))
         fresh = [i for i, row in enumerate(rows) if row["vid"] not in keep_vids]
         fresh_ids = np.array([rows[i]["vid"] for i in fresh], dtype=np.int64)
         obsolete = np.array(
-            [
-                int(v)
-                for v in (old.vector_ids if old is not None else [])
-                if int(v) not in keep_vids
-            ],
+            [int(row["vid"]) for row in old_rows if int(row["vid"]) not in keep_vids],
             dtype=np.int64,
         )
         if milvus is not None:
@@ -260,6 +295,12 @@ def build_index(
                 choose_kind(len(rows), index_type),
                 embedder.dim,
             )
+        del new_vectors
+
+        bm25 = None
+        if tokenize:
+            terms, summary.tokenized_chunks = _bm25_terms(old, rows, inputs, tokenize, tokens_key)
+            bm25 = BM25Store.from_terms(terms, tokens_key=tokens_key)
 
         summary.letters, summary.chunks = len(entries), len(rows)
         summary.embedded_chunks, summary.reused_vectors = len(pending), len(reuse)
@@ -279,8 +320,9 @@ def build_index(
             milvus={"uri": milvus.uri, "collection": milvus.collection}
             if milvus is not None
             else {},
+            parser=parser,
+            scanned_at_ns=scanned_at_ns,
         )
-        bm25 = BM25Store.build([tokenize(t) for t in inputs]) if tokenize else None
         _write_generation(folder, generation, letters, rows, store, bm25)
         write_json_atomic(folder / MANIFEST, manifest.to_json())
         if milvus is not None and len(obsolete):
@@ -288,6 +330,58 @@ def build_index(
         _drop_old_generations(folder, keep={generation, committed or ""})
         summary.seconds = round(time.perf_counter() - t0, 3)
         return summary
+
+
+def _bm25_terms(
+    old: _Previous | None,
+    rows: Sequence[dict[str, Any]],
+    inputs: Sequence[str],
+    tokenize: Tokenize,
+    tokens_key: str,
+) -> tuple[DocTerms, int]:
+    """Token counts of every row: from the previous generation where the row's embedding input
+    and the tokenizer are unchanged, else tokenised now. Returns them and how many were."""
+    cached = load_terms(old.path, tokens_key) if old is not None and tokens_key else None
+    if cached is not None and len(cached) != len(old.rows):  # type: ignore[union-attr]
+        cached = None
+    old_row_of = (
+        {row["ehash"]: i for i, row in enumerate(old.rows)}  # type: ignore[union-attr]
+        if cached is not None
+        else {}
+    )
+    n_old = len(cached) if cached is not None else 0
+    fresh_of: dict[str, int] = {}  # ehash -> index among the rows tokenised now
+    fresh_texts: list[str] = []
+    take = np.empty(len(rows), dtype=np.int64)
+    for i, row in enumerate(rows):
+        ehash = row["ehash"]
+        src = old_row_of.get(ehash)
+        if src is None:
+            src = fresh_of.get(ehash)
+            if src is None:
+                src = fresh_of[ehash] = len(fresh_texts)
+                fresh_texts.append(inputs[i])
+            src += n_old
+        take[i] = src
+    with gc_resumed():
+        fresh = DocTerms.from_tokens(
+            (tokenize(t) for t in fresh_texts), cached.vocab if cached is not None else None
+        )
+    pool = DocTerms.concat(cached, fresh) if cached is not None else fresh
+    return pool.take(take), len(fresh_texts)
+
+
+def _row_chunk(row: dict[str, Any], text: str) -> Chunk:
+    """The chunk a stored row names, cut from its letter's `text`."""
+    return Chunk(
+        id=row["id"],
+        letter_id=row["letter_id"],
+        text=text[row["start"] : row["end"]],
+        start=row["start"],
+        end=row["end"],
+        section=row.get("section", ""),
+        ordinal=row.get("ordinal", 0),
+    )
 
 
 @dataclass(frozen=True)
@@ -299,7 +393,7 @@ class MilvusTarget:
     token: str | None = None
 
 
-def _milvus_store(target: MilvusTarget, dim: int, old: LetterIndex | None, rebuild: bool) -> Any:
+def _milvus_store(target: MilvusTarget, dim: int, old: _Previous | None, rebuild: bool) -> Any:
     from .milvus_store import MilvusStore
 
     store = MilvusStore(target.uri, target.collection, dim, token=target.token)

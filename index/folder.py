@@ -16,15 +16,17 @@ cannot drift on disk.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rag.errors import IndexStoreError
+from rag.errors import IndexStoreError, ReplyQAError
 from rag.types import Chunk, Letter
 
 from .lexical import FOLDER as BM25_FOLDER
@@ -36,15 +38,95 @@ LETTERS = "letters.jsonl"
 CHUNKS = "chunks.jsonl"
 
 
+try:  # a C JSON codec when present (it comes with the web stack); the stdlib one otherwise
+    import orjson
+
+    loads: Any = orjson.loads
+
+    def dumps(obj: Any) -> str:
+        return orjson.dumps(obj).decode("utf-8")
+
+except ImportError:  # pragma: no cover - orjson is there wherever gradio is
+    loads = json.loads
+
+    def dumps(obj: Any) -> str:
+        return json.dumps(obj, ensure_ascii=False)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many acyclic objects are made at once.
+
+    Reading 10^5 table rows allocates millions of objects; each allocation burst would
+    trigger full collections that find nothing (the rows hold no cycles).
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@contextmanager
+def gc_resumed() -> Iterator[None]:
+    """Let the collector run again inside `gc_paused` (around code that may make cycles)."""
+    paused = not gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.disable()
+
+
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     n = 0
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, "rb") as fh:
             for n, line in enumerate(fh, 1):  # noqa: B007 - n is reported on failure
                 if line.strip():
-                    yield json.loads(line)
+                    yield loads(line)
     except (OSError, ValueError) as exc:
         raise IndexStoreError(f"cannot read {path} (line {n}): {exc}; rebuild the index") from exc
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """What the committed generation knows about one source file."""
+
+    size: int
+    mtime_ns: int
+    sha256: str  # of the file's bytes
+    letter: Letter  # as parsed from them
+
+
+def file_records(path: Path, parser: str) -> tuple[dict[str, FileRecord], int]:
+    """The committed generation's letters by source file, and when that build began to scan.
+
+    Empty (and 0) when there is no readable index, or its letters were parsed by another
+    parser version (`Manifest.parser`): then every file is parsed anew.
+    """
+    try:
+        manifest = read_manifest(Path(path))
+    except ReplyQAError:
+        return {}, 0
+    if not parser or manifest.parser != parser:
+        return {}, 0
+    entries = manifest.letters
+    out: dict[str, FileRecord] = {}
+    try:
+        with gc_paused():
+            for d in read_jsonl(Path(path) / manifest.generation / LETTERS):
+                entry = entries.get(d["letter_id"])
+                if entry is None or entry.size < 0 or entry.source != d.get("source"):
+                    continue
+                letter = Letter.from_json(d)
+                out[entry.source] = FileRecord(entry.size, entry.mtime_ns, entry.sha256, letter)
+    except (ReplyQAError, KeyError, TypeError, ValueError):
+        return {}, 0  # unreadable: parse everything (the build reports what is wrong)
+    return out, manifest.scanned_at_ns
 
 
 def open_milvus(manifest: Manifest) -> Any:

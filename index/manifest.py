@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,10 @@ class LetterEntry:
     sha256: str  # of the source bytes
     text_sha256: str  # of the extracted text
     chunks: int
+    # The file's size and mtime when it was parsed (-1: unknown). A build trusts an unchanged
+    # (size, mtime) and reuses the stored letter; otherwise it compares the content hash.
+    size: int = -1
+    mtime_ns: int = -1
 
 
 @dataclass
@@ -47,22 +51,48 @@ class Manifest:
     milvus: dict[str, str] = field(
         default_factory=dict
     )  # {"uri", "collection"} when store is milvus
+    parser: str = ""  # version of the parsing code and tables the letters came from
+    scanned_at_ns: int = 0  # when the build began to read the files (time.time_ns())
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        out = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict is slow at 10^5
+        out["letters"] = {k: dict(vars(v)) for k, v in self.letters.items()}
+        return out
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Manifest:
-        d = dict(d)
-        d["letters"] = {k: LetterEntry(**v) for k, v in d.get("letters", {}).items()}
+        # Keys this version does not know (written by a newer one) are ignored.
+        known = {f.name for f in fields(cls)}
+        entry_keys = {f.name for f in fields(LetterEntry)}
+        d = {k: v for k, v in d.items() if k in known}
+        d["letters"] = {
+            k: LetterEntry(**{f: x for f, x in v.items() if f in entry_keys})
+            for k, v in d.get("letters", {}).items()
+        }
         return cls(**d)
+
+
+def _dump_indented(payload: Any) -> bytes:
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - orjson is there wherever gradio is
+        return json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8")
+    return orjson.dumps(payload, option=orjson.OPT_INDENT_2)
+
+
+def _loads(data: bytes) -> Any:
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover
+        return json.loads(data)
+    return orjson.loads(data)
 
 
 def write_json_atomic(path: Path, payload: Any) -> None:
     """Write JSON to `path` via a synced temporary file and an atomic rename."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, ensure_ascii=False, indent=1)
+    with open(tmp, "wb") as fh:
+        fh.write(_dump_indented(payload))
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -94,7 +124,7 @@ def read_manifest(folder: Path) -> Manifest:
             f"{folder} is not a replyqa index (no {MANIFEST}); build one with `replyqa build`"
         )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = _loads(path.read_bytes())
     except (OSError, ValueError) as exc:
         raise IndexStoreError(f"cannot read {path}: {exc}; rebuild the index") from exc
     version = data.get("format_version")

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.builder import BuildSummary, MilvusTarget, Progress, build_index, open_index
+from index.folder import file_records
 from index.manifest import check_embedder
 
 from .config import Settings
 from .embedding import Embedder, make_embedder, setting_for_embedder_id
 from .errors import ReplyQAError
-from .ingest import embed_input, ingest
+from .ingest import embed_input, ingest, parser_version, tokens_key
 from .lexicon import default_tokenizer
 from .retrieval import Retriever
 
@@ -37,10 +38,17 @@ def build_folder(
 ) -> BuildSummary:
     """Parse every letter under `docs_dir` and bring the index at `index_dir` up to date.
 
+    Files unchanged since the committed build (same size and mtime, or same bytes) are not
+    parsed again: their letters come from the index (unless `rebuild`, or the parser
+    changed). Chunks whose text is unchanged keep their vectors and BM25 tokens.
+
     Raises:
         ReplyQAError: Nothing under `docs_dir` could be indexed (the reasons are named).
     """
-    result = ingest(docs_dir, settings)
+    parser = parser_version(settings)
+    known, scanned_at = ({}, 0) if rebuild else file_records(Path(index_dir), parser)
+    result = ingest(docs_dir, settings, previous=known, previous_scan_ns=scanned_at)
+    del known
     if not result.letters:
         reasons = "; ".join(f"{s['source']}: {s['reason']}" for s in result.skipped[:5])
         raise NothingToIndexError(
@@ -48,7 +56,7 @@ def build_folder(
         )
     model = embedder or make_embedder(settings)
     tokenizer = default_tokenizer(settings.agency_table)
-    return build_index(
+    summary = build_index(
         index_dir,
         result.letters,
         model,
@@ -62,7 +70,13 @@ def build_folder(
         lexicon_version=tokenizer.version,
         index_type=settings.index_type,
         milvus=_milvus_target(index_dir, settings),
+        tokens_key=tokens_key(tokenizer.version),
+        files=result.files,
+        parser=parser,
+        scanned_at_ns=result.scanned_at_ns,
     )
+    summary.parsed_files = result.parsed
+    return summary
 
 
 def _milvus_target(index_dir: Path, settings: Settings) -> MilvusTarget | None:
