@@ -31,7 +31,7 @@ from .ingest import embed_input
 from .lexicon import STOPWORDS, normalize
 from .query import Filters, QueryInfo, agency_core, clean_question
 from .quotes import MAX_QUOTE, grams, overlap, sentences, verify
-from .records import record_matches
+from .records import asks_for_records, record_matches
 from .retrieval import Retriever
 from .types import Answer, Citation, Hit, Letter
 
@@ -84,6 +84,12 @@ _FRAME_WORDS = frozenset(
 NOT_FOUND_EN = "The reply letters on file do not answer this question."
 
 
+# A question about one letter ("这封复函", "…提案的复函"): "还会同了哪些单位" asks for that
+# letter's list-valued field, not for a list of letters.
+_ONE_LETTER = re.compile(r"这[封份]|那[封份]|该[函封份]|此函|(?:提案|建议)的(?:复函|答复|回复)")
+_LIST_FIELDS = frozenset({"cohandlers", "addressee"})
+
+
 @dataclass(frozen=True)
 class StreamEvent:
     """A piece of a streamed answer: text deltas, then the final `Answer`."""
@@ -123,11 +129,18 @@ class ExtractiveAnswerer:
         if not hits:
             return self._abstain(question, info, [])
         records = (
-            self._records(question, info, filters, exclude_letters) if info.enumeration else None
+            self._records(question, info, filters, exclude_letters)
+            if asks_for_records(question, info)
+            else None
         )
         if records is not None:
             answer = records
-        elif info.intents and (not info.enumeration or info.identifies_letter or info.agencies):
+        elif info.intents and (
+            not info.enumeration
+            or info.identifies_letter
+            or info.agencies
+            or (_ONE_LETTER.search(question) and set(info.intents) <= _LIST_FIELDS)
+        ):
             answer = self._fields(question, info, hits)
         elif info.enumeration:
             answer = self._enumerate(question, info, hits)
@@ -415,19 +428,33 @@ class ExtractiveAnswerer:
             return None
         citations: list[Citation] = []
         lines = []
+        sep = ": " if info.english else "："
         for m in sorted(matches, key=lambda m: m.letter.source)[: self.settings.max_rows]:
-            value = field_value(m.letter, m.field)
-            if value.value is None:
+            if field_value(m.letter, m.field).value is None:
                 continue
-            citations.append(Citation.of(len(citations) + 1, m.letter, value.start, value.end))
-            label = LABELS[m.field][1 if info.english else 0]
-            sep = ": " if info.english else "："
-            lines.append(
-                f"- {_letter_name(m.letter, info.english)}{sep}{label}{sep}{value.value}[{citations[-1].key}]"
-            )
+            parts, marks = [], ""
+            # The title line first (it names the letter), then the chosen field, then the rest.
+            names = ("title",) if "title" in m.cite else ()
+            for name in dict.fromkeys((*names, m.field, *m.cite)):
+                value = field_value(m.letter, name)
+                if value.value is None:
+                    continue
+                citations.append(Citation.of(len(citations) + 1, m.letter, value.start, value.end))
+                if name == "title":
+                    marks = f"[{citations[-1].key}]"
+                    continue
+                label = LABELS[name][1 if info.english else 0]
+                parts.append(f"{label}{sep}{value.value}[{citations[-1].key}]")
+            head = _letter_name(m.letter, info.english) + marks
+            lines.append(f"- {head}{sep}" + ("; " if info.english else "；").join(parts))
+        letters_listed = len(lines)
         if not citations:
             return None
-        lead = f"{len(citations)} letters:" if info.english else f"共找到{len(citations)}封复函："
+        lead = (
+            f"{letters_listed} letter{'s' if letters_listed > 1 else ''}:"
+            if info.english
+            else f"共找到{letters_listed}封复函："
+        )
         return Answer(
             question, lead + "\n" + "\n".join(lines), tuple(citations), True, (), "enumeration"
         )

@@ -72,6 +72,12 @@ class RetrievalSettings(BaseModel):
         ge=0,
         description="Boost for a letter's header/opening/closing chunks on field questions.",
     )
+    record_bonus: float = Field(
+        3.0,
+        ge=0,
+        description="Boost for the passages where a record question's matching fields are "
+        "written (which letters were co-handled by X, came from a town, from a party …).",
+    )
     per_letter: int = Field(
         4, ge=1, description="At most this many chunks of one letter in the top k."
     )

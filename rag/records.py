@@ -20,12 +20,27 @@ _COHANDLED = re.compile(r"协办|会同|会办|共同(?:研究)?办理|一起办
 _SENDER_LOCAL = re.compile(r"乡镇|镇政府|镇人民政府|街道|乡政府|town|township|street office", re.I)
 _SENDER_VERB = re.compile(r"作出|答复|发出|回复|办理|replied|answered|issued|sent", re.I)
 _LOCAL_BODY = re.compile(r"(?:镇|乡)(?:人民)?政府$|街道(?:办事处)?$|街道党工委")
+# Asks which proposals came from a collective (a party, group or delegation), not one person.
+# A delegation merely named ("潼南代表团的柠檬建议") is not such a question.
 _COLLECTIVE = re.compile(
-    r"党派|团体|代表团|民主党派|不是个人|集体|parties|party|delegation|group", re.I
+    r"(?:党派|团体|代表团|集体|民主党派|组织)[^，,。？?]{0,4}(?:提出|提交|提的)|不是个人|非个人|"
+    r"(?:submitted|proposed|put forward|raised|made) by (?:a |an |the )?(?:whole )?"
+    r"(?:delegations?|part(?:y|ies)|groups?|organi[sz]ations?)|"
+    r"rather than (?:by )?(?:an |one )?individual|not (?:by )?(?:an |one )?individual",
+    re.I,
 )
 _COLLECTIVE_NAME = re.compile(
     r"民革|民盟|民建|民进|农工党|致公党|九三学社|台盟|代表团|工商联|委员会$|市委$|学社|团体"
 )
+# The question asks for letters ("哪些答复…", "哪封复函…", "which replies…", "列明…为协办"),
+# not for agencies or measures ("这封复函还会同了哪些单位" is a field question).
+WHICH_LETTER = re.compile(
+    r"哪些[^？?，,。；;]{0,12}?(?:答复|复函|回复|函|建议|提案)|哪[一几]?[封份件]|列明[^？?，,。]{0,12}为|"
+    r"which (?:repl(?:y|ies)|letters?|answers?|proposals?|suggestions?)",
+    re.I,
+)
+# A co-handling agency's opinion sent to the lead agency, not a reply to the proposer.
+_OPINION = re.compile(r"协办意见|会办意见|co-?handling opinion", re.I)
 
 
 def _level(text: str, core: str) -> str | None:
@@ -45,31 +60,44 @@ def _same_body(wanted: tuple[str, str | None], cohandler: str) -> bool:
 
 @dataclass(frozen=True)
 class RecordMatch:
-    """A letter chosen by a field, and the field that chose it."""
+    """A letter chosen by a field, the field that chose it, and the fields to cite for it
+    (the chosen one first: e.g. the addressee line, then the suggestion it answers)."""
 
     letter: Letter
     field: str
+    cite: tuple[str, ...] = ()
+
+
+def asks_for_records(question: str, info: QueryInfo) -> bool:
+    """Whether `question` asks for letters (which replies/letters …), so may be a record question."""
+    return bool(WHICH_LETTER.search(question))
 
 
 def record_matches(question: str, info: QueryInfo, letters: Iterable[Letter]) -> list[RecordMatch]:
     """Letters whose fields answer a record question (empty when the question is not one)."""
     letters = list(letters)
+    if _OPINION.search(question):
+        return [
+            RecordMatch(lt, "title", ("title", "addressee", "date"))
+            for lt in letters
+            if _OPINION.search(lt.fields.title or "")
+        ]
     if info.agencies and _COHANDLED.search(question):
         wanted = {(core, _level(question, core)) for core in info.agencies}
         return [
-            RecordMatch(lt, "cohandlers")
+            RecordMatch(lt, "cohandlers", ("cohandlers",))
             for lt in letters
             if any(_same_body(w, c) for w in wanted for c in lt.fields.cohandlers)
         ]
     if _SENDER_LOCAL.search(question) and _SENDER_VERB.search(question):
         return [
-            RecordMatch(lt, "agency")
+            RecordMatch(lt, "agency", ("title", "agency"))
             for lt in letters
             if lt.fields.agency and _LOCAL_BODY.search(lt.fields.agency)
         ]
     if _COLLECTIVE.search(question):
         return [
-            RecordMatch(lt, "addressee")
+            RecordMatch(lt, "addressee", ("addressee", "subject"))
             for lt in letters
             if lt.fields.addressee and _COLLECTIVE_NAME.search(lt.fields.addressee)
         ]

@@ -29,6 +29,7 @@ from index.lexical import BM25Store
 from .agencies import place_of
 from .config import RetrievalSettings
 from .embedding import Embedder
+from .fieldanswers import field_value
 from .ingest import embed_input
 from .lexicon import Tokenizer, default_tokenizer
 from .query import (
@@ -40,6 +41,7 @@ from .query import (
     doc_number_key,
     number_key,
 )
+from .records import asks_for_records, record_matches
 from .types import Chunk, Hit, Letter
 
 log = logging.getLogger(__name__)
@@ -238,6 +240,25 @@ class Retriever:
         rows = self._rows_of_letter.get(letter_id, [])
         return list(dict.fromkeys(rows[:2] + rows[-1:]))
 
+    def _record_rows(self, question: str, info: QueryInfo, allowed: set[str] | None) -> list[int]:
+        """Rows holding the cited fields of the letters a record question selects."""
+        if not asks_for_records(question, info):
+            return []
+        letters = self.index.letters
+        pool = letters.values() if allowed is None else (letters[lid] for lid in allowed)
+        rows = []
+        for match in record_matches(question, info, pool):
+            for name in match.cite:
+                value = field_value(match.letter, name)
+                if value.value is None:
+                    continue
+                for row in self._rows_of_letter.get(match.letter.id, []):
+                    chunk = self.index.chunks[row]
+                    if chunk.start <= value.start < chunk.end:
+                        rows.append(row)
+                        break
+        return list(dict.fromkeys(rows))
+
     # -- the whole pipeline ------------------------------------------------------------------
     def search(
         self,
@@ -286,6 +307,11 @@ class Retriever:
         for lid in named:
             for row in self._landmark_rows(lid):
                 fused.setdefault(row, 0.0)
+        # Record questions (which letters were co-handled by X, came from a town government,
+        # were proposed by a party …) are answered by fields: the passages where the matching
+        # letters write those fields lead.
+        for row in self._record_rows(question, info, allowed):
+            fused[row] = fused.get(row, 0.0) + s.record_bonus / (s.rrf_k + 1)
         candidates = {self.index.chunks[row].letter_id for row in fused}
         boosts = {lid: self._field_boost(info, self.keys[lid]) for lid in candidates}
         focus = None

@@ -168,3 +168,26 @@ def test_record_questions_list_letters_by_their_fields(demo: ExtractiveAnswerer)
     answer = demo.answer("哪些建议或提案是党派、团体提出的?")
     assert {c.source[:2] for c in answer.citations} == {"09"}  # 民进绵阳市委员会 (made up)
     exact(answer, demo.retriever.index.letters)
+
+
+def test_which_letter_questions_are_answered_from_records(real: ExtractiveAnswerer) -> None:
+    letters = real.retriever.index.letters
+    answer = real.answer(
+        "Which letter is a co-handling opinion (协办意见) sent to the lead agency?"
+    )
+    assert answer.route == "enumeration" and answer.text.startswith("1 letter:")
+    assert {c.source[:4] for c in answer.citations} == {"032_"}
+    assert any("协办意见的函" in c.quote for c in answer.citations)
+    answer = real.answer(
+        "Which replies answer a suggestion submitted by a delegation rather than an individual?"
+    )
+    rows = {c.source[:4] for c in answer.citations}
+    assert "010_" in rows and any(c.quote == "潼南代表团:" for c in answer.citations)
+    exact(answer, letters)
+    # Naming a delegation is not asking which proposals came from collectives.
+    answer = real.answer("潼南代表团的柠檬建议是哪个单位答复的?")
+    assert answer.route == "field" and {c.source[:4] for c in answer.citations} == {"010_"}
+    # One letter's co-handlers are a field of that letter, not a list of letters.
+    answer = real.answer("智谷产业提案的复函还会同了哪些单位?")
+    assert answer.route == "field"
+    assert any("市人力社保局" in c.quote for c in answer.citations)

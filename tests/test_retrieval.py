@@ -106,3 +106,15 @@ def test_reopened_real_index_gives_identical_results(real, real_index: Path) -> 
     for q in ("人才政策", "农村饮水困难", "street lights"):
         first = [(h.chunk.id, round(h.score, 6)) for h in real.search(q, 10)]
         assert first == [(h.chunk.id, round(h.score, 6)) for h in again.search(q, 10)]
+
+
+def test_record_questions_lead_with_the_lines_that_answer_them(real) -> None:  # type: ignore[no-untyped-def]
+    # The sender is a town government in exactly two dev letters; passage similarity alone
+    # does not reach their title lines, the parsed fields do.
+    hits = real.search("哪几封复函是由镇政府或者街道办事处发出的?", 10)
+    top = {h.letter.source[:4] for h in hits[:4]}
+    assert {"016_", "023_"} <= top
+    assert any("圣灯山镇人民政府关于" in h.chunk.text for h in hits[:4])
+    # A question about one letter's co-handlers is not a record question.
+    hits = real.search("智谷产业提案的复函还会同了哪些单位?", 5)
+    assert hits[0].letter.source.startswith("000_")
