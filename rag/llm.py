@@ -63,6 +63,11 @@ _END = re.compile(
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[。，；：！？.,;:!?])")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# "…55%。 [1]" → "…55%。[1]": no space between Chinese text or punctuation and a marker.
+_SPACE_BEFORE_MARKER = re.compile(
+    r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])[ \t]+(?=[\[【［]\s*\d)"
+)
+_TRAILING_PUNCT = re.compile(r"(?:……|[。！？；!?;.])?[”’」』）)\"']*\s*$")
 
 
 class Answerer(Protocol):
@@ -101,6 +106,27 @@ def split_claims(reply: str) -> list[Claim]:
         keys = [n for m in _MARKER.finditer(text) for n in _keys_in(m)]
         claims.append(Claim(text, tuple(dict.fromkeys(keys)), is_break))
     return claims
+
+
+def inherit_keys(claims: Sequence[Claim]) -> list[Claim]:
+    """Claims where a sentence without keys takes those of the next cited sentence of its
+    paragraph (small models often cite once, at a paragraph's end: "甲。乙。[1][2]").
+
+    The keys are only a candidate: the support check still judges each sentence on its own.
+    A line break ends a paragraph; sentences after the last cited one keep no keys.
+    """
+    out = list(claims)
+    pending: list[int] = []
+    for i, claim in enumerate(out):
+        if claim.keys:
+            for j in pending:
+                out[j] = Claim(out[j].text, claim.keys, out[j].newline)
+            pending = []
+        else:
+            pending.append(i)
+        if claim.newline:
+            pending = []
+    return out
 
 
 def strip_markers(text: str) -> str:
@@ -288,7 +314,7 @@ class LLMAnswerer:
         numbering: dict[tuple[str, int, int], int] = {}  # quote span -> new key, first use first
         citations: list[Citation] = []
         parts: list[str] = []
-        for claim in split_claims(reply):
+        for claim in inherit_keys(split_claims(reply)):
             plain = strip_markers(claim.text)
             kept = self._supported(plain, claim.keys, cards)
             if not kept:
@@ -302,9 +328,16 @@ class LLMAnswerer:
                     numbering[span] = len(numbering) + 1
                     citations.append(Citation.of(numbering[span], hit.letter, s, e))
                 new_keys[n] = numbering[span]
-            text = _renumber(claim.text, new_keys)
+            if _MARKER.search(claim.text):
+                text = _renumber(claim.text, new_keys)
+            else:  # keys inherited from a later sentence: mark them here, before the full stop
+                marks = "".join(f"[{new_keys[n]}]" for n in kept)
+                m = _TRAILING_PUNCT.search(claim.text)
+                cut = m.start() if m else len(claim.text)
+                text = claim.text[:cut] + marks + claim.text[cut:]
+            text = _SPACE_BEFORE_MARKER.sub("", _SPACE_BEFORE_PUNCT.sub("", text))
             sep = "\n" if claim.newline else (" " if english else "")
-            parts.append(_SPACE_BEFORE_PUNCT.sub("", text) + sep)
+            parts.append(text + sep)
         if not citations:
             return None
         verify(citations, {h.letter.id: h.letter for h in hits})

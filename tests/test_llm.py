@@ -259,6 +259,27 @@ def test_unsupported_sentence_is_dropped(retriever: Retriever) -> None:
     assert len(answer.citations) == 1 and "5000万元" in answer.citations[0].quote
 
 
+def test_keys_cited_once_at_a_paragraphs_end_cover_its_sentences(retriever: Retriever) -> None:
+    probe, _, _ = _answerer(retriever)
+    funds = _key_of(probe, Q_FUNDS, "5000万元")
+    reply = (
+        "2023年市财政安排智谷产业专项资金5000万元。"
+        f"专项资金按季度拨付，支持30家企业开展技术改造。 [{funds}]\n"
+        "智谷产业享受国家级免税政策。"  # after the paragraph's last key: stays uncited, dropped
+    )
+    answerer, _, _ = _answerer(retriever, reply)
+    answer = answerer.answer(Q_FUNDS)
+    assert answer.route == "llm"
+    assert answer.text.startswith("2023年市财政安排智谷产业专项资金5000万元[1]。")
+    assert answer.text.endswith("支持30家企业开展技术改造。[2]")  # no space before the key
+    assert "免税" not in answer.text
+    _check_quotes(answer, retriever)
+    # An inherited key is still checked: a sentence the cited passage does not support goes.
+    reply = f"市政府已批准为智谷企业新建三座产业园。2023年安排智谷产业专项资金5000万元[{funds}]。"
+    answerer, _, _ = _answerer(retriever, reply)
+    assert answerer.answer(Q_FUNDS).text == "2023年安排智谷产业专项资金5000万元[1]。"
+
+
 def test_nothing_verifiable_falls_back_to_extractive(retriever: Retriever) -> None:
     answerer, _, fallback = _answerer(retriever, "智谷产业享受国家级免税政策。没有引用的句子[42]。")
     filters = Filters(year=2023)
