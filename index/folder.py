@@ -10,19 +10,24 @@ Layout::
         chunks.jsonl         one chunk per line: offsets, section, vector id (no text copy)
       .lock                  held by a running build
 
-A chunk's text is cut from its letter's text on load, so the offset invariant
-cannot drift on disk.
+A chunk's text is cut from its letter's text when it is read (`ChunkTable`), so the
+offset invariant cannot drift on disk, and no second copy of the text is held in memory.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
-from collections.abc import Iterator
+import operator
+import os
+import sys
+from array import array
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -145,6 +150,207 @@ def open_milvus(manifest: Manifest) -> Any:
     )
 
 
+class TextFile:
+    """Letter texts read on demand from the JSON lines of `letters.jsonl`.
+
+    Each text is the last value of its line; its JSON string literal is located once, on
+    open, and decoded when asked for (a few µs; the last 1,024 are cached). The file stays
+    open, so a generation deleted by a later build stays readable (POSIX).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._fh = open(path, "rb")  # noqa: SIM115 - open as long as its letters live
+        self._fd = self._fh.fileno()
+        self._spans = array("q")  # (offset, length) of each text literal, flattened
+        self.text = functools.lru_cache(maxsize=1024)(self._read)
+
+    def add(self, offset: int, length: int) -> int:
+        """Record where one literal is; returns its number."""
+        self._spans.extend((offset, length))
+        return len(self._spans) // 2 - 1
+
+    def _read(self, n: int) -> str:
+        offset, length = self._spans[2 * n], self._spans[2 * n + 1]
+        text = loads(os.pread(self._fd, length, offset))
+        if not isinstance(text, str):
+            raise IndexStoreError(f"{self._fh.name}: letter text {n} is unreadable; rebuild")
+        return text
+
+
+class StoredLetter(Letter):
+    """A `Letter` of an opened index whose text stays on disk until it is used.
+
+    At 10^6 chunks (~3 x 10^5 letters) the texts alone would take ~0.5 GB. Everything else
+    (fields, spans, source) is in memory; equal to a `Letter` with the same values.
+    `dataclasses.replace` gives a copy that holds its text.
+    """
+
+    @property  # type: ignore[override]
+    def text(self) -> str:
+        d = self.__dict__
+        own = d.get("_text")
+        return own if own is not None else d["_file"].text(d["_n"])
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.__dict__["_text"] = value
+
+    @classmethod
+    def of(cls, d: dict[str, Any], file: TextFile, n: int) -> StoredLetter:
+        base = Letter.from_json({**d, "text": ""})
+        letter = object.__new__(cls)
+        state = dict(vars(base))
+        state.pop("text", None)
+        state.update(_file=file, _n=n)
+        letter.__dict__.update(state)
+        return letter
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Letter):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(Letter))
+
+    __hash__ = Letter.__hash__
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles as a plain Letter
+        return (Letter.from_json, (self.to_json(),))
+
+
+# Field values that repeat across letters (agencies, kinds): one string object per value.
+_SHARED_FIELDS = ("agency", "agency_canonical", "kind", "category", "session", "signer", "format")
+_SHARED_LISTS = ("cohandlers", "agency_aliases")
+
+
+def _share(d: dict[str, Any]) -> dict[str, Any]:
+    for key in _SHARED_FIELDS:
+        value = d.get(key)
+        if isinstance(value, str):
+            d[key] = sys.intern(value)
+    for key in _SHARED_LISTS:
+        values = d.get(key)
+        if isinstance(values, list):
+            d[key] = [sys.intern(v) if isinstance(v, str) else v for v in values]
+    return d
+
+
+def read_letters(path: Path) -> dict[str, Letter]:
+    """The letters of a `letters.jsonl`, by id, their texts left on disk (`StoredLetter`)."""
+    file = TextFile(path)
+    letters: dict[str, Letter] = {}
+    offset, n = 0, 0
+    try:
+        with open(path, "rb") as fh, gc_paused():
+            for n, line in enumerate(fh, 1):  # noqa: B007 - n is reported on failure
+                if line.strip():
+                    d = _share(loads(line))
+                    literal = _text_literal(line)
+                    if literal is None:  # not where it is expected: keep this text in memory
+                        letters[d["letter_id"]] = Letter.from_json(d)
+                    else:
+                        k = file.add(offset + literal[0], literal[1] - literal[0])
+                        letters[d["letter_id"]] = StoredLetter.of(d, file, k)
+                offset += len(line)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexStoreError(f"cannot read {path} (line {n}): {exc}; rebuild the index") from exc
+    return letters
+
+
+def _text_literal(line: bytes) -> tuple[int, int] | None:
+    """[start, end) of the JSON string that is the last value of `line`, if its key is "text".
+
+    An unescaped quote only delimits strings, so the last `"text":` outside any string is the
+    key of the last value (`Letter.to_json` puts the text last).
+    """
+    key = line.rfind(b'"text":')
+    if key < 0:
+        return None
+    start = key + 7
+    while line[start : start + 1] in (b" ", b"\t"):
+        start += 1
+    end = line.rstrip().rfind(b"}")
+    while end > start and line[end - 1 : end] in (b" ", b"\t", b"\n", b"\r"):
+        end -= 1
+    if end - start < 2 or line[start : start + 1] != b'"' or line[end - 1 : end] != b'"':
+        return None
+    return start, end
+
+
+class ChunkTable(Sequence[Chunk]):
+    """The chunk table held as columns; `table[i]` makes the `Chunk` on access.
+
+    A chunk's text is cut from its letter's text when it is asked for, so the table costs
+    ~20 bytes a chunk instead of a `Chunk` object and a copy of its text (~1 KB): at 10^6
+    chunks, ~20 MB instead of ~1 GB. Chunks are values (frozen dataclasses): two reads of
+    one row give equal chunks.
+    """
+
+    def __init__(self, letters: Mapping[str, Letter]) -> None:
+        self._letters = letters
+        self._letter_ids: list[str] = []
+        self._letter_row: dict[str, int] = {}
+        self._sections: list[str] = []
+        self._section_row: dict[str, int] = {}
+        self._letter_of = array("i")
+        self._start = array("i")
+        self._end = array("i")
+        self._ordinal = array("i")
+        self._section_of = array("i")
+        self._odd_ids: dict[int, str] = {}  # rows whose id is not "<letter id>:<ordinal>"
+
+    def append_row(
+        self, letter_id: str, start: int, end: int, section: str, ordinal: int, chunk_id: str
+    ) -> None:
+        """Add one chunk (as stored in the chunk table) at the end."""
+        lrow = self._letter_row.get(letter_id)
+        if lrow is None:
+            lrow = self._letter_row[letter_id] = len(self._letter_ids)
+            self._letter_ids.append(letter_id)
+        srow = self._section_row.get(section)
+        if srow is None:
+            srow = self._section_row[section] = len(self._sections)
+            self._sections.append(section)
+        if chunk_id != f"{letter_id}:{ordinal}":
+            self._odd_ids[len(self._start)] = chunk_id
+        self._letter_of.append(lrow)
+        self._start.append(start)
+        self._end.append(end)
+        self._ordinal.append(ordinal)
+        self._section_of.append(srow)
+
+    def __len__(self) -> int:
+        return len(self._start)
+
+    @overload
+    def __getitem__(self, i: int) -> Chunk: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Chunk]: ...
+
+    def __getitem__(self, i: int | slice) -> Chunk | list[Chunk]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = operator.index(i)
+        if i < 0:
+            i += len(self._start)
+        if not 0 <= i < len(self._start):
+            raise IndexError("chunk row out of range")
+        letter_id = self._letter_ids[self._letter_of[i]]
+        start, end, ordinal = self._start[i], self._end[i], self._ordinal[i]
+        return Chunk(
+            id=self._odd_ids.get(i) or f"{letter_id}:{ordinal}",
+            letter_id=letter_id,
+            text=self._letters[letter_id].text[start:end],
+            start=start,
+            end=end,
+            section=self._sections[self._section_of[i]],
+            ordinal=ordinal,
+        )
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for i in range(len(self._start)):
+            yield self[i]
+
+
 @dataclass
 class LetterIndex:
     """A loaded index: records, chunk table and the vector store."""
@@ -152,7 +358,7 @@ class LetterIndex:
     path: Path
     manifest: Manifest
     letters: dict[str, Letter]
-    chunks: list[Chunk]
+    chunks: Sequence[Chunk]  # a ChunkTable when opened from a folder
     vector_ids: np.ndarray  # vector id of chunks[i]
     store: FaissStore
     bm25: BM25Store | None = None  # row i scores chunks[i]
@@ -170,27 +376,25 @@ class LetterIndex:
         if embedder_id is not None:
             check_embedder(manifest, path, embedder_id)
         gen = path / manifest.generation
-        letters = {d["letter_id"]: Letter.from_json(d) for d in read_jsonl(gen / LETTERS)}
-        chunks: list[Chunk] = []
-        vids: list[int] = []
-        for d in read_jsonl(gen / CHUNKS):
-            letter = letters.get(d["letter_id"])
-            if letter is None:
-                raise IndexStoreError(
-                    f"{gen / CHUNKS}: chunk {d['id']} names unknown letter; rebuild the index"
+        with gc_paused():
+            letters = read_letters(gen / LETTERS)
+            chunks = ChunkTable(letters)
+            vids = array("q")
+            for d in read_jsonl(gen / CHUNKS):
+                letter = letters.get(d["letter_id"])
+                if letter is None:
+                    raise IndexStoreError(
+                        f"{gen / CHUNKS}: chunk {d['id']} names unknown letter; rebuild the index"
+                    )
+                chunks.append_row(
+                    d["letter_id"],
+                    d["start"],
+                    d["end"],
+                    d.get("section", ""),
+                    d.get("ordinal", 0),
+                    d["id"],
                 )
-            chunks.append(
-                Chunk(
-                    id=d["id"],
-                    letter_id=d["letter_id"],
-                    text=letter.text[d["start"] : d["end"]],
-                    start=d["start"],
-                    end=d["end"],
-                    section=d.get("section", ""),
-                    ordinal=d.get("ordinal", 0),
-                )
-            )
-            vids.append(int(d["vid"]))
+                vids.append(int(d["vid"]))
         store: Any
         if manifest.store == "milvus":
             store = open_milvus(manifest)
@@ -209,10 +413,20 @@ class LetterIndex:
         return cls(path, manifest, letters, chunks, np.asarray(vids, dtype=np.int64), store, bm25)
 
     def __post_init__(self) -> None:  # noqa: D105
-        self._row_of_vid = {int(v): i for i, v in enumerate(self.vector_ids)}
+        # vector id -> row by binary search (a dict of 10^6 ints would take ~100 MB)
+        self.vector_ids = np.asarray(self.vector_ids, dtype=np.int64)
+        self._vid_order = np.argsort(self.vector_ids, kind="stable")
+        self._sorted_vids = self.vector_ids[self._vid_order]
+
+    def row_for_vector(self, vid: int) -> int | None:
+        """The chunk row holding vector `vid`, or None."""
+        pos = int(np.searchsorted(self._sorted_vids, vid))
+        if pos < len(self._sorted_vids) and self._sorted_vids[pos] == vid:
+            return int(self._vid_order[pos])
+        return None
 
     def chunk_for_vector(self, vid: int) -> Chunk | None:
-        row = self._row_of_vid.get(int(vid))
+        row = self.row_for_vector(int(vid))
         return None if row is None else self.chunks[row]
 
     def search_vectors(self, query: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
