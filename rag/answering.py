@@ -28,38 +28,15 @@ from .agencies import default_table
 from .config import AnswerSettings
 from .fieldanswers import LABELS, field_value, unstated
 from .ingest import embed_input
-from .lexicon import STOPWORDS, normalize
-from .query import Filters, QueryInfo, agency_core, clean_question
-from .quotes import MAX_QUOTE, grams, overlap, sentences, verify
+from .lexicon import STOPWORDS
+from .query import Filters, QueryInfo, agency_core, agency_mentions, clean_question
+from .quotes import verify
 from .records import asks_for_records, record_matches
 from .retrieval import Retriever
+from .selection import choose_sentences
 from .types import Answer, Citation, Hit, Letter
 
 NOT_FOUND_ZH = "已收录的答复函中没有找到相关内容。"
-# (what the question asks, what an answering sentence contains, bonus)
-_ANSWER_CUES = (
-    (
-        re.compile(r"多少|几个|几所|几家|数量|规模|面积|产量|how (?:many|much)", re.I),
-        re.compile(r"\d"),
-        0.1,
-    ),
-    (
-        re.compile(r"打算|计划|下一步|将如何|怎么处理|如何处理|plan|will", re.I),
-        re.compile(r"将|拟|计划|下一步|准备"),
-        0.1,
-    ),
-    (
-        re.compile(r"谁负责|由谁|哪个部门负责|who is responsible", re.I),
-        re.compile(r"负责|牵头|主管"),
-        0.15,
-    ),
-    (
-        re.compile(r"为什么|为何|原因|why", re.I),
-        re.compile(r"由于|因为|因|原因|不符合|无法|不具备"),
-        0.1,
-    ),
-    (re.compile(r"什么时候|何时|哪年|when", re.I), re.compile(r"\d{4}年|\d+月"), 0.1),
-)
 # Generic heads of compounds: a passage that shares only these is not on the topic.
 _GENERIC = frozenset(
     "政策 工作 问题 情况 建设 管理 服务 发展 措施 项目 方面 体系 机制 制度 公共 相关 有关 事项 设施 工程 "
@@ -84,6 +61,8 @@ _FRAME_WORDS = frozenset(
 NOT_FOUND_EN = "The reply letters on file do not answer this question."
 
 
+# A glossary term that names an agency (绿化市容局, 经济和信息化委员会).
+_AGENCY_TERM = re.compile(r"..(?:局|委员会|委|厅|办公室|人民政府)$")
 # A question about one letter ("这封复函", "…提案的复函"): "还会同了哪些单位" asks for that
 # letter's list-valued field, not for a list of letters.
 _ONE_LETTER = re.compile(r"这[封份]|那[封份]|该[函封份]|此函|(?:提案|建议)的(?:复函|答复|回复)")
@@ -164,14 +143,45 @@ class ExtractiveAnswerer:
         yield StreamEvent("answer", answer=answer)
 
     # -- evidence strength --------------------------------------------------------------------
-    def _quote_query(self, question: str, info: QueryInfo) -> str:
-        """The question plus the synonyms and Chinese terms its words stand for (to pick quotes)."""
+    def _named(self, info: QueryInfo, hits: Sequence[Hit]) -> list[Hit]:
+        """The hits from letters the question names (by number or agency), if it names any
+        that retrieval found; otherwise all of them."""
+        keys = self.retriever.keys
+        numbers, agencies = set(info.numbers), set(info.agencies)
+        doc_numbers = set(info.doc_numbers)
+        if not (numbers or agencies or doc_numbers):
+            return list(hits)
+        named = [
+            h
+            for h in hits
+            if keys[h.letter.id].doc_numbers & doc_numbers
+            or keys[h.letter.id].numbers & numbers
+            or keys[h.letter.id].agencies & agencies
+        ]
+        return named or list(hits)
+
+    def _quote_query(self, question: str, info: QueryInfo) -> tuple[str, str]:
+        """What quotes are matched against: the question (its Chinese terms, for an English
+        one) and, separately, the synonyms its words stand for."""
         tok = self.retriever.tokenizer
         extra = [w for w in tok.expansions(tok.query_tokens(question)) if w not in _FRAME_WORDS]
-        # English words never occur in the letters: quote by their Chinese terms and numbers.
-        numbers = " ".join(re.findall(r"[A-Za-z]{0,3}\d+", question))
-        base = f"{tok.translate(question)} {numbers}" if info.english else question
-        return " ".join([base, *extra])
+        # The agency the question names identifies the letter; within it, matching the name
+        # would pick the signature line, so quotes are chosen by the rest of the question.
+        if info.english:
+            # English words never occur in the letters: their Chinese terms and numbers do.
+            numbers = " ".join(re.findall(r"[A-Za-z]{0,3}\d+", question))
+            places = tok.lexicon.places
+            terms = [
+                t
+                for t in tok.translate(question).split()
+                if not _AGENCY_TERM.search(t) and t not in places
+            ]
+            base = " ".join([*terms, numbers])
+        else:
+            base = question
+            for name in agency_mentions(question):
+                base = base.replace(name, " ")
+        return base, " ".join(extra)
 
     def _topic_groups(self, question: str) -> list[tuple[float, set[str]]]:
         """The question's topic words as groups: (weight, tokens any of which satisfy it).
@@ -183,8 +193,16 @@ class ExtractiveAnswerer:
         tok = self.retriever.tokenizer
         bm25 = self.retriever.index.bm25
         concepts = tok.lexicon.concepts
-        words = {t for t in tok.query_tokens(question) if ":" not in t and t not in STOPWORDS}
+        words = {
+            t
+            for t in tok.query_tokens(question)
+            if ":" not in t and t not in STOPWORDS and not (t.isdigit() and len(t) == 1)
+        }
         words -= _FRAME_WORDS
+        if _mostly_english(question):
+            # The letters are Chinese: an English word counts through its translation only.
+            # (If no word translates, the English words stay, unmatched: nothing answers it.)
+            words = {w for w in words if not (w.isascii() and w.isalpha())} or words
         if bm25 is None:
             return []
         groups = []
@@ -332,80 +350,36 @@ class ExtractiveAnswerer:
         elif self._weak(question, info, hits):
             return self._abstain(question, info, hits)
         s = self.settings
-        query = self._quote_query(question, info)
-        chosen = self._answer_sentences(question, query, hits[: s.evidence_hits])
+        hits = self._named(info, hits)
+        query, synonyms = self._quote_query(question, info)
+        chosen = choose_sentences(
+            question,
+            query,
+            hits[: s.evidence_hits],
+            synonyms=synonyms,
+            max_quotes=s.max_quotes,
+            # English questions match through translations, several per word: a lower floor.
+            min_overlap=s.min_quote_overlap / (2 if info.english else 1),
+        )
         if not chosen:
             return self._abstain(question, info, hits)
         years = [str(y) for y in info.years]
-        passages = [
-            h.chunk.text
-            for h in hits[: s.evidence_hits]
-            if any(h.letter.id == c[1].id for c in chosen)
-        ]
+        quoted = {p.letter.id for p in chosen}
+        passages = [h.chunk.text for h in hits[: s.evidence_hits] if h.letter.id in quoted]
         if years and not any(y in p for y in years for p in passages):
             # The year asked about is in none of the passages the quotes come from.
             return self._abstain(question, info, hits)
-        first = chosen[0][1].id
-        chosen.sort(key=lambda t: (t[1].id != first, t[1].id, t[2]))  # reading order per letter
-        citations = [Citation.of(i, letter, a, b) for i, (_, letter, a, b) in enumerate(chosen, 1)]
-        body = "".join(f"{c.quote}[{c.key}]" for c in citations)
-        lead = _letter_name(chosen[0][1], info.english)
-        text = f"According to {lead}: {body}" if info.english else f"根据{lead}：{body}"
+        # Letters in the order of their best quote; each letter's quotes in reading order.
+        order = list(dict.fromkeys(p.letter.id for p in chosen))
+        chosen.sort(key=lambda p: (order.index(p.letter.id), p.start))
+        citations = [Citation.of(i, p.letter, p.start, p.end) for i, p in enumerate(chosen, 1)]
+        groups = []
+        for lid in order:
+            body = "".join(f"{c.quote}[{c.key}]" for c in citations if c.letter_id == lid)
+            lead = _letter_name(self.retriever.index.letters[lid], info.english)
+            groups.append(f"According to {lead}: {body}" if info.english else f"根据{lead}：{body}")
+        text = "\n".join(groups)
         return Answer(question, text, tuple(citations), True, (), "lookup")
-
-    def _answer_sentences(
-        self,
-        question: str,
-        query: str,
-        hits: Sequence[Hit],
-        min_overlap: float | None = None,
-        key_terms: Sequence[str] = (),
-    ) -> list[tuple[float, Letter, int, int]]:
-        """The sentences that best answer `question` among the passages, as quotes.
-
-        Each sentence scores its overlap with the question (synonyms included), plus a small
-        bonus when it has what the question asks for (a number for 多少, a plan for 打算,
-        a responsible party for 谁负责 …) and when it comes from the best passage's letter.
-        Adjacent chosen sentences of one letter are merged into one quote.
-        """
-        s = self.settings
-        body = [h for h in hits if h.chunk.section != "文头"] or list(hits)
-        q = grams(query)
-        cues = [bonus for pattern, wanted, bonus in _ANSWER_CUES if pattern.search(question)]
-        wants = [wanted for pattern, wanted, _ in _ANSWER_CUES if pattern.search(question)]
-        top_letter = body[0].letter.id
-        scored: dict[tuple[str, int], tuple[float, Letter, int, int]] = {}
-        for h in body:
-            for sent in sentences(h.letter.text, h.chunk.start, h.chunk.end):
-                if len(sent.text) < 6:
-                    continue
-                score = overlap(q, sent.text)
-                score += sum(b for b, w in zip(cues, wants, strict=True) if w.search(sent.text))
-                score += 0.05 if h.letter.id == top_letter else 0.0
-                score += 0.3 if any(t in normalize(sent.text) for t in key_terms) else 0.0
-                key = (h.letter.id, sent.start)
-                if key not in scored or scored[key][0] < score:
-                    scored[key] = (score, h.letter, sent.start, sent.end)
-        ranked = sorted(scored.values(), key=lambda t: (-t[0], t[1].id, t[2]))
-        if not ranked:
-            return []
-        floor = max(s.min_quote_overlap if min_overlap is None else min_overlap, ranked[0][0] * 0.5)
-        chosen = [t for t in ranked if t[0] >= floor][: s.max_quotes]
-        chosen.sort(key=lambda t: (t[1].id, t[2]))
-        merged: list[tuple[float, Letter, int, int]] = []
-        for score, letter, start, end in chosen:
-            prev = merged[-1] if merged else None
-            gap = (
-                letter.text[prev[3] : start]
-                if prev and prev[1].id == letter.id and prev[3] <= start
-                else None
-            )
-            if prev and gap is not None and not gap.strip() and end - prev[2] <= MAX_QUOTE:
-                merged[-1] = (max(prev[0], score), letter, prev[2], end)
-            else:
-                merged.append((score, letter, start, end))
-        merged.sort(key=lambda t: -t[0])
-        return merged
 
     def _records(
         self,
@@ -481,10 +455,17 @@ class ExtractiveAnswerer:
         for letter_hits in list(relevant.values())[: s.max_rows]:
             letter = letter_hits[0].letter
             # The passage is already known to be on topic: take its best sentences whatever their score.
-            quotes = self._answer_sentences(
-                question, topic, letter_hits[:3], min_overlap=0.0, key_terms=keys
+            quotes = choose_sentences(
+                question,
+                topic,
+                letter_hits[:3],
+                max_quotes=s.max_quotes,
+                min_overlap=0.0,
+                key_terms=keys,
+                by_parts=False,
             )
-            for _, _, start, end in sorted(quotes[: s.quotes_per_row], key=lambda t: t[2]):
+            for pick in sorted(quotes[: s.quotes_per_row], key=lambda p: p.start):
+                start, end = pick.start, pick.end
                 actor = _actor(letter.text[start:end]) or letter.fields.agency or unnamed
                 rows.setdefault(agency_core(actor), []).append((actor, letter, start, end))
         used_letters = {letter.id for items in rows.values() for _, letter, _, _ in items}
@@ -516,6 +497,11 @@ class ExtractiveAnswerer:
         return Answer(
             question, lead + "\n" + "\n".join(lines), tuple(citations), True, (), "enumeration"
         )
+
+
+def _mostly_english(question: str) -> bool:
+    latin = sum(c.isascii() and c.isalpha() for c in question)
+    return latin > 2 * sum("\u4e00" <= c <= "\u9fff" for c in question)
 
 
 def _letter_name(letter: Letter, english: bool) -> str:

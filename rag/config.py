@@ -119,10 +119,10 @@ class AnswerSettings(BaseModel):
         description="Abstain when no top passage holds this IDF-weighted share of the question's topic.",
     )
     min_relevance_english: float = Field(
-        0.1,
+        0.2,
         ge=0,
         le=1,
-        description="The same for English questions (their topic words come through the glossary).",
+        description="The same for English questions (their topic words are their translations).",
     )
     min_quote_overlap: float = Field(
         0.15, ge=0, le=1, description="A quote must share this much with the question."

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from .dictionary import translate_words
+
 DATA = Path(__file__).parent / "data"
 
 # Function words and question words that carry no topic.
@@ -191,6 +193,8 @@ class Tokenizer:
             if key in low:
                 found += terms
                 low = low.replace(key, " ")
+        # Everyday words the glossary lacks ("leaning elm trees") through CC-CEDICT.
+        found += translate_words(low.split())
         return " ".join(found)
 
     def expansions(self, tokens: list[str]) -> list[str]:

@@ -151,6 +151,14 @@ def clean_question(question: str) -> str:
     return question.encode("utf-8", "replace").decode("utf-8").strip()
 
 
+def agency_mentions(question: str) -> list[str]:
+    """The agency names written in `question` whose core the alias table knows (市环保局 …)."""
+    known = default_table().canonical
+    return [
+        m.group() for m in _AGENCY_MENTION.finditer(question) if split_place(m.group())[1] in known
+    ]
+
+
 def analyze(question: str) -> QueryInfo:
     """Read what `question` names and asks for."""
     norm = normalize(question)
