@@ -26,9 +26,9 @@ from functools import cache
 
 from .agencies import default_table
 from .config import AnswerSettings
-from .fieldanswers import LABELS, field_value, unstated
+from .fieldanswers import LABELS, field_value, labelled_dates, unstated
 from .ingest import embed_input
-from .lexicon import STOPWORDS
+from .lexicon import STOPWORDS, normalize
 from .query import Filters, QueryInfo, agency_core, agency_mentions, clean_question
 from .quotes import verify
 from .records import asks_for_records, record_matches
@@ -61,6 +61,8 @@ _FRAME_WORDS = frozenset(
 NOT_FOUND_EN = "The reply letters on file do not answer this question."
 
 
+# The question lists replies ("关于X的答复有哪些"), not agencies or measures.
+_REPLIES_ASKED = re.compile(r"(?:答复|复函|回复|建议|提案)有哪些|which (?:replies|letters)", re.I)
 # A glossary term that names an agency (绿化市容局, 经济和信息化委员会).
 _AGENCY_TERM = re.compile(r"..(?:局|委员会|委|厅|办公室|人民政府)$")
 # A question about one letter ("这封复函", "…提案的复函"): "还会同了哪些单位" asks for that
@@ -323,6 +325,17 @@ class ExtractiveAnswerer:
             )
         if not stated:
             return self._abstain(question, info, hits, " ".join(lines))
+        sep = ": " if english else "："
+        if "date" in info.intents:
+            # The page's own dates (成文日期 / 发布日期) when they differ from the letter's.
+            for label, value in labelled_dates(letter):
+                lines.append(f"{label}{sep}{value.value}[{cite(value.start, value.end)}]")
+        addressee = field_value(letter, "addressee")
+        named = re.sub(r"(?:代表|委员|同志)?[:：]?$", "", addressee.value or "")
+        if "addressee" not in info.intents and len(named) >= 2 and named in question:
+            # The question names whom the letter answers: show the letter says so.
+            label = LABELS["addressee"][1 if english else 0]
+            lines.append(f"{label}{sep}{addressee.value}[{cite(addressee.start, addressee.end)}]")
         # The question may also ask what the letter says (…承诺做什么?): quote it too.
         extra = self._lookup(
             question, info, [h for h in hits if h.letter.id == letter.id], strict=True
@@ -409,7 +422,9 @@ class ExtractiveAnswerer:
             parts, marks = [], ""
             # The title line first (it names the letter), then the chosen field, then the rest.
             names = ("title",) if "title" in m.cite else ()
-            for name in dict.fromkeys((*names, m.field, *m.cite)):
+            # …and whatever the question asks of each letter (各自由谁审签 → 审签人).
+            asked = tuple(n for n in info.intents if n in LABELS)
+            for name in dict.fromkeys((*names, m.field, *m.cite, *asked)):
                 value = field_value(m.letter, name)
                 if value.value is None:
                     continue
@@ -452,6 +467,7 @@ class ExtractiveAnswerer:
             if self._relevance(groups, h, require_main=True) >= s.min_row_relevance:
                 relevant.setdefault(h.letter.id, []).append(h)
         rows: dict[str, list[tuple[str, Letter, int, int]]] = {}
+        letters_asked = asks_for_records(question, info) or bool(_REPLIES_ASKED.search(question))
         for letter_hits in list(relevant.values())[: s.max_rows]:
             letter = letter_hits[0].letter
             # The passage is already known to be on topic: take its best sentences whatever their score.
@@ -464,8 +480,16 @@ class ExtractiveAnswerer:
                 key_terms=keys,
                 by_parts=False,
             )
-            for pick in sorted(quotes[: s.quotes_per_row], key=lambda p: p.start):
-                start, end = pick.start, pick.end
+            picks = [
+                (p.start, p.end) for p in sorted(quotes[: s.quotes_per_row], key=lambda p: p.start)
+            ]
+            if letters_asked:
+                # "关于X的答复有哪些": the suggestion each reply answers, when it is about X.
+                subject = field_value(letter, "subject")
+                on_topic = subject.value and any(k in normalize(subject.value) for k in keys)
+                if on_topic and not any(a < subject.end and subject.start < b for a, b in picks):
+                    picks.insert(0, (subject.start, subject.end))
+            for start, end in picks:
                 actor = _actor(letter.text[start:end]) or letter.fields.agency or unnamed
                 rows.setdefault(agency_core(actor), []).append((actor, letter, start, end))
         used_letters = {letter.id for items in rows.values() for _, letter, _, _ in items}

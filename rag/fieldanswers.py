@@ -90,6 +90,27 @@ def field_value(letter: Letter, name: str) -> FieldValue:
     return FieldValue(name, value, *_line_span(text, span[0], span[1]))
 
 
+_LABELLED_DATE = re.compile(
+    r"(?P<label>成文日期|发布日期|发文日期|印发日期|公开日期)\s*[\]】]?\s*[:：|]?\s*"
+    r"(?P<date>(?:19|20)\d\d-\d{1,2}-\d{1,2}|(?:19|20)\d\d年\d{1,2}月\d{1,2}日)"
+)
+
+
+def labelled_dates(letter: Letter) -> list[tuple[str, FieldValue]]:
+    """Dates a page labels besides the letter's own (成文日期 / 发布日期 in a site's table), as
+    (label, value) — a reader asking "which date" should see each, and which is which."""
+    own = letter.fields.date
+    out = []
+    for m in _LABELLED_DATE.finditer(letter.text):
+        iso = "-".join(f"{int(x):02d}" for x in re.findall(r"\d+", m["date"]))
+        if iso == own or any(v.value == iso for _, v in out):
+            continue
+        out.append(
+            (m["label"], FieldValue("date", iso, *_line_span(letter.text, m.start(), m.end())))
+        )
+    return out
+
+
 def unstated(name: str, english: bool) -> str:
     """The sentence saying a letter does not state a field."""
     zh, en = LABELS[name]

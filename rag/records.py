@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .agencies import place_of
 from .query import QueryInfo, agency_core
 from .types import Letter
 
@@ -41,6 +42,31 @@ WHICH_LETTER = re.compile(
 )
 # A co-handling agency's opinion sent to the lead agency, not a reply to the proposer.
 _OPINION = re.compile(r"协办意见|会办意见|co-?handling opinion", re.I)
+
+
+_NUMERAL = "一二三四五六七八九十"
+# A session: 区十九届人大四次会议, 政协…第十五届委员会第一次会议, 第二十届人民代表大会第一次会议.
+_SESSION = re.compile(
+    rf"(?:第)?(?P<term>[{_NUMERAL}]+)届(?P<body>[^，,。？?]{{0,10}}?)(?:第)?(?P<sitting>[{_NUMERAL}]+)次会议"
+)
+
+
+def _session_key(text: str) -> tuple[str, str, str] | None:
+    """(人大|政协, term, sitting) of the first session named in `text`."""
+    m = _SESSION.search(text)
+    if m is None:
+        return None
+    body = "政协" if "政协" in text[: m.end()] or "委员会" in m["body"] else "人大"
+    return body, m["term"], m["sitting"]
+
+
+def _places(letter: Letter) -> list[str]:
+    """The place names a letter's agency carries (重庆市巴南区 → 重庆, 巴南), short forms."""
+    place = place_of(letter.fields.agency or "") or ""
+    return [
+        p[:-1] if len(p) > 2 and p[-1] in "省市区县" else p
+        for p in re.findall(r"[\u4e00-\u9fff]+?(?:自治州|自治县|省|市|区|县|州|旗)", place)
+    ]
 
 
 def _level(text: str, core: str) -> str | None:
@@ -89,6 +115,12 @@ def record_matches(question: str, info: QueryInfo, letters: Iterable[Letter]) ->
             for lt in letters
             if any(_same_body(w, c) for w in wanted for c in lt.fields.cohandlers)
         ]
+    wanted_session = _session_key(question)
+    if wanted_session is not None and not info.identifies_letter:
+        chosen = [lt for lt in letters if _session_key(lt.fields.session or "") == wanted_session]
+        # A place the question names narrows them (巴南区…十九届人大四次会议).
+        named = [lt for lt in chosen if any(p in question for p in _places(lt))]
+        return [RecordMatch(lt, "title", ("title",)) for lt in (named or chosen)]
     if _SENDER_LOCAL.search(question) and _SENDER_VERB.search(question):
         return [
             RecordMatch(lt, "agency", ("title", "agency"))

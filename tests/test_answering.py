@@ -191,3 +191,32 @@ def test_which_letter_questions_are_answered_from_records(real: ExtractiveAnswer
     answer = real.answer("智谷产业提案的复函还会同了哪些单位?")
     assert answer.route == "field"
     assert any("市人力社保局" in c.quote for c in answer.citations)
+
+
+def test_letters_of_one_session_are_listed_with_what_is_asked_of_each(
+    real: ExtractiveAnswerer,
+) -> None:
+    answer = real.answer("巴南区在区十九届人大四次会议上的建议有哪些部门答复?分别是谁审签的?")
+    assert answer.route == "enumeration"
+    assert {c.source[:4] for c in answer.citations} == {"014_", "015_"}
+    assert any("熊琼" in c.quote for c in answer.citations)
+    assert any("蒋文" in c.quote for c in answer.citations)
+    exact(answer, real.retriever.index.letters)
+
+
+def test_a_date_answer_shows_each_date_the_page_states(real: ExtractiveAnswerer) -> None:
+    # The 0310 letter is signed 2020年5月22日; its page's table says 成文日期 2020-08-07.
+    answer = real.answer("第0310号提案的复函落款日期是哪天?")
+    assert "2020-05-22" in answer.text and "成文日期：2020-08-07" in answer.text
+    exact(answer, real.retriever.index.letters)
+
+
+def test_the_addressee_a_question_names_is_cited(real: ExtractiveAnswerer) -> None:
+    answer = real.answer("铜梁区农业农村委答复张诗于代表的复函文号是什么?")
+    assert any(c.quote.startswith("张诗于代表") for c in answer.citations)
+
+
+def test_replies_about_a_topic_cite_the_suggestion_each_answers(real: ExtractiveAnswerer) -> None:
+    answer = real.answer("关于夜间经济的答复有哪些?")
+    assert answer.route == "enumeration"
+    assert any("《关于规范提档夜间经济发展的建议》" in c.quote for c in answer.citations)
