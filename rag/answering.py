@@ -20,7 +20,7 @@ closest letters to read. Every citation is checked (`rag.quotes.verify`) before 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -33,7 +33,7 @@ from .query import Filters, QueryInfo, agency_core, agency_mentions, clean_quest
 from .quotes import verify
 from .records import asks_for_records, record_matches
 from .retrieval import Retriever
-from .selection import choose_sentences
+from .selection import choose_sentences, question_parts
 from .types import Answer, Citation, Hit, Letter
 
 NOT_FOUND_ZH = "已收录的答复函中没有找到相关内容。"
@@ -162,9 +162,12 @@ class ExtractiveAnswerer:
         ]
         return named or list(hits)
 
-    def _quote_query(self, question: str, info: QueryInfo) -> tuple[str, str]:
+    def _quote_query(
+        self, question: str, info: QueryInfo, senders: Collection[str] = ()
+    ) -> tuple[str, str]:
         """What quotes are matched against: the question (its Chinese terms, for an English
-        one) and, separately, the synonyms its words stand for."""
+        one) and, separately, the synonyms its words stand for. `senders`: the agency cores
+        of the letters quoted from."""
         tok = self.retriever.tokenizer
         extra = [w for w in tok.expansions(tok.query_tokens(question)) if w not in _FRAME_WORDS]
         # The agency the question names identifies the letter; within it, matching the name
@@ -182,7 +185,9 @@ class ExtractiveAnswerer:
         else:
             base = question
             for name in agency_mentions(question):
-                base = base.replace(name, " ")
+                # Only the sender: an agency acting inside the letter (市人力社保局将…) helps.
+                if agency_core(name) in senders:
+                    base = base.replace(name, " ")
         return base, " ".join(extra)
 
     def _topic_groups(self, question: str) -> list[tuple[float, set[str]]]:
@@ -208,7 +213,7 @@ class ExtractiveAnswerer:
         if bm25 is None:
             return []
         groups = []
-        for word in words:
+        for word in sorted(words):  # sorted: the same answer in every process
             if any(word != other and word in other for other in words):
                 continue  # a part of a longer word: handled with it
             parts = [p for p in words if p != word and p in word]
@@ -337,8 +342,13 @@ class ExtractiveAnswerer:
             label = LABELS["addressee"][1 if english else 0]
             lines.append(f"{label}{sep}{addressee.value}[{cite(addressee.start, addressee.end)}]")
         # The question may also ask what the letter says (…承诺做什么?): quote it too.
+        # Only the parts that ask what the letter says (…承诺做什么?), not the field parts.
+        content = [p for p in question_parts(question) if _CONTENT_ASK.search(p)]
         extra = self._lookup(
-            question, info, [h for h in hits if h.letter.id == letter.id], strict=True
+            "，".join(content) if content else question,
+            info,
+            [h for h in hits if h.letter.id == letter.id],
+            strict=True,
         )
         for c in extra.citations:
             key = cite(c.start, c.end)
@@ -364,7 +374,8 @@ class ExtractiveAnswerer:
             return self._abstain(question, info, hits)
         s = self.settings
         hits = self._named(info, hits)
-        query, synonyms = self._quote_query(question, info)
+        senders = {a for h in hits[:1] for a in self.retriever.keys[h.letter.id].agencies}
+        query, synonyms = self._quote_query(question, info, senders)
         chosen = choose_sentences(
             question,
             query,
@@ -417,7 +428,7 @@ class ExtractiveAnswerer:
         lines = []
         sep = ": " if info.english else "："
         for m in sorted(matches, key=lambda m: m.letter.source)[: self.settings.max_rows]:
-            if field_value(m.letter, m.field).value is None:
+            if field_value(m.letter, m.field).value is None and m.evidence is None:
                 continue
             parts, marks = [], ""
             # The title line first (it names the letter), then the chosen field, then the rest.
@@ -434,6 +445,10 @@ class ExtractiveAnswerer:
                     continue
                 label = LABELS[name][1 if info.english else 0]
                 parts.append(f"{label}{sep}{value.value}[{citations[-1].key}]")
+            if m.evidence is not None:
+                citations.append(Citation.of(len(citations) + 1, m.letter, *m.evidence))
+                label = "In the letter" if info.english else "正文"
+                parts.append(f"{label}{sep}{citations[-1].quote}[{citations[-1].key}]")
             head = _letter_name(m.letter, info.english) + marks
             lines.append(f"- {head}{sep}" + ("; " if info.english else "；").join(parts))
         letters_listed = len(lines)
@@ -453,13 +468,13 @@ class ExtractiveAnswerer:
             return self._abstain(question, info, hits)
         s = self.settings
         # Quotes are chosen for the topic words (and their paraphrases), not the question frame.
-        groups = sorted(self._topic_groups(question), key=lambda g: -g[0])
-        topic = " ".join(t.split(":")[-1] for _, tokens in groups for t in tokens) or question
+        groups = sorted(self._topic_groups(question), key=lambda g: (-g[0], sorted(g[1])))
+        topic = " ".join(t.split(":")[-1] for _, ts in groups for t in sorted(ts)) or question
         paraphrases = self.retriever.tokenizer.expansions(sorted(groups[0][1]) if groups else [])
         topic = " ".join([topic, *paraphrases])
         unnamed = "(agency not named)" if info.english else "（未署名单位）"
         # The main topic's words: a row's quote should contain one of them.
-        keys = [t.split(":")[-1] for t in (groups[0][1] if groups else ())] + paraphrases
+        keys = [t.split(":")[-1] for t in sorted(groups[0][1] if groups else ())] + paraphrases
         # A row must be about the question: its passage holds a good share of the question's
         # topic words, each weighted by its rarity (IDF), synonyms and abbreviations included.
         relevant: dict[str, list[Hit]] = {}

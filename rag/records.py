@@ -69,6 +69,22 @@ def _places(letter: Letter) -> list[str]:
     ]
 
 
+# A town or street office speaking of itself in the body of its letter.
+_LOCAL_SELF = re.compile(
+    r"(?:我|本)(?:街道|镇|乡)(?:党工委|办事处|政府|人民政府)?|街道党工委|镇党委|乡党委"
+)
+
+
+def _line(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence around `[start, end)` (at most ~150 characters)."""
+    s = max(text.rfind("\n", 0, start), *(text.rfind(p, 0, start) for p in "。；")) + 1
+    e = min((i for i in (text.find(p, end) for p in "\n。；") if i >= 0), default=len(text))
+    s, e = max(s, start - 60), min(e, end + 80)
+    while s < e and text[s].isspace():
+        s += 1
+    return s, e
+
+
 def _level(text: str, core: str) -> str | None:
     """The level word (市/区/县/省) written right before `core` in `text`, if any."""
     at = text.find(core)
@@ -92,6 +108,9 @@ class RecordMatch:
     letter: Letter
     field: str
     cite: tuple[str, ...] = ()
+    # Where the text shows the match when no parsed field does (an unsigned letter that
+    # speaks of "街道党工委…" as its own body): a line span to cite.
+    evidence: tuple[int, int] | None = None
 
 
 def asks_for_records(question: str, info: QueryInfo) -> bool:
@@ -122,11 +141,19 @@ def record_matches(question: str, info: QueryInfo, letters: Iterable[Letter]) ->
         named = [lt for lt in chosen if any(p in question for p in _places(lt))]
         return [RecordMatch(lt, "title", ("title",)) for lt in (named or chosen)]
     if _SENDER_LOCAL.search(question) and _SENDER_VERB.search(question):
-        return [
-            RecordMatch(lt, "agency", ("title", "agency"))
-            for lt in letters
-            if lt.fields.agency and _LOCAL_BODY.search(lt.fields.agency)
-        ]
+        out = []
+        for lt in letters:
+            if lt.fields.agency:
+                if _LOCAL_BODY.search(lt.fields.agency):
+                    out.append(RecordMatch(lt, "agency", ("title", "agency")))
+                continue
+            # No sender parsed (an unsigned page): a town or street office writing of itself.
+            m = _LOCAL_SELF.search(lt.text)
+            if m:
+                out.append(
+                    RecordMatch(lt, "agency", ("title",), _line(lt.text, m.start(), m.end()))
+                )
+        return out
     if _COLLECTIVE.search(question):
         return [
             RecordMatch(lt, "addressee", ("addressee", "subject"))

@@ -248,13 +248,13 @@ class Retriever:
         pool = letters.values() if allowed is None else (letters[lid] for lid in allowed)
         rows = []
         for match in record_matches(question, info, pool):
-            for name in match.cite:
-                value = field_value(match.letter, name)
-                if value.value is None:
-                    continue
+            values = [field_value(match.letter, name) for name in match.cite]
+            starts = [v.start for v in values if v.value is not None]
+            starts += [match.evidence[0]] if match.evidence else []
+            for start in starts:
                 for row in self._rows_of_letter.get(match.letter.id, []):
                     chunk = self.index.chunks[row]
-                    if chunk.start <= value.start < chunk.end:
+                    if chunk.start <= start < chunk.end:
                         rows.append(row)
                         break
         return list(dict.fromkeys(rows))

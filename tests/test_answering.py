@@ -220,3 +220,14 @@ def test_replies_about_a_topic_cite_the_suggestion_each_answers(real: Extractive
     answer = real.answer("关于夜间经济的答复有哪些?")
     assert answer.route == "enumeration"
     assert any("《关于规范提档夜间经济发展的建议》" in c.quote for c in answer.citations)
+
+
+def test_an_unsigned_street_office_letter_is_found_by_how_it_speaks_of_itself(
+    real: ExtractiveAnswerer,
+) -> None:
+    # 012 names no sender; its body says 经街道党工委、办事处审议通过.
+    answer = real.answer("哪几封复函是由镇政府或者街道办事处发出的?")
+    rows = {c.source[:4] for c in answer.citations}
+    assert {"012_", "016_", "023_"} <= rows
+    assert any("街道党工委" in c.quote for c in answer.citations if c.source.startswith("012_"))
+    exact(answer, real.retriever.index.letters)
