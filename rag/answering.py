@@ -315,7 +315,9 @@ class ExtractiveAnswerer:
 
         # Which letter this is, cited where its title and number are written.
         head = _letter_name(letter, english)
-        ids = [field_value(letter, n) for n in ("title", "doc_number")]
+        # (A letter without a title is named by the suggestion it answers.)
+        names = ("title", "doc_number") if letter.fields.title else ("subject", "doc_number")
+        ids = [field_value(letter, n) for n in names]
         marks = "".join(f"[{cite(v.start, v.end)}]" for v in ids if v.value)
         lines, stated = [], 0
         for name in dict.fromkeys(n for n in info.intents if n in LABELS):
@@ -545,7 +547,8 @@ def _mostly_english(question: str) -> bool:
 
 def _letter_name(letter: Letter, english: bool) -> str:
     f = letter.fields
-    title = " ".join((f.title or letter.source).split())
+    subject = None if f.title else field_value(letter, "subject").value
+    title = " ".join((f.title or (subject or "").strip("《》") or letter.source).split())
     bits = [b for b in (f.agency, f.doc_number) if b]
     if english:
         return f"“{title}”" + (f" ({', '.join(bits)})" if bits else "")
