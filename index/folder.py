@@ -3,15 +3,19 @@
 Layout::
 
     INDEX_DIR/
-      manifest.json          commit point (names the generation below)
+      manifest.json          commit point (names the generation below; per letter, the
+                             file's hashes, size and mtime for the next build)
       gen-000003/
         vectors.faiss        FaissStore (vector id -> unit vector)
-        letters.jsonl        one Letter per line, text included
-        chunks.jsonl         one chunk per line: offsets, section, vector id (no text copy)
+        letters.jsonl        one Letter per line, text included (last)
+        chunks.jsonl         one chunk per line: offsets, section, vector id, embed-input hash
+        bm25/                BM25 score matrix (memory-mapped when read), vocabulary, and
+                             the per-chunk token counts the next build reuses
       .lock                  held by a running build
 
 A chunk's text is cut from its letter's text when it is read (`ChunkTable`), so the
 offset invariant cannot drift on disk, and no second copy of the text is held in memory.
+Letter texts themselves stay in `letters.jsonl` until used (`StoredLetter`).
 """
 
 from __future__ import annotations
@@ -154,7 +158,7 @@ class TextFile:
     """Letter texts read on demand from the JSON lines of `letters.jsonl`.
 
     Each text is the last value of its line; its JSON string literal is located once, on
-    open, and decoded when asked for (a few µs; the last 1,024 are cached). The file stays
+    open, and decoded when asked for (a few µs; the last 16,384 are cached). The file stays
     open, so a generation deleted by a later build stays readable (POSIX).
     """
 
@@ -162,7 +166,7 @@ class TextFile:
         self._fh = open(path, "rb")  # noqa: SIM115 - open as long as its letters live
         self._fd = self._fh.fileno()
         self._spans = array("q")  # (offset, length) of each text literal, flattened
-        self.text = functools.lru_cache(maxsize=1024)(self._read)
+        self.text = functools.lru_cache(maxsize=16384)(self._read)
 
     def add(self, offset: int, length: int) -> int:
         """Record where one literal is; returns its number."""
@@ -180,6 +184,9 @@ class TextFile:
 class StoredLetter(Letter):
     """A `Letter` of an opened index whose text stays on disk until it is used.
 
+    (`_text` holds a text given to the constructor, as `dataclasses.replace` does; `_file`
+    and `_n` say where the stored one is.)
+
     At 10^6 chunks (~3 x 10^5 letters) the texts alone would take ~0.5 GB. Everything else
     (fields, spans, source) is in memory; equal to a `Letter` with the same values.
     `dataclasses.replace` gives a copy that holds its text.
@@ -187,23 +194,21 @@ class StoredLetter(Letter):
 
     @property  # type: ignore[override]
     def text(self) -> str:
-        d = self.__dict__
-        own = d.get("_text")
-        return own if own is not None else d["_file"].text(d["_n"])
+        own = self._text
+        return own if own is not None else self._file.text(self._n)
 
     @text.setter
-    def text(self, value: str) -> None:
-        self.__dict__["_text"] = value
+    def text(self, value: str | None) -> None:
+        object.__setattr__(self, "_text", value)
 
     @classmethod
     def of(cls, d: dict[str, Any], file: TextFile, n: int) -> StoredLetter:
-        base = Letter.from_json({**d, "text": ""})
-        letter = object.__new__(cls)
-        state = dict(vars(base))
-        state.pop("text", None)
-        state.update(_file=file, _n=n)
-        letter.__dict__.update(state)
-        return letter
+        """The letter of one `letters.jsonl` row, its text (row `n` of `file`) left there."""
+        letter = cls.from_json(d)  # attributes set as for any Letter: a compact instance
+        object.__setattr__(letter, "_text", None)
+        object.__setattr__(letter, "_file", file)
+        object.__setattr__(letter, "_n", n)
+        return letter  # type: ignore[return-value]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Letter):
@@ -296,6 +301,8 @@ class ChunkTable(Sequence[Chunk]):
         self._ordinal = array("i")
         self._section_of = array("i")
         self._odd_ids: dict[int, str] = {}  # rows whose id is not "<letter id>:<ordinal>"
+        # A search reads its candidate rows several times: the last 16,384 chunks are kept.
+        self._chunk = functools.lru_cache(maxsize=16384)(self._make)
 
     def append_row(
         self, letter_id: str, start: int, end: int, section: str, ordinal: int, chunk_id: str
@@ -334,6 +341,9 @@ class ChunkTable(Sequence[Chunk]):
             i += len(self._start)
         if not 0 <= i < len(self._start):
             raise IndexError("chunk row out of range")
+        return self._chunk(i)
+
+    def _make(self, i: int) -> Chunk:
         letter_id = self._letter_ids[self._letter_of[i]]
         start, end, ordinal = self._start[i], self._end[i], self._ordinal[i]
         return Chunk(
@@ -348,7 +358,7 @@ class ChunkTable(Sequence[Chunk]):
 
     def __iter__(self) -> Iterator[Chunk]:
         for i in range(len(self._start)):
-            yield self[i]
+            yield self._make(i)  # a full pass would only churn the cache
 
 
 @dataclass

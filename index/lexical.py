@@ -11,8 +11,9 @@ Two structures, saved together as the `bm25/` folder of a generation:
 - `BM25Store`: the BM25 score matrix (Lucene variant, as bm25s computes it), one column
   per token: `indptr` (per token), `indices` (chunk rows) and `data` (scores). BM25
   statistics are corpus-wide, so every build recomputes it from the `DocTerms` (numpy,
-  ~a second at 10^5 chunks). It is read memory-mapped, so only the columns of the tokens
-  a query names become resident.
+  ~a second at 10^5 chunks). An opened index reads the columns of a query's tokens from
+  the files when it scores (`pread`, ~16 ms a query at 10^6 chunks), so the matrix
+  (~0.7 GB at 10^6 chunks) is never resident; the vocabulary is a sorted byte table.
 
 Indexes written before this format (a bm25s folder) are still read.
 """
@@ -142,15 +143,80 @@ class DocTerms:
         return cls(vocab, ptr, ids, tf)
 
 
+class _NpyColumn:
+    """A 1-d `.npy` file read a slice at a time (nothing of it is held in memory)."""
+
+    def __init__(self, path: Path) -> None:
+        header = np.load(path, mmap_mode="r")  # parses the header only
+        self.dtype, self.size, offset = header.dtype, len(header), header.offset
+        del header
+        self._fh = open(path, "rb")  # noqa: SIM115 - open as long as the store lives
+        self._offset = offset
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, part: slice) -> np.ndarray:
+        start, stop, _ = part.indices(self.size)
+        width = self.dtype.itemsize
+        data = os.pread(self._fh.fileno(), width * (stop - start), self._offset + width * start)
+        return np.frombuffer(data, dtype=self.dtype)
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        return self[0 : self.size]
+
+
+class _SortedVocab:
+    """token -> id by binary search over one UTF-8 byte table (~20 bytes a token, where a
+    dict of 5 x 10^5 tokens takes ~60 MB)."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        order = sorted(range(len(words)), key=words.__getitem__)
+        encoded = [words[i].encode("utf-8") for i in order]
+        self._blob = b"".join(encoded)
+        self._ends = np.cumsum([len(w) for w in encoded], dtype=np.int64)
+        self._ids = np.asarray(order, dtype=np.int32)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def _word(self, k: int) -> bytes:
+        start = int(self._ends[k - 1]) if k else 0
+        return self._blob[start : int(self._ends[k])]
+
+    def get(self, token: str, default: int | None = None) -> int | None:
+        key = token.encode("utf-8")  # UTF-8 byte order is code point order
+        lo, hi = 0, len(self._ids)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._word(mid) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(self._ids) and self._word(lo) == key:
+            return int(self._ids[lo])
+        return default
+
+    def __contains__(self, token: object) -> bool:
+        return isinstance(token, str) and self.get(token) is not None
+
+    def words(self) -> list[str]:
+        """Every token, in id order."""
+        out = [""] * len(self._ids)
+        for k, tid in enumerate(self._ids):
+            out[int(tid)] = self._word(k).decode("utf-8")
+        return out
+
+
 class BM25Store:
     """Scores every chunk against a bag of query tokens (BM25, Lucene idf, k1 1.2, b 0.75)."""
 
     def __init__(
         self,
-        vocab: dict[str, int],
+        vocab: dict[str, int] | _SortedVocab,
         indptr: np.ndarray,
-        indices: np.ndarray,
-        data: np.ndarray,
+        indices: np.ndarray | _NpyColumn,
+        data: np.ndarray | _NpyColumn,
         n_docs: int,
         terms: DocTerms | None = None,
         tokens_key: str = "",
@@ -208,7 +274,8 @@ class BM25Store:
 
     def scores(self, query_tokens: Sequence[str], mask: np.ndarray | None = None) -> np.ndarray:
         """BM25 score of every chunk (zeros when no query token is known)."""
-        known = [self._vocab[t] for t in dict.fromkeys(query_tokens) if t and t in self._vocab]
+        ids = (self._vocab.get(t) for t in dict.fromkeys(query_tokens) if t)
+        known = [tid for tid in ids if tid is not None]
         out = np.zeros(self.n_docs, dtype=np.float32)
         if not known or not self.n_docs:
             return out
@@ -232,8 +299,9 @@ class BM25Store:
         folder = generation / FOLDER
         folder.mkdir(exist_ok=True)
         for name, arr in zip(_MATRIX, (self._indptr, self._indices, self._data), strict=True):
-            np.save(folder / f"{name}.npy", arr)
-        words = sorted(self._vocab, key=self._vocab.__getitem__)
+            np.save(folder / f"{name}.npy", np.asarray(arr))
+        vocab = self._vocab
+        words = vocab.words() if isinstance(vocab, _SortedVocab) else sorted(vocab, key=vocab.get)
         _write_json(folder / _VOCAB, words)
         if self.terms is not None:
             self.terms.save(folder)
@@ -248,7 +316,7 @@ class BM25Store:
 
     @classmethod
     def load(cls, generation: Path, n_docs: int) -> BM25Store:
-        """Open `bm25/` of a generation; the score matrix is memory-mapped, not read."""
+        """Open `bm25/` of a generation; the score matrix stays in its files."""
         folder = generation / FOLDER
         if not (folder / _META).is_file():
             return cls._load_bm25s(folder, n_docs)
@@ -256,7 +324,7 @@ class BM25Store:
             meta = json.loads((folder / _META).read_text(encoding="utf-8"))
             words = json.loads((folder / _VOCAB).read_text(encoding="utf-8"))
             indptr = np.load(folder / "indptr.npy")
-            indices, data = (np.load(folder / f"{n}.npy", mmap_mode="r") for n in _MATRIX[1:])
+            indices, data = (_NpyColumn(folder / f"{n}.npy") for n in _MATRIX[1:])
         except (OSError, ValueError) as exc:
             raise IndexStoreError(
                 f"cannot read the BM25 index in {folder} ({exc}); rebuild the index"
@@ -265,8 +333,9 @@ class BM25Store:
             raise IndexStoreError(
                 f"the BM25 index in {folder} does not match its chunk table; rebuild the index"
             )
-        vocab = {w: i for i, w in enumerate(words)}
-        return cls(vocab, indptr, indices, data, n_docs, k1=meta["k1"], b=meta["b"])
+        if len(indices) != int(indptr[-1]) or len(data) != len(indices):
+            raise IndexStoreError(f"the BM25 index in {folder} is truncated; rebuild the index")
+        return cls(_SortedVocab(words), indptr, indices, data, n_docs, k1=meta["k1"], b=meta["b"])
 
     @classmethod
     def _load_bm25s(cls, folder: Path, n_docs: int) -> BM25Store:

@@ -236,3 +236,88 @@ def test_auto_index_type_switches_by_size() -> None:
 
     assert choose_kind(50_000) == "flat" and choose_kind(100_001) == "ivf"
     assert choose_kind(10, "ivf") == "ivf"
+
+
+def test_bm25_scores_equal_bm25s_and_are_read_from_disk(docs: Path, tmp_path: Path) -> None:
+    """The numpy BM25 gives bm25s' Lucene scores; an opened index reads them from its files."""
+    import bm25s
+
+    from index.lexical import BM25Store, DocTerms, _NpyColumn, _SortedVocab
+    from rag.lexicon import default_tokenizer
+
+    tok = default_tokenizer()
+    settings = Settings(embedder="hash")
+    letters = ingest(docs, settings).letters
+    idx_path = tmp_path / "idx"
+    _build(docs, idx_path, tokenize=tok.tokenize, lexicon_version=tok.version)
+    idx = open_index(idx_path)
+    corpus = [tok.tokenize(embed_input(idx.letters[c.letter_id], c)) for c in idx.chunks] + [[]]
+    ref = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
+    ref.index([d or [""] for d in corpus], show_progress=False)
+    ours = BM25Store.build(corpus)
+    assert isinstance(idx.bm25, BM25Store) and isinstance(idx.bm25._vocab, _SortedVocab)
+    assert isinstance(idx.bm25._data, _NpyColumn)  # not loaded: read per query column
+    words = sorted({t for d in corpus for t in d})
+    for question in [*QUESTIONS, " ".join(words[::37]), "未登录的词"]:
+        q = tok.query_tokens(question) if question in QUESTIONS else question.split()
+        known = [t for t in dict.fromkeys(q) if t and t in ref.vocab_dict]
+        expected = (
+            np.asarray(ref.get_scores(known), dtype=np.float32)[: len(corpus)]
+            if known
+            else np.zeros(len(corpus), dtype=np.float32)
+        )
+        assert np.array_equal(ours.scores(q), expected)
+        mask = np.zeros(len(idx.chunks), dtype=np.float32)
+        mask[::2] = 1
+        assert np.array_equal(idx.bm25.scores(q, mask), idx.bm25.scores(q) * mask)
+    # The opened index scores exactly as one built in memory over the same chunk tokens.
+    built = BM25Store.build(corpus[:-1])
+    for question in QUESTIONS:
+        q = tok.query_tokens(question)
+        assert np.array_equal(idx.bm25.scores(q), built.scores(q))
+        assert all(idx.bm25.idf(t) == built.idf(t) for t in [*q, "未登录的词"])
+    # Token counts survive take/concat: rows regrouped give the same matrix as recounted.
+    terms = DocTerms.from_tokens(corpus[:40])
+    extra = DocTerms.from_tokens(corpus[40:50], terms.vocab)
+    pooled = DocTerms.concat(terms, extra).take(np.r_[45:50, 0:20])
+    recount = BM25Store.build(corpus[45:50] + corpus[0:20])
+    for question in QUESTIONS:
+        q = tok.query_tokens(question)
+        assert np.array_equal(BM25Store.from_terms(pooled).scores(q), recount.scores(q))
+    assert len(letters) == len(idx.letters)
+
+
+def test_opened_letters_and_chunks_equal_the_parsed_ones(docs: Path, tmp_path: Path) -> None:
+    """Texts stay on disk and chunks are made on access, yet compare equal to what was built."""
+    import dataclasses
+    import pickle
+
+    from index.folder import ChunkTable, StoredLetter
+    from rag.chunking import chunk_text
+
+    settings = Settings(embedder="hash")
+    parsed = {lt.id: lt for lt in ingest(docs, settings).letters}
+    index = tmp_path / "idx"
+    _build(docs, index)
+    idx = open_index(index)
+    assert isinstance(idx.chunks, ChunkTable)
+    for lid, letter in idx.letters.items():
+        assert isinstance(letter, StoredLetter) and vars(letter)["_text"] is None  # on disk
+        assert letter == parsed[lid] and parsed[lid] == letter and hash(letter) == hash(parsed[lid])
+        assert letter.text == parsed[lid].text and letter.to_json() == parsed[lid].to_json()
+        assert pickle.loads(pickle.dumps(letter)) == parsed[lid]
+        copy = dataclasses.replace(letter, source="moved.txt")
+        assert copy.text == letter.text and copy.source == "moved.txt"
+    expected = [
+        c
+        for lid in dict.fromkeys(c.letter_id for c in idx.chunks)
+        for c in chunk_text(lid, parsed[lid].text, parsed[lid].boilerplate, settings.chunking)
+    ]
+    assert list(idx.chunks) == expected
+    assert [idx.chunks[i] for i in range(len(expected))] == expected
+    assert idx.chunks[-1] == expected[-1] and idx.chunks[1:3] == expected[1:3]
+    with pytest.raises(IndexError):
+        idx.chunks[len(expected)]
+    for row, vid in enumerate(idx.vector_ids):
+        assert idx.row_for_vector(int(vid)) == row
+    assert idx.chunk_for_vector(int(idx.vector_ids.max()) + 1) is None
