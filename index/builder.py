@@ -111,9 +111,8 @@ class _Previous:
 
     path: Path  # its generation folder
     manifest: Manifest
-    rows: list[
-        dict[str, Any]
-    ]  # chunk rows: id, letter_id, start, end, section, ordinal, vid, ehash
+    # chunk rows: id, letter_id, start, end, section, ordinal, vid, ehash
+    rows: list[dict[str, Any]]
     store: Any  # FaissStore, or None when the vectors are in Milvus
 
 
