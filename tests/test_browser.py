@@ -251,7 +251,9 @@ def test_letter_markup_stays_inert(
     page, outside = _open(browser, pages, (site["chat"],))
     page.goto(f"{site['chat']}/chat/?token={site['token']}", wait_until="domcontentloaded")
     _ask(page, "共享单车停放点有多少个？")
-    page.locator(".rq-card .rq-view").last.click()
+    # The card whose quote carries the markup (the answer may cite other sentences too).
+    quoted = page.locator("mark", has_text="window.__xss=1")
+    page.locator(".rq-card").filter(has=quoted).locator(".rq-view").first.click()
     page.locator("#rq-cited").wait_for()
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert "<script>window.__xss=1</script>" in page.locator("#rq-cited").inner_text()
