@@ -43,7 +43,7 @@ DIGITS = "0123456789"
 
 
 def rss() -> dict[str, float]:
-    """This process's resident set, peak and parts, in MB (from /proc/self/status)."""
+    """This process's resident set, peak and parts, in MiB (from /proc/self/status)."""
     out = {}
     for line in Path("/proc/self/status").read_text().splitlines():
         key, _, value = line.partition(":")
@@ -216,7 +216,7 @@ def _trim() -> None:
 
 
 def serve(index: Path, questions: list[str], mode: str) -> dict[str, Any]:
-    """Runs in a fresh process: open as serving does, search, report memory (MB) and latency.
+    """Runs in a fresh process: open as serving does, search, report memory (MiB) and latency.
 
     mode: "serve" (open_retriever), "parts" (its steps one by one), "fp16" (open_retriever,
     then the vectors swapped for a float16 copy of the same IVF index).
@@ -331,7 +331,7 @@ def _print(report: dict[str, Any]) -> None:
         "fp16": "open_retriever, vectors then swapped for float16 (IVF-SQfp16, not built today)",
     }[report["mode"]]
     print(f"\n{title}: {report['letters']:,} letters, {report['chunks']:,} chunks")
-    print("| step | RSS MB | anon | file | peak (VmHWM) |")
+    print("| step | RSS MiB | anon | file | peak (VmHWM) |")
     print("|---|---|---|---|---|")
     for key, value in report.items():
         if isinstance(value, dict) and "VmRSS" in value:
