@@ -192,7 +192,11 @@ class StoredLetter(Letter):
     `dataclasses.replace` gives a copy that holds its text.
     """
 
-    @property  # type: ignore[override]
+    _text: str | None
+    _file: TextFile
+    _n: int
+
+    @property
     def text(self) -> str:
         own = self._text
         return own if own is not None else self._file.text(self._n)

@@ -301,7 +301,11 @@ class BM25Store:
         for name, arr in zip(_MATRIX, (self._indptr, self._indices, self._data), strict=True):
             np.save(folder / f"{name}.npy", np.asarray(arr))
         vocab = self._vocab
-        words = vocab.words() if isinstance(vocab, _SortedVocab) else sorted(vocab, key=vocab.get)
+        words = (
+            vocab.words()
+            if isinstance(vocab, _SortedVocab)
+            else sorted(vocab, key=lambda w: vocab[w])
+        )
         _write_json(folder / _VOCAB, words)
         if self.terms is not None:
             self.terms.save(folder)
