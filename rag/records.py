@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from .agencies import place_of
 from .query import QueryInfo, agency_core
@@ -51,6 +52,7 @@ _SESSION = re.compile(
 )
 
 
+@cache
 def _session_key(text: str) -> tuple[str, str, str] | None:
     """(人大|政协, term, sitting) of the first session named in `text`."""
     m = _SESSION.search(text)
@@ -62,7 +64,12 @@ def _session_key(text: str) -> tuple[str, str, str] | None:
 
 def _places(letter: Letter) -> list[str]:
     """The place names a letter's agency carries (重庆市巴南区 → 重庆, 巴南), short forms."""
-    place = place_of(letter.fields.agency or "") or ""
+    return _agency_places(letter.fields.agency or "")
+
+
+@cache
+def _agency_places(agency: str) -> list[str]:
+    place = place_of(agency) or ""
     return [
         p[:-1] if len(p) > 2 and p[-1] in "省市区县" else p
         for p in re.findall(r"[\u4e00-\u9fff]+?(?:自治州|自治县|省|市|区|县|州|旗)", place)
@@ -73,6 +80,19 @@ def _places(letter: Letter) -> list[str]:
 _LOCAL_SELF = re.compile(
     r"(?:我|本)(?:街道|镇|乡)(?:党工委|办事处|政府|人民政府)?|街道党工委|镇党委|乡党委"
 )
+
+
+# (letter id, content hash) -> the line where an unsigned letter speaks of itself, or None.
+# Reading a letter's text costs a disk read in a large index: each letter is read once.
+_SELF_REFERENCE: dict[tuple[str, str], tuple[int, int] | None] = {}
+
+
+def _self_reference(letter: Letter) -> tuple[int, int] | None:
+    key = (letter.id, letter.sha256)
+    if key not in _SELF_REFERENCE:
+        m = _LOCAL_SELF.search(letter.text)
+        _SELF_REFERENCE[key] = _line(letter.text, m.start(), m.end()) if m else None
+    return _SELF_REFERENCE[key]
 
 
 def _line(text: str, start: int, end: int) -> tuple[int, int]:
@@ -91,6 +111,7 @@ def _level(text: str, core: str) -> str | None:
     return text[at - 1] if at > 0 and text[at - 1] in "省市区县" else None
 
 
+@cache
 def _same_body(wanted: tuple[str, str | None], cohandler: str) -> bool:
     """Same agency, and the same level when both name one (市财政局 is not 区财政局)."""
     core, level = wanted
@@ -148,11 +169,9 @@ def record_matches(question: str, info: QueryInfo, letters: Iterable[Letter]) ->
                     out.append(RecordMatch(lt, "agency", ("title", "agency")))
                 continue
             # No sender parsed (an unsigned page): a town or street office writing of itself.
-            m = _LOCAL_SELF.search(lt.text)
-            if m:
-                out.append(
-                    RecordMatch(lt, "agency", ("title",), _line(lt.text, m.start(), m.end()))
-                )
+            span = _self_reference(lt)
+            if span:
+                out.append(RecordMatch(lt, "agency", ("title",), span))
         return out
     if _COLLECTIVE.search(question):
         return [

@@ -310,7 +310,10 @@ class Retriever:
         # Record questions (which letters were co-handled by X, came from a town government,
         # were proposed by a party …) are answered by fields: the passages where the matching
         # letters write those fields lead.
-        for row in self._record_rows(question, info, allowed):
+        record_rows = self._record_rows(question, info, allowed)
+        if len(record_rows) > pool:  # thousands of matches at scale: the ranked ones first
+            record_rows = sorted(record_rows, key=lambda r: (r not in fused, r))[:pool]
+        for row in record_rows:
             fused[row] = fused.get(row, 0.0) + s.record_bonus / (s.rrf_k + 1)
         candidates = {self.index.chunks[row].letter_id for row in fused}
         boosts = {lid: self._field_boost(info, self.keys[lid]) for lid in candidates}
