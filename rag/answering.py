@@ -31,7 +31,7 @@ from .ingest import embed_input
 from .lexicon import STOPWORDS, normalize
 from .query import Filters, QueryInfo, agency_core, agency_mentions, clean_question
 from .quotes import verify
-from .records import asks_for_records, record_matches
+from .records import asks_for_records
 from .retrieval import Retriever
 from .selection import choose_sentences, question_parts
 from .types import Answer, Citation, Hit, Letter
@@ -190,7 +190,7 @@ class ExtractiveAnswerer:
                     base = base.replace(name, " ")
         return base, " ".join(extra)
 
-    def _topic_groups(self, question: str) -> list[tuple[float, set[str]]]:
+    def _topic_groups(self, question: str, english: bool) -> list[tuple[float, set[str]]]:
         """The question's topic words as groups: (weight, tokens any of which satisfy it).
 
         A compound (人才政策) and its parts form one group; the group is satisfied by the
@@ -206,7 +206,7 @@ class ExtractiveAnswerer:
             if ":" not in t and t not in STOPWORDS and not (t.isdigit() and len(t) == 1)
         }
         words -= _FRAME_WORDS
-        if _mostly_english(question):
+        if english:
             # The letters are Chinese: an English word counts through its translation only.
             # (If no word translates, the English words stay, unmatched: nothing answers it.)
             words = {w for w in words if not (w.isascii() and w.isalpha())} or words
@@ -270,7 +270,7 @@ class ExtractiveAnswerer:
         s = self.settings
         if self._unknown_entity(question, info, hits):
             return True
-        groups = self._topic_groups(question)
+        groups = self._topic_groups(question, info.english)
         relevance = max((self._relevance(groups, h) for h in hits[: s.evidence_hits]), default=0.0)
         return relevance < (s.min_relevance_english if info.english else s.min_relevance)
 
@@ -369,7 +369,7 @@ class ExtractiveAnswerer:
             if not _CONTENT_ASK.search(question):
                 return self._abstain(question, info, hits)
             hits = [h for h in hits if h.chunk.section != "文头"]
-            groups = self._topic_groups(_FIELD_WORDS.sub(" ", question))
+            groups = self._topic_groups(_FIELD_WORDS.sub(" ", question), info.english)
             if not hits or max(self._relevance(groups, h) for h in hits) < 0.3:
                 return self._abstain(question, info, hits)
         elif self._weak(question, info, hits):
@@ -416,14 +416,12 @@ class ExtractiveAnswerer:
     ) -> Answer | None:
         """A list of letters chosen by their fields (协办单位, 乡镇/街道 senders, collective
         proposers), each cited where the field is written; None if not such a question."""
-        letters = self.retriever.index.letters
-        allowed = (
-            self.retriever._allowed(filters)
-            if filters is not None and filters.active()
-            else set(letters)
-        )
-        pool = [letters[lid] for lid in allowed - set(exclude)]
-        matches = record_matches(question, info, pool)
+        allowed: set[str] | None = None
+        if filters is not None and filters.active():
+            allowed = set(self.retriever._allowed(filters))
+        if exclude:
+            allowed = (set(self.retriever.keys) if allowed is None else allowed) - set(exclude)
+        matches = self.retriever.record_matches(question, info, allowed)
         if not matches:
             return None
         citations: list[Citation] = []
@@ -470,7 +468,9 @@ class ExtractiveAnswerer:
             return self._abstain(question, info, hits)
         s = self.settings
         # Quotes are chosen for the topic words (and their paraphrases), not the question frame.
-        groups = sorted(self._topic_groups(question), key=lambda g: (-g[0], sorted(g[1])))
+        groups = sorted(
+            self._topic_groups(question, info.english), key=lambda g: (-g[0], sorted(g[1]))
+        )
         topic = " ".join(t.split(":")[-1] for _, ts in groups for t in sorted(ts)) or question
         paraphrases = self.retriever.tokenizer.expansions(sorted(groups[0][1]) if groups else [])
         topic = " ".join([topic, *paraphrases])
@@ -538,11 +538,6 @@ class ExtractiveAnswerer:
         return Answer(
             question, lead + "\n" + "\n".join(lines), tuple(citations), True, (), "enumeration"
         )
-
-
-def _mostly_english(question: str) -> bool:
-    latin = sum(c.isascii() and c.isalpha() for c in question)
-    return latin > 2 * sum("\u4e00" <= c <= "\u9fff" for c in question)
 
 
 def _letter_name(letter: Letter, english: bool) -> str:

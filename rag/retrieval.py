@@ -41,7 +41,7 @@ from .query import (
     doc_number_key,
     number_key,
 )
-from .records import asks_for_records, record_matches
+from .records import RecordMatch, asks_for_records, record_matches
 from .types import Chunk, Hit, Letter
 
 log = logging.getLogger(__name__)
@@ -126,6 +126,10 @@ class Retriever:
             self._rows_of_letter[chunk.letter_id].append(row)
         self._row_of_chunk = {chunk.id: row for row, chunk in enumerate(index.chunks)}
         self._filter_cache: dict[Filters, set[str]] = {}
+        # The last record question's matches: the answerer asks for what search just found.
+        self._last_records: tuple[tuple[str, frozenset[str] | None], list[RecordMatch]] | None = (
+            None
+        )
         self._by_doc_number: dict[str, set[str]] = defaultdict(set)
         self._by_number: dict[str, set[str]] = defaultdict(set)
         for lid, keys in self.keys.items():
@@ -240,14 +244,25 @@ class Retriever:
         rows = self._rows_of_letter.get(letter_id, [])
         return list(dict.fromkeys(rows[:2] + rows[-1:]))
 
+    def record_matches(
+        self, question: str, info: QueryInfo, allowed: Collection[str] | None = None
+    ) -> list[RecordMatch]:
+        """`rag.records.record_matches` over the allowed letters (all when None), remembered
+        for the last question, so an answer does not scan every letter twice."""
+        key = (question, None if allowed is None else frozenset(allowed))
+        last = self._last_records
+        if last is None or last[0] != key:
+            letters = self.index.letters
+            pool = letters.values() if allowed is None else (letters[lid] for lid in allowed)
+            last = self._last_records = (key, record_matches(question, info, pool))
+        return last[1]
+
     def _record_rows(self, question: str, info: QueryInfo, allowed: set[str] | None) -> list[int]:
         """Rows holding the cited fields of the letters a record question selects."""
         if not asks_for_records(question, info):
             return []
-        letters = self.index.letters
-        pool = letters.values() if allowed is None else (letters[lid] for lid in allowed)
         rows = []
-        for match in record_matches(question, info, pool):
+        for match in self.record_matches(question, info, allowed):
             values = [field_value(match.letter, name) for name in match.cite]
             starts = [v.start for v in values if v.value is not None]
             starts += [match.evidence[0]] if match.evidence else []
