@@ -32,6 +32,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import pdf_bytes
 
 from rag.cli import main
 from rag.config import Settings
@@ -132,21 +133,7 @@ def make_pdf(pages: list[list[str]], *, kids: str | None = None) -> bytes:
             f"/Resources << /Font << /F1 3 0 R >> >> /Contents {first_page + 2 * i + 1} 0 R >>"
         )
         objects.append("\n".join([*ops, "ET"]))
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        data = body.encode("latin-1")
-        if not body.startswith("<<"):
-            data = b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
-        out += b"%d 0 obj\n" % number + data + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-    ).encode("ascii")
-    return bytes(out)
+    return pdf_bytes(objects)
 
 
 def make_docx() -> bytes:

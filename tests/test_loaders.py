@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import unavailable
+from support import pdf_bytes, unavailable
 
 from rag import loaders, ocr
 from rag.errors import LoaderError
@@ -119,26 +119,11 @@ def make_text_pdf(pages: list[list[str]], *, encrypt: bool = False) -> bytes:
             f"/Resources << /Font << /F1 3 0 R >> >> /Contents {first_page + 2 * i + 1} 0 R >>"
         )
         objects.append("\n".join(ops))
-    trailer = f"/Size {len(objects) + 1} /Root 1 0 R"
+    trailer = ""
     if encrypt:
         objects.append(f"<< /Filter /Standard /V 1 /R 2 /P -4 /O <{'11' * 32}> /U <{'22' * 32}> >>")
-        trailer = (
-            f"/Size {len(objects) + 1} /Root 1 0 R /Encrypt {len(objects)} 0 R "
-            f"/ID [<{'33' * 16}> <{'33' * 16}>]"
-        )
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        data = body.encode("latin-1")
-        if not body.startswith("<<"):
-            data = b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
-        out += b"%d 0 obj\n" % number + data + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += f"trailer\n<< {trailer} >>\nstartxref\n{xref}\n%%EOF\n".encode("ascii")
-    return bytes(out)
+        trailer = f" /Encrypt {len(objects)} 0 R /ID [<{'33' * 16}> <{'33' * 16}>]"
+    return pdf_bytes(objects, trailer)
 
 
 def make_scanned_pdf(
