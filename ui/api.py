@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rag.errors import ReplyQAError
 from rag.query import Filters
-from rag.types import Answer
+from rag.types import Answer, Citation
 
 from .auth import ApiError, ApiKey, ChatAccess
 from .config import ServerConfig
@@ -59,26 +59,12 @@ class ChatRequest(BaseModel):
     stream: bool = Field(False, description="Answer as server-sent events instead of JSON.")
 
 
-class CitationOut(BaseModel):
-    """`letter.text[start:end] == quote`; fetch the letter at /api/v1/letters/{letter_id}."""
-
-    key: int
-    letter_id: str
-    source: str
-    start: int
-    end: int
-    quote: str
-    title: str | None = None
-    doc_number: str | None = None
-    agency: str | None = None
-    date: str | None = None
-
-
 class ChatResponse(BaseModel):
     answer: str
     answered: bool
     conversation_id: str
-    citations: list[CitationOut]
+    # `letter.text[start:end] == quote`; fetch the letter at /api/v1/letters/{letter_id}.
+    citations: list[Citation]
     suggestions: list[dict[str, Any]]
     route: str
 
