@@ -41,6 +41,23 @@ def demo_dir() -> Path:
     return DEMO_DIR
 
 
+@pytest.fixture(scope="session")
+def demo_chat_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo letters plus the made-up letter carrying HTML markup (`examples/xss`), indexed
+    once with the model-free embedder, for the chat and browser tests (read only)."""
+    import shutil
+
+    from rag.pipeline import build_folder
+
+    docs = tmp_path_factory.mktemp("chat-docs")
+    for folder in ("letters", "xss"):
+        for f in (REPO_ROOT / "examples" / folder).glob("*.txt"):
+            shutil.copy(f, docs / f.name)
+    index = tmp_path_factory.mktemp("chat") / "index"
+    build_folder(docs, index, Settings(embedder="hash"))
+    return index
+
+
 @pytest.fixture()
 def hash_settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings with the model-free embedder, also seen by CLI commands via env."""

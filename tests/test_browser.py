@@ -24,8 +24,7 @@ from typing import Any
 import pytest
 from support import unavailable
 
-from rag.config import REPO_ROOT, Settings
-from rag.pipeline import build_folder
+from rag.config import Settings
 from ui.config import KeyConfig, ServerConfig
 from ui.service import Service
 from ui.tokens import mint_token
@@ -69,16 +68,13 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, demo_chat_index: Path
+) -> Iterator[dict[str, Any]]:
     """The chat server and the help-desk page on another port, both on 127.0.0.1."""
     import uvicorn
 
-    docs = tmp_path_factory.mktemp("docs")
-    for folder in ("letters", "xss"):
-        for f in (REPO_ROOT / "examples" / folder).glob("*.txt"):
-            shutil.copy(f, docs / f.name)
-    index_dir = tmp_path_factory.mktemp("browser") / "index"
-    build_folder(docs, index_dir, Settings(embedder="hash"))
+    index_dir = demo_chat_index
 
     chat_port, page_port = _free_port(), _free_port()
     chat, page = f"http://127.0.0.1:{chat_port}", f"http://127.0.0.1:{page_port}"

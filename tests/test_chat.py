@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from rag.config import REPO_ROOT, Settings
-from rag.pipeline import build_folder
+from rag.config import Settings
 from ui import render, widget
 from ui.chat import (
     ChatState,
@@ -37,21 +35,10 @@ BIKE_QUESTION = "共享单车停放点有多少个？"
 KEY = "test-key-0123456789"
 
 
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    docs = tmp_path_factory.mktemp("docs")
-    for folder in ("letters", "xss"):
-        for f in (REPO_ROOT / "examples" / folder).glob("*.txt"):
-            shutil.copy(f, docs / f.name)
-    idx = tmp_path_factory.mktemp("chat") / "index"
-    build_folder(docs, idx, Settings(embedder="hash"))
-    return idx
-
-
 @pytest.fixture()
-def service(index_dir: Path, tmp_path: Path) -> Service:
+def service(demo_chat_index: Path, tmp_path: Path) -> Service:
     config = ServerConfig(feedback_path=tmp_path / "feedback.jsonl")
-    return Service(index_dir, Settings(embedder="hash"), config)
+    return Service(demo_chat_index, Settings(embedder="hash"), config)
 
 
 def run(service: Service, question: str, state: ChatState | None = None, **filters: Any) -> Any:
@@ -197,9 +184,9 @@ def test_widget_js_is_served_as_javascript(service: Service) -> None:
     assert "attachShadow" in r.text and "/chat/?" in r.text
 
 
-def test_closed_chat_needs_a_token_or_key(index_dir: Path) -> None:
+def test_closed_chat_needs_a_token_or_key(demo_chat_index: Path) -> None:
     config = ServerConfig(public_chat=False, api_keys=(KeyConfig(key=KEY),))
-    service = Service(index_dir, Settings(embedder="hash"), config)
+    service = Service(demo_chat_index, Settings(embedder="hash"), config)
     client = TestClient(_app(service))
     assert client.get("/chat/").status_code == 401
     assert client.get("/chat/config").status_code == 401
@@ -223,12 +210,12 @@ def test_closed_chat_needs_a_token_or_key(index_dir: Path) -> None:
     assert fresh.get("/chat/", headers={"Authorization": "Bearer wrong-key-000"}).status_code == 401
 
 
-def test_frame_ancestors_follow_widget_origins(index_dir: Path) -> None:
-    open_service = Service(index_dir, Settings(embedder="hash"), ServerConfig())
+def test_frame_ancestors_follow_widget_origins(demo_chat_index: Path) -> None:
+    open_service = Service(demo_chat_index, Settings(embedder="hash"), ServerConfig())
     r = TestClient(_app(open_service)).get("/chat/")
     assert r.status_code == 200 and "content-security-policy" not in r.headers
     config = ServerConfig(widget_origins=("https://help.example.gov.cn",))
-    service = Service(index_dir, Settings(embedder="hash"), config)
+    service = Service(demo_chat_index, Settings(embedder="hash"), config)
     r = TestClient(_app(service)).get("/chat/")
     assert r.headers["content-security-policy"] == (
         "frame-ancestors 'self' https://help.example.gov.cn"
