@@ -60,7 +60,12 @@ def grams(text: str) -> set[str]:
 
 def overlap(query: set[str], text: str) -> float:
     """Share of the query's grams found in `text` (0 when the query has none)."""
-    return len(query & grams(text)) / len(query) if query else 0.0
+    return covered(query, grams(text))
+
+
+def covered(query: set[str], have: set[str]) -> float:
+    """Share of the query's grams among `have` (grams already computed), 0 for an empty query."""
+    return len(query & have) / len(query) if query else 0.0
 
 
 def best_span(

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .lexicon import normalize
-from .quotes import MAX_QUOTE, grams, overlap, sentences
+from .quotes import MAX_QUOTE, covered, grams, sentences
 from .types import Hit, Letter
 
 # (what the question asks, what an answering sentence contains, bonus)
@@ -136,7 +136,7 @@ def choose_sentences(
         hits: The passages to quote from (the first one's letter gets a small bonus).
         max_quotes: At most this many sentences (before adjacent ones merge); a question
             with several parts may use one more per extra part.
-        min_overlap: A sentence must score at least this (and half the best score).
+        min_overlap: A sentence must score at least this (and `RELATIVE_FLOOR` of the best).
         key_terms: Topic terms a good sentence contains (a bonus when it does).
         synonyms: Paraphrases of the query's words: a sentence matching them scores half
             as much per match, and a query with many synonyms is not diluted by them.
@@ -152,11 +152,16 @@ def choose_sentences(
     acknowledge_ok = bool(_ASKS_SUGGESTION.search(question))
     top_letter = body[0].letter.id
     scored: dict[tuple[str, int], Pick] = {}
+    # Each sentence's grams, computed once (overlapping passages repeat sentences).
+    have_of: dict[tuple[str, int, int], set[str]] = {}
     for h in body:
         for sent in sentences(h.letter.text, h.chunk.start, h.chunk.end):
             if len(sent.text) < 6 or _SIGNATURE.match(sent.text):
                 continue
-            have = grams(sent.text)
+            span = (h.letter.id, sent.start, sent.end)
+            have = have_of.get(span)
+            if have is None:
+                have = have_of[span] = grams(sent.text)
             score = (len(q & have) + 0.5 * len(q_syn & have)) / max(1, len(q))
             score += sum(bonus for wanted, bonus in cues if wanted.search(sent.text))
             score += 0.05 if h.letter.id == top_letter else 0.0
@@ -176,7 +181,7 @@ def choose_sentences(
     seen: list[set[str]] = []
 
     def take(pick: Pick) -> None:
-        g = grams(pick.letter.text[pick.start : pick.end])
+        g = have_of[(pick.letter.id, pick.start, pick.end)]
         if any(len(g & other) > _DUPLICATE * max(1, min(len(g), len(other))) for other in seen):
             return
         chosen.append(pick)
@@ -187,7 +192,10 @@ def choose_sentences(
         pq = grams(part)
         best = max(
             ranked,
-            key=lambda p: (overlap(pq, p.letter.text[p.start : p.end]) + 0.3 * p.score, -p.start),
+            key=lambda p: (
+                covered(pq, have_of[(p.letter.id, p.start, p.end)]) + 0.3 * p.score,
+                -p.start,
+            ),
         )
         if best.score >= floor * 0.5 and best not in chosen:
             take(best)
