@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from .agencies import place_of
+from .agencies import split_place
 from .query import QueryInfo, agency_core
 from .types import Letter
 
@@ -63,16 +63,17 @@ def _session_key(text: str) -> tuple[str, str, str] | None:
 
 
 def _places(letter: Letter) -> list[str]:
-    """The place names a letter's agency carries (重庆市巴南区 → 重庆, 巴南), short forms."""
+    """The place names a letter's agency carries, short forms (重庆市巴南区圣灯山镇 → 重庆, 巴南, 圣灯山镇)."""
     return _agency_places(letter.fields.agency or "")
 
 
 @cache
 def _agency_places(agency: str) -> list[str]:
-    place = place_of(agency) or ""
+    # The alias table's own split (衢州市衢江区 → 衢州市, 衢江区), level words dropped.
     return [
         p[:-1] if len(p) > 2 and p[-1] in "省市区县" else p
-        for p in re.findall(r"[\u4e00-\u9fff]+?(?:自治州|自治县|省|市|区|县|州|旗)", place)
+        for p in split_place(agency)[0]
+        if len(p) > 1
     ]
 
 
