@@ -159,6 +159,20 @@ def agency_mentions(question: str) -> list[str]:
     ]
 
 
+def agency_spans(text: str) -> list[tuple[str, int, int]]:
+    """Agency names in running text whose core the alias table knows, with their spans; the
+    words that lead into a name are cut off (经与市发展改革委 → 市发展改革委)."""
+    known = default_table().canonical
+    out = []
+    for m in _AGENCY_MENTION.finditer(text):
+        name = m.group()
+        for cut in range(len(name) - 1):
+            if split_place(name[cut:])[1] in known:
+                out.append((name[cut:], m.start() + cut, m.end()))
+                break
+    return out
+
+
 def analyze(question: str) -> QueryInfo:
     """Read what `question` names and asks for."""
     norm = normalize(question)

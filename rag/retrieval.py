@@ -30,6 +30,7 @@ from .agencies import place_of
 from .config import RetrievalSettings
 from .embedding import Embedder
 from .fieldanswers import field_value
+from .hops import bridge_entity, merge, split_reference, strip_kind
 from .ingest import embed_input
 from .lexicon import Tokenizer, default_tokenizer
 from .query import (
@@ -285,6 +286,9 @@ class Retriever:
     ) -> list[Hit]:
         """The top-`k` chunks for `question`, best first.
 
+        A question whose later clause refers back to what its first clause asks for
+        (…在哪个街道？该街道还答复过什么？) is searched in two hops (`rag.hops`).
+
         Args:
             question: The question as asked.
             k: How many hits to return.
@@ -292,8 +296,50 @@ class Retriever:
             only_letters: Restrict to these letter ids (a follow-up about "this letter").
             exclude_letters: Leave these letters out ("anything else?").
         """
-        s = self.settings
         question = clean_question(question)
+        scope = {
+            "filters": filters,
+            "only_letters": only_letters,
+            "exclude_letters": exclude_letters,
+        }
+        ref = split_reference(question)
+        if ref is None:
+            return self._search(question, k, **scope)
+        first = self._search(ref.first, k, **scope)
+        found = bridge_entity(ref, first, self.tokenizer.query_tokens)
+        if found is None:
+            return self._search(question, k, **scope)
+        name, passage = found
+        # The later clause is about the bridge: its answer lies in letters that name it.
+        about = self._mentioning(strip_kind(name, ref.kind))
+        if only_letters is not None:
+            about &= set(only_letters)
+        log.debug("second hop: %s -> %s (%d letters)", ref.rest, ref.resolved(name), len(about))
+        second = self._search(
+            ref.resolved(name), k, filters, about or only_letters, exclude_letters
+        )
+        return merge(passage, second, first, k)
+
+    def _mentioning(self, name: str) -> set[str]:
+        """Letters with a passage that holds every token of `name`."""
+        tokens = list(dict.fromkeys(self.tokenizer.tokenize(name)))
+        if self.index.bm25 is None or not tokens:
+            return set()
+        present = np.ones(self.index.bm25.n_docs, dtype=bool)
+        for token in tokens:
+            present &= self.index.bm25.scores([token]) > 0
+        return {self.index.chunks[int(row)].letter_id for row in np.flatnonzero(present)}
+
+    def _search(
+        self,
+        question: str,
+        k: int,
+        filters: Filters | None,
+        only_letters: Collection[str] | None,
+        exclude_letters: Collection[str],
+    ) -> list[Hit]:
+        """One hop: dense + lexical, fused, field-aware, grouped by letter."""
+        s = self.settings
         info = self.analyze(question)
         filters = filters or Filters()
         allowed = self._allowed(filters) if filters.active() else None

@@ -1,0 +1,171 @@
+"""Second retrieval hop: a later clause that refers back to what an earlier one asks for.
+
+"渝中区市场监管局提到的“258集市”在哪个街道？该街道自己还答复过什么建议？" needs two searches:
+the first clause finds the passage that names the street (石油路街道258集市); the second,
+with 该街道 replaced by that name, finds the street's own letter. Neither search alone reaches
+both, and the second clause cannot be searched until the first is answered.
+
+`split_reference` finds such a question (a later clause with 该/这个/此 + a kind of body or
+place); `bridge_entity` reads the name from the first clause's top passages — the mention of
+that kind closest to what the first clause names, most of all to a term it quotes; `merge`
+puts the passage that names the bridge first, then alternates the two hops' rankings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from .query import agency_spans
+from .types import Hit
+
+# The kinds a later clause may refer back to, and what a name of that kind ends with. Letters
+# themselves (该建议/该复函) are not here: a conversation's "this letter" is another mechanism.
+_PLACE_KINDS = {
+    "街道": ("街道",),
+    "镇": ("镇",),
+    "乡": ("乡",),
+    "乡镇": ("镇", "乡"),
+    "社区": ("社区",),
+    "村": ("村",),
+    "区": ("区",),
+    "县": ("县",),
+    "园区": ("园区",),
+}
+_AGENCY_KINDS = ("部门", "单位", "机关", "局", "委", "委员会", "办", "中心")
+_KINDS = sorted([*_PLACE_KINDS, *_AGENCY_KINDS], key=len, reverse=True)
+_REFERENCE = re.compile(r"(?:该|这个|那个|这一|此|上述)(" + "|".join(_KINDS) + ")")
+_CLAUSE_END = re.compile(r"[？?。；;！!]")
+_QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,30})[”\"」』》]")
+# A name's CJK run ends at punctuation or a digit; words that lead into a name are cut off.
+_NAME_RUN = re.compile(r"[\u4e00-\u9fff]{1,12}$")
+_LEAD_INS = re.compile(
+    r"^.*?(?:分别为|分别是|包括|其中|位于|例如|比如|以及|和|与|及|为|是|在|由|对|向|经|将|把|从|的)"
+)
+# How far (in characters) a mention may sit from the clause's terms and still be its answer.
+MAX_GAP = 30
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A question whose later clause refers back to an entity its first clause asks for."""
+
+    first: str  # the clauses before the reference
+    rest: str  # the clause with the reference, and any after it
+    kind: str  # 街道, 部门 …
+    span: tuple[int, int]  # where the reference (该街道) sits in `rest`
+
+    def resolved(self, name: str) -> str:
+        """`rest` with the reference replaced by `name`."""
+        a, b = self.span
+        return self.rest[:a] + name + self.rest[b:]
+
+
+def split_reference(question: str) -> Reference | None:
+    """The question split before its first clause that refers back (None when none does)."""
+    for m in _REFERENCE.finditer(question):
+        ends = [e.end() for e in _CLAUSE_END.finditer(question, 0, m.start())]
+        if not ends:
+            continue  # the reference is in the first clause: nothing earlier to resolve it
+        cut = ends[-1]
+        first = question[:cut].strip()
+        rest = question[cut:]
+        lead = len(rest) - len(rest.lstrip())
+        return Reference(
+            first=first,
+            rest=rest.strip(),
+            kind=m.group(1),
+            span=(m.start() - cut - lead, m.end() - cut - lead),
+        )
+    return None
+
+
+def strip_kind(name: str, kind: str) -> str:
+    """A name without the word for its kind (石油路街道 → 石油路), unless nothing would remain."""
+    for suffix in (kind, *_PLACE_KINDS.get(kind, ())):
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return name
+
+
+def _trim(run: str) -> str:
+    """A name without the words that lead into it (分别为解放碑 → 解放碑)."""
+    return _LEAD_INS.sub("", run)
+
+
+def mentions(text: str, kind: str) -> list[tuple[str, int, int]]:
+    """Names of `kind` written in `text`, with their spans."""
+    out: list[tuple[str, int, int]] = []
+    if kind in _PLACE_KINDS:
+        for suffix in _PLACE_KINDS[kind]:
+            for m in re.finditer(re.escape(suffix), text):
+                run = _NAME_RUN.search(text, 0, m.start())
+                name = _trim(run.group()) if run else ""
+                if len(name) >= 2:
+                    out.append((name + suffix, m.start() - len(name), m.end()))
+    else:
+        out = agency_spans(text)
+    return out
+
+
+def _terms(first: str, tokens: Callable[[str], list[str]], kind: str) -> list[str]:
+    """What the first clause names: its quoted terms if any, else its topic tokens."""
+    quoted = _QUOTED.findall(first)
+    if quoted:
+        return quoted
+    return [t for t in dict.fromkeys(tokens(first)) if len(t) >= 2 and t not in kind]
+
+
+def _gap(span: tuple[int, int], text: str, terms: Sequence[str]) -> int | None:
+    """Characters between a mention and the nearest occurrence of a term (None: no term)."""
+    best = None
+    for term in terms:
+        for m in re.finditer(re.escape(term), text):
+            gap = max(m.start() - span[1], span[0] - m.end(), 0)
+            best = gap if best is None else min(best, gap)
+    return best
+
+
+def bridge_entity(
+    ref: Reference,
+    hits: Sequence[Hit],
+    tokens: Callable[[str], list[str]],
+    depth: int = 5,
+) -> tuple[str, Hit] | None:
+    """The name the reference stands for, and the passage naming it (None when unsure).
+
+    Among mentions of the reference's kind in the first clause's top `depth` passages, the
+    one nearest a term of the first clause wins (ties: the better-ranked passage); a name the
+    question already spells out is not the answer to it, and one more than `MAX_GAP`
+    characters from every term is not trusted.
+    """
+    terms = _terms(ref.first, tokens, ref.kind)
+    if not terms:
+        return None
+    best: tuple[int, int, str, Hit] | None = None
+    for rank, hit in enumerate(hits[:depth]):
+        text = hit.chunk.text
+        for name, start, end in mentions(text, ref.kind):
+            if name in ref.first or name in ref.rest:
+                continue
+            gap = _gap((start, end), text, terms)
+            if gap is None or gap > MAX_GAP:
+                continue
+            if best is None or (gap, rank) < best[:2]:
+                best = (gap, rank, name, hit)
+    return None if best is None else (best[2], best[3])
+
+
+def merge(bridge: Hit, second: Sequence[Hit], first: Sequence[Hit], k: int) -> list[Hit]:
+    """The bridging passage, then the second hop's and the first hop's hits alternately."""
+    order = [bridge]
+    for i in range(max(len(second), len(first))):
+        order += [hits[i] for hits in (second, first) if i < len(hits)]
+    seen: set[str] = set()
+    out: list[Hit] = []
+    for hit in order:
+        if hit.chunk.id not in seen:
+            seen.add(hit.chunk.id)
+            out.append(hit)
+    return [replace(hit, rank=rank) for rank, hit in enumerate(out[:k], 1)]
