@@ -181,7 +181,9 @@ def build_index(
         skipped: Files the caller could not load, reported in the summary.
         tokenize: If given, a BM25 index is built over `tokenize(embed_input(letter, chunk))`.
         lexicon_version: Recorded in the manifest so readers tokenise queries the same way.
-        index_type: "auto" (exact flat up to 10^5 chunks, IVF beyond), "flat", "hnsw" or "ivf".
+        index_type: "auto" (exact flat up to 10^5 chunks, IVF over float16 vectors beyond),
+            or a `FaissStore` kind: "flat", "hnsw", "ivf" or "ivf-fp16". A kind other than the
+            stored one rebuilds the store from its vectors (nothing is re-embedded).
         milvus: Keep the vectors in this Milvus collection instead of the folder. Vector ids
             are never reused, so new vectors are added before the manifest commit and the
             replaced ones deleted after it: readers of either generation find theirs.

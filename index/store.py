@@ -2,8 +2,9 @@
 
 A store maps int64 vector ids to unit vectors and answers inner-product top-k
 queries. It knows nothing about letters or chunks: the index folder maps ids to
-chunks. `FaissStore` wraps an exact `IndexFlatIP` in an `IndexIDMap2`, so ids are
-stable across incremental builds and vectors can be read back for reuse.
+chunks. `FaissStore` keeps ids stable across incremental builds and gives vectors back
+for reuse, whatever its kind: exact flat, HNSW, or IVF with float32 or float16 vectors
+(`choose_kind` picks by size).
 """
 
 from __future__ import annotations
@@ -63,12 +64,14 @@ class FaissStore:
 
     Kinds: `flat` (exact; IDMap2 over IndexFlatIP), `hnsw` (IDMap2 over IndexHNSWFlat:
     graph search, no removal — removing rebuilds), `ivf` (IndexIVFFlat with nlist ≈ 4√N,
-    trained on the vectors it is built with, removal supported). `choose_kind` picks one by
-    size; `FaissStore.build` makes a store of a kind from all vectors at once.
+    trained on the vectors it is built with, removal supported) and `ivf-fp16` (the same
+    cells, vectors stored in half precision: IndexIVFScalarQuantizer with QT_fp16).
+    `choose_kind` picks one by size; `FaissStore.build` makes a store of a kind from all
+    vectors at once.
     """
 
     FILE_NAME = "vectors.faiss"
-    KINDS = ("flat", "hnsw", "ivf")
+    KINDS = ("flat", "hnsw", "ivf", "ivf-fp16")
 
     def __init__(self, dim: int, index: object | None = None, kind: str = "flat") -> None:
         import faiss
@@ -100,17 +103,31 @@ class FaissStore:
             inner.hnsw.efConstruction = 80
             inner.hnsw.efSearch = ef_search
             store = cls(dim, faiss.IndexIDMap2(inner), "hnsw")
-        elif kind == "ivf":
+        elif kind in ("ivf", "ivf-fp16"):
             nlist = max(1, min(int(4 * np.sqrt(max(len(vectors), 1))), max(1, len(vectors) // 39)))
             quantizer = faiss.IndexFlatIP(dim)
-            inner = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            if kind == "ivf":
+                inner = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            else:
+                # Half precision keeps each component to a relative 2^-11, which moves a unit
+                # vector's scores by ~1e-4, below the gaps between neighbours. The codes are
+                # the vectors themselves (not residuals to their centroid), so get() reads
+                # back the vector and a search scores it directly.
+                inner = faiss.IndexIVFScalarQuantizer(
+                    quantizer,
+                    dim,
+                    nlist,
+                    faiss.ScalarQuantizer.QT_fp16,
+                    faiss.METRIC_INNER_PRODUCT,
+                    False,  # by_residual
+                )
             if len(vectors):
                 inner.train(vectors)
             # Probe ~1/16 of the cells: recall@10 0.99 at 10^5 replicated real embeddings,
             # where HNSW (efSearch 512) reached 0.83 (benchmarks/bench_index_types.py).
             inner.nprobe = min(nprobe or max(16, nlist // 16), nlist)
             inner.set_direct_map_type(faiss.DirectMap.Hashtable)  # get() by arbitrary id
-            store = cls(dim, inner, "ivf")
+            store = cls(dim, inner, kind)
             store._quantizer = quantizer  # keep it alive as long as the index
         else:
             raise IndexStoreError(f"unknown index type {kind!r}: use one of {', '.join(cls.KINDS)}")
@@ -148,7 +165,7 @@ class FaissStore:
 
     def ids(self) -> np.ndarray:
         """Every stored id."""
-        if self.kind == "ivf":
+        if self.kind.startswith("ivf"):
             invlists = self._index.invlists  # type: ignore[attr-defined]
             parts = [
                 self._faiss.rev_swig_ptr(invlists.get_ids(i), invlists.list_size(i)).copy()
@@ -159,10 +176,10 @@ class FaissStore:
         return self._faiss.vector_to_array(self._index.id_map).astype(np.int64)  # type: ignore[attr-defined]
 
     def get(self, ids: np.ndarray) -> np.ndarray:
-        out = np.empty((len(ids), self._dim), dtype=np.float32)
-        for row, vid in enumerate(ids):
-            out[row] = self._index.reconstruct(int(vid))  # type: ignore[attr-defined]
-        return out
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        if not len(ids):
+            return np.zeros((0, self._dim), dtype=np.float32)
+        return self._index.reconstruct_batch(ids)  # type: ignore[attr-defined]
 
     def search(
         self, queries: np.ndarray, k: int, subset: np.ndarray | None = None
@@ -187,10 +204,30 @@ class FaissStore:
     def _exact_subset(
         self, queries: np.ndarray, k: int, subset: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        vectors = self.get(subset)
+        try:
+            vectors = self.get(subset)
+        except RuntimeError:  # some ids are not stored: score the ones that are
+            present = [vid for vid in subset if self._has(int(vid))]
+            subset = np.array(present, dtype=np.int64)
+            vectors = self.get(subset)
         scores = queries @ vectors.T
         order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        return np.take_along_axis(scores, order, axis=1).astype(np.float32), subset[order]
+        top_scores = np.take_along_axis(scores, order, axis=1).astype(np.float32)
+        top_ids = subset[order]
+        if top_ids.shape[1] < k:  # as FAISS answers: k slots, the missing ones id -1
+            pad = k - top_ids.shape[1]
+            top_scores = np.pad(
+                top_scores, ((0, 0), (0, pad)), constant_values=np.finfo(np.float32).min
+            )
+            top_ids = np.pad(top_ids, ((0, 0), (0, pad)), constant_values=-1)
+        return top_scores, top_ids
+
+    def _has(self, vid: int) -> bool:
+        try:
+            self._index.reconstruct(vid)  # type: ignore[attr-defined]
+        except RuntimeError:
+            return False
+        return True
 
     def save(self, folder: Path) -> Path:
         """Write the index file into `folder`; returns its path."""
@@ -218,6 +255,12 @@ class FaissStore:
         # downcast proxy does not own the object, so the owning proxy must stay referenced).
         if isinstance(index, faiss.IndexIVFFlat):
             kind = "ivf"
+        elif (
+            isinstance(index, faiss.IndexIVFScalarQuantizer)
+            and index.sq.qtype == faiss.ScalarQuantizer.QT_fp16
+            and not index.by_residual
+        ):
+            kind = "ivf-fp16"
         elif isinstance(index, faiss.IndexIDMap2):
             kind = (
                 "hnsw"
@@ -232,7 +275,13 @@ class FaissStore:
 
 
 def choose_kind(n_vectors: int, setting: str = "auto", flat_limit: int = 100_000) -> str:
-    """`setting` itself, or for "auto": exact flat up to `flat_limit` vectors, IVF beyond."""
+    """`setting` itself, or for "auto": exact flat up to `flat_limit` vectors, IVF beyond.
+
+    Beyond the limit the vectors are most of the index's memory (1.5 GB in float32 at 10^6
+    384-d vectors) and the search is approximate anyway, so they are kept in half precision:
+    recall@10 against exact search is unchanged (`benchmarks/bench_index_types.py`).
+    Below it, exact search keeps exact float32 scores: the memory is small.
+    """
     if setting != "auto":
         return setting
-    return "flat" if n_vectors <= flat_limit else "ivf"
+    return "flat" if n_vectors <= flat_limit else "ivf-fp16"

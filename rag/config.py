@@ -211,8 +211,11 @@ class Settings(BaseSettings):
     )
     index_type: str = Field(
         "auto",
-        pattern="^(auto|flat|hnsw|ivf)$",
-        description="FAISS index: auto (exact flat up to 10^5 chunks, IVF beyond), flat, hnsw or ivf.",
+        pattern="^(auto|flat|hnsw|ivf|ivf-fp16)$",
+        description=(
+            "FAISS index: auto (exact flat up to 10^5 chunks, ivf-fp16 beyond), flat, hnsw, "
+            "ivf (float32 vectors) or ivf-fp16 (IVF over half-precision vectors: half the memory)."
+        ),
     )
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding call during builds.")
     embed_threads: int | None = Field(

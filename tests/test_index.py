@@ -212,7 +212,7 @@ def test_store_vectors_are_unit_norm(docs: Path, tmp_path: Path) -> None:
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
 
 
-@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
+@pytest.mark.parametrize("kind", ["hnsw", "ivf", "ivf-fp16"])
 def test_approximate_index_types_build_update_and_reopen(
     docs: Path, tmp_path: Path, kind: str
 ) -> None:
@@ -234,8 +234,28 @@ def test_approximate_index_types_build_update_and_reopen(
 def test_auto_index_type_switches_by_size() -> None:
     from index.store import choose_kind
 
-    assert choose_kind(50_000) == "flat" and choose_kind(100_001) == "ivf"
+    assert choose_kind(50_000) == "flat" and choose_kind(100_001) == "ivf-fp16"
     assert choose_kind(10, "ivf") == "ivf"
+
+
+def test_float32_ivf_becomes_half_precision_without_re_embedding(
+    docs: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "idx"
+    _build(docs, index, index_type="ivf")
+    before = open_index(index)
+    float32 = before.store.get(before.vector_ids)
+    size32 = (index / before.manifest.generation / "vectors.faiss").stat().st_size
+    embedder = CountingEmbedder()
+    _build(docs, index, embedder, index_type="ivf-fp16")
+    after = open_index(index)
+    assert embedder.embedded == 0 and after.store.kind == "ivf-fp16"
+    assert json.loads((index / MANIFEST).read_text())["store"] == "faiss-ivf-fp16-ip"
+    np.testing.assert_array_equal(after.vector_ids, before.vector_ids)
+    half = after.store.get(after.vector_ids)
+    np.testing.assert_allclose(half, float32, rtol=2**-11, atol=1e-7)
+    size16 = (index / after.manifest.generation / "vectors.faiss").stat().st_size
+    assert size32 - size16 > 0.99 * 256 * 2 * len(after.vector_ids)  # 2 of 4 bytes a value
 
 
 def test_bm25_scores_equal_bm25s_and_are_read_from_disk(docs: Path, tmp_path: Path) -> None:

@@ -40,10 +40,13 @@ def _milvus(uri: str, dim: int = DIM, **kw: Any) -> MilvusStore:
     return MilvusStore(uri, _collection(), dim, **kw)
 
 
-@pytest.fixture(params=["faiss", "milvus"])
+@pytest.fixture(params=["faiss", "faiss-ivf-fp16", "milvus"])
 def store(request: pytest.FixtureRequest) -> Iterator[VectorStore]:
     if request.param == "faiss":
         yield FaissStore(DIM)
+        return
+    if request.param == "faiss-ivf-fp16":
+        yield _empty_ivf_fp16()
         return
     made = _milvus(request.getfixturevalue("milvus_uri"))
     try:
@@ -51,6 +54,15 @@ def store(request: pytest.FixtureRequest) -> Iterator[VectorStore]:
     finally:
         made.drop()
         made.close()
+
+
+def _empty_ivf_fp16() -> FaissStore:
+    """An empty half-precision IVF store, trained on other vectors; it probes every cell
+    (400 training vectors make 10), so its search is exact and held to the same contract."""
+    train = _unit(np.random.default_rng(3), 400)
+    made = FaissStore.build(DIM, np.arange(400), train, "ivf-fp16", nprobe=10)
+    made.remove(np.arange(400))
+    return made
 
 
 @pytest.fixture()
@@ -70,10 +82,14 @@ def _unit(rng: np.random.Generator, n: int, dim: int = DIM) -> np.ndarray:
 
 @pytest.fixture()
 def data() -> Data:
-    """Sparse, large int64 ids (beyond 32 bits), unit vectors and five queries."""
+    """Sparse, large int64 ids (beyond 32 bits), unit vectors and five queries.
+
+    The vectors are rounded to half precision (norms stay within 1e-3 of 1), so a store that
+    keeps them so gives them back exactly too.
+    """
     rng = np.random.default_rng(7)
     ids = rng.choice(2**40, size=N, replace=False).astype(np.int64)
-    return ids, _unit(rng, N), _unit(rng, 5)
+    return ids, _unit(rng, N).astype(np.float16).astype(np.float32), _unit(rng, 5)
 
 
 def _brute(
