@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from .agencies import default_table
 from .config import AnswerSettings
 from .fieldanswers import LABELS, field_value, labelled_dates, unstated
+from .hops import Bridge, resolve
 from .ingest import embed_input
 from .lexicon import STOPWORDS, normalize
 from .query import Filters, QueryInfo, agency_core, agency_mentions, clean_question
@@ -36,6 +37,7 @@ from .retrieval import Retriever
 from .selection import choose_sentences, question_parts
 from .types import Answer, Citation, Hit, Letter
 
+_MARKER = re.compile(r"\[(\d+)\]")  # a citation marker in an answer's text
 NOT_FOUND_ZH = "已收录的答复函中没有找到相关内容。"
 # Generic heads of compounds: a passage that shares only these is not on the topic.
 _GENERIC = frozenset(
@@ -100,6 +102,15 @@ class ExtractiveAnswerer:
         info = self.retriever.analyze(question)
         s = self.settings
         k = s.k_enumeration if info.enumeration else s.k
+        scope = {"only_letters": focus_letters or None, "exclude_letters": exclude_letters}
+        bridge = resolve(
+            question,
+            lambda first: self.retriever.search(first, k, filters, **scope),
+            self.retriever.index,
+            self.retriever.tokenizer,
+        )
+        if bridge is not None:
+            return self._two_hops(question, info, bridge, filters, focus_letters, exclude_letters)
         hits = self.retriever.search(
             question,
             k,
@@ -129,6 +140,40 @@ class ExtractiveAnswerer:
             answer = self._lookup(question, info, hits)
         verify(answer.citations, self.retriever.index.letters)
         return answer
+
+    def _two_hops(
+        self,
+        question: str,
+        info: QueryInfo,
+        bridge: Bridge,
+        filters: Filters | None,
+        focus_letters: Sequence[str],
+        exclude_letters: Sequence[str],
+    ) -> Answer:
+        """Answer the first clause, then the later one with the bridge's name in place of the
+        reference, among the letters that name it; one answer, citations numbered through."""
+        first = self.answer(bridge.ref.first, filters, focus_letters, exclude_letters)
+        later = bridge.ref.resolved(bridge.name)
+        second = first
+        # The bridge's other letters first (该街道自己还答复过…: not the letter that named it).
+        for about in (bridge.elsewhere, bridge.letters):
+            if focus_letters:
+                about &= set(focus_letters)
+            if about:
+                second = self.answer(later, filters, sorted(about), exclude_letters)
+                if second.answered:
+                    break
+        if second is first:
+            second = self.answer(later, filters, focus_letters, exclude_letters)
+        parts = [a for a in (first, second) if a.answered]
+        if not parts:
+            return self._abstain(question, info, bridge.first)
+        texts, citations = [], []
+        for part in parts:
+            offset = len(citations)
+            texts.append(_MARKER.sub(lambda m, o=offset: f"[{int(m.group(1)) + o}]", part.text))
+            citations += [replace(c, key=c.key + offset) for c in part.citations]
+        return Answer(question, "\n".join(texts), tuple(citations), True, (), parts[-1].route)
 
     def stream(
         self,

@@ -16,9 +16,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from .query import agency_spans
 from .types import Hit
+
+if TYPE_CHECKING:
+    from index.folder import LetterIndex
+
+    from .lexicon import Tokenizer
 
 # The kinds a later clause may refer back to, and what a name of that kind ends with. Letters
 # themselves (该建议/该复函) are not here: a conversation's "this letter" is another mechanism.
@@ -155,6 +163,53 @@ def bridge_entity(
             if best is None or (gap, rank) < best[:2]:
                 best = (gap, rank, name, hit)
     return None if best is None else (best[2], best[3])
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """A resolved reference: the name it stands for and where the first hop found it."""
+
+    ref: Reference
+    name: str
+    passage: Hit  # the first clause's passage that names the bridge
+    first: list[Hit]  # the first clause's hits
+    letters: frozenset[str]  # the letters that name the bridge (where the second hop looks)
+
+    @property
+    def elsewhere(self) -> frozenset[str]:
+        """The letters that name the bridge, other than the one the first hop found it in."""
+        return self.letters - {self.passage.letter.id}
+
+
+def letters_naming(index: LetterIndex, tokenizer: Tokenizer, name: str) -> frozenset[str]:
+    """Letters with a passage that holds every token of `name` (read off the BM25 columns)."""
+    tokens = list(dict.fromkeys(tokenizer.tokenize(name)))
+    if index.bm25 is None or not tokens:
+        return frozenset()
+    present = np.ones(index.bm25.n_docs, dtype=bool)
+    for token in tokens:
+        present &= index.bm25.scores([token]) > 0
+    return frozenset(index.chunks[int(row)].letter_id for row in np.flatnonzero(present))
+
+
+def resolve(
+    question: str,
+    search: Callable[[str], list[Hit]],
+    index: LetterIndex,
+    tokenizer: Tokenizer,
+) -> Bridge | None:
+    """The bridge of a two-hop question, found by searching its first clause with `search`
+    (None when the question has no reference back, or the first hop names no bridge)."""
+    ref = split_reference(question)
+    if ref is None:
+        return None
+    first = search(ref.first)
+    found = bridge_entity(ref, first, tokenizer.query_tokens)
+    if found is None:
+        return None
+    name, passage = found
+    letters = letters_naming(index, tokenizer, strip_kind(name, ref.kind))
+    return Bridge(ref, name, passage, first, letters)
 
 
 def merge(bridge: Hit, second: Sequence[Hit], first: Sequence[Hit], k: int) -> list[Hit]:

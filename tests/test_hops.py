@@ -5,10 +5,12 @@ The letters here are made up for these tests (marked as such in their text).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from rag.answering import ExtractiveAnswerer
 from rag.config import Settings
 from rag.hops import bridge_entity, mentions, merge, split_reference, strip_kind
 from rag.lexicon import default_tokenizer
@@ -123,3 +125,22 @@ def test_two_hop_question_reaches_the_bridged_letter(tmp_path: Path) -> None:
     # One hop over the whole question does not reach the street's letter first.
     plain = retriever._search(QUESTION, 4, None, None, ())
     assert plain[0].letter.source != "street.txt"
+
+
+def test_two_hop_answer_cites_both_hops(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in (("market", _MARKET), ("street", _STREET), ("town", _TOWN)):
+        (docs / f"{name}.txt").write_text(text, encoding="utf-8")
+    settings = Settings(embedder="hash")
+    build_folder(docs, tmp_path / "index", settings)
+    answer = ExtractiveAnswerer(open_retriever(tmp_path / "index", settings)).answer(QUESTION)
+    assert answer.answered
+    sources = [c.source for c in answer.citations]
+    assert sources[0] == "market.txt" and "红旗路街道便民早市" in answer.citations[0].quote
+    assert "street.txt" in sources and "town.txt" not in sources
+    # Citations are numbered through both parts, and every marker has its citation.
+    assert [c.key for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)} == {
+        c.key for c in answer.citations
+    }
