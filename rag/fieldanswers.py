@@ -115,3 +115,15 @@ def unstated(name: str, english: bool) -> str:
     """The sentence saying a letter does not state a field."""
     zh, en = LABELS[name]
     return f"The letter does not state the {en.lower()}." if english else f"该复函未写明{zh}。"
+
+
+def letter_name(letter: Letter, english: bool) -> str:
+    """How an answer names a letter: its title (or, untitled, the suggestion it answers),
+    sender and document number."""
+    f = letter.fields
+    subject = None if f.title else field_value(letter, "subject").value
+    title = " ".join((f.title or (subject or "").strip("《》") or letter.source).split())
+    bits = [b for b in (f.agency, f.doc_number) if b]
+    if english:
+        return f"“{title}”" + (f" ({', '.join(bits)})" if bits else "")
+    return f"《{title}》" + (f"（{'，'.join(bits)}）" if bits else "")
