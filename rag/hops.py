@@ -44,6 +44,9 @@ _PLACE_KINDS = {
 _AGENCY_KINDS = ("部门", "单位", "机关", "局", "委", "委员会", "办", "中心")
 _KINDS = sorted([*_PLACE_KINDS, *_AGENCY_KINDS], key=len, reverse=True)
 _REFERENCE = re.compile(r"(?:该|这个|那个|这一|此|上述)(" + "|".join(_KINDS) + ")")
+# The first clause must ask for one (在哪个街道, 由哪个部门, 什么单位): if it names the body
+# itself (市经信委答复了什么？该委还…), the reference is resolved already and needs no hop.
+_ASKS_FOR = r"(?:哪|什么|何)[个一家些位级所]*(?:{})"
 _CLAUSE_END = re.compile(r"[？?。；;！!]")
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,30})[”\"」』》]")
 # A name's CJK run ends at punctuation or a digit; words that lead into a name are cut off.
@@ -71,19 +74,24 @@ class Reference:
 
 
 def split_reference(question: str) -> Reference | None:
-    """The question split before its first clause that refers back (None when none does)."""
+    """The question split before the first later clause that refers back to a body or place
+    an earlier clause asks for (None when none does)."""
     for m in _REFERENCE.finditer(question):
         ends = [e.end() for e in _CLAUSE_END.finditer(question, 0, m.start())]
         if not ends:
             continue  # the reference is in the first clause: nothing earlier to resolve it
         cut = ends[-1]
         first = question[:cut].strip()
+        kind = m.group(1)
+        family = _PLACE_KINDS[kind] + (kind,) if kind in _PLACE_KINDS else _AGENCY_KINDS
+        if not re.search(_ASKS_FOR.format("|".join(family)), first):
+            continue
         rest = question[cut:]
         lead = len(rest) - len(rest.lstrip())
         return Reference(
             first=first,
             rest=rest.strip(),
-            kind=m.group(1),
+            kind=kind,
             span=(m.start() - cut - lead, m.end() - cut - lead),
         )
     return None

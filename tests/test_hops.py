@@ -34,6 +34,7 @@ def test_split_reference_cuts_before_the_clause_that_refers_back() -> None:
         "该街道答复过什么建议？",  # nothing earlier to resolve it
         "第0123号提案是谁答复的？该复函的文号是什么？",  # a letter, not a body or place
         "人才政策有哪些？",
+        "市经信委答复了什么？该委还会同了哪些单位？",  # the body is named, not asked for
     ],
 )
 def test_no_reference_no_hop(question: str) -> None:
