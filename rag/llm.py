@@ -4,7 +4,10 @@ Flow: the extractive answerer answers first; when it reads the answer from the l
 record (route `field`) or abstains (an unknown place or agency, no relevant passage, a year
 no passage has), its answer stands and the model is not asked — a 1.5B model paraphrased
 such answers into wrong ones ("联系人:陈金山" for a letter with no contact line; 陈金山 signed
-it) that a lexical check cannot catch, and a CPU model spends a minute on each. Otherwise:
+it) that a lexical check cannot catch, and a CPU model spends a minute on each. Lists of
+letters or agencies (route `enumeration`) stand too: they are drawn from 30 passages and
+every letter's fields, which no `k`-passage prompt holds, so the model could only shorten
+them. Otherwise:
 retrieve `k` passages → give them to the model under short keys `[1]..[n]` (see
 `rag.prompts`) → split the reply into sentences → keep a sentence only if it cites at
 least one key that was in the context and those passages support it → cut each citation's
@@ -58,7 +61,7 @@ MIN_SUPPORT = 0.35
 #: Fewer checkable units than this (e.g. "已批准": two bigrams) cannot show support at all.
 MIN_UNITS = 3
 #: Extractive routes whose answer stands without asking the model (see the module doc).
-DEFER_ROUTES = frozenset({"field", "abstain"})
+DEFER_ROUTES = frozenset({"field", "abstain", "enumeration"})
 
 _KEYS = r"[\[【［]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】］]"
 _MARKER = re.compile(_KEYS)

@@ -142,7 +142,8 @@ class FakeChat(BaseChatModel):
 
 class FakeExtractive:
     """Stands in for the extractive answerer: records calls, always answers "EXTRACTIVE" by
-    `route` (a lookup unless told: the LLM is then asked; "field" and "abstain" stand alone)."""
+    `route` (a lookup unless told: the LLM is then asked; "field", "abstain" and
+    "enumeration" stand alone)."""
 
     def __init__(self, retriever: Retriever, route: str = "lookup") -> None:
         self.retriever = retriever
@@ -292,8 +293,8 @@ def test_nothing_verifiable_falls_back_to_extractive(retriever: Retriever) -> No
     assert fallback.calls == [(Q_FUNDS, filters, (), ("x",))]  # asked once, before the model
 
 
-@pytest.mark.parametrize("route", ["field", "abstain"])
-def test_record_answers_and_abstentions_stand_without_the_model(
+@pytest.mark.parametrize("route", ["field", "abstain", "enumeration"])
+def test_record_answers_lists_and_abstentions_stand_without_the_model(
     retriever: Retriever, route: str
 ) -> None:
     answerer, chat, fallback = _answerer(retriever, route=route)  # no reply queued
