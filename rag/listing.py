@@ -80,9 +80,7 @@ def records_answer(
         if info.english
         else f"共找到{letters_listed}封复函："
     )
-    return Answer(
-        question, lead + "\n" + "\n".join(lines), tuple(citations), True, (), "enumeration"
-    )
+    return _listed(question, lead, lines, citations)
 
 
 def enumeration_answer(
@@ -164,9 +162,12 @@ def enumeration_answer(
         if info.english
         else f"共找到{len(used_letters)}封复函、{len(rows)}个单位："
     )
-    return Answer(
-        question, lead + "\n" + "\n".join(lines), tuple(citations), True, (), "enumeration"
-    )
+    return _listed(question, lead, lines, citations)
+
+
+def _listed(question: str, lead: str, lines: list[str], citations: list[Citation]) -> Answer:
+    """A list answer: the lead line, then a line per letter or agency."""
+    return Answer(question, "\n".join([lead, *lines]), tuple(citations), True, (), "enumeration")
 
 
 def _actor(sentence: str) -> str | None:

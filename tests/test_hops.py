@@ -6,7 +6,6 @@ The letters here are made up for these tests (marked as such in their text).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -15,6 +14,7 @@ from rag.config import Settings
 from rag.hops import bridge_entity, mentions, merge, split_reference, strip_kind
 from rag.lexicon import default_tokenizer
 from rag.pipeline import build_folder, open_retriever
+from rag.retrieval import Retriever
 from rag.types import Chunk, Hit, Letter, LetterFields
 
 QUESTION = "区市场监管局提到的“便民早市”在哪个街道？该街道自己还答复过什么建议？"
@@ -112,14 +112,20 @@ _TOWN = """【示例】本函为虚构示例，仅用于演示，不是真实公
 """
 
 
-def test_two_hop_question_reaches_the_bridged_letter(tmp_path: Path) -> None:
-    docs = tmp_path / "docs"
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    """The market regulator's letter, the street's own letter and a town's, over the
+    model-free embedder."""
+    docs = tmp_path_factory.mktemp("hops") / "docs"
     docs.mkdir()
     for name, text in (("market", _MARKET), ("street", _STREET), ("town", _TOWN)):
         (docs / f"{name}.txt").write_text(text, encoding="utf-8")
     settings = Settings(embedder="hash")
-    build_folder(docs, tmp_path / "index", settings)
-    retriever = open_retriever(tmp_path / "index", settings)
+    build_folder(docs, docs.parent / "index", settings)
+    return open_retriever(docs.parent / "index", settings)
+
+
+def test_two_hop_question_reaches_the_bridged_letter(retriever: Retriever) -> None:
     hits = retriever.search(QUESTION, 4)
     assert "红旗路街道便民早市" in hits[0].chunk.text  # the passage that answers the first clause
     assert any(h.letter.source == "street.txt" for h in hits[:3])
@@ -128,14 +134,8 @@ def test_two_hop_question_reaches_the_bridged_letter(tmp_path: Path) -> None:
     assert plain[0].letter.source != "street.txt"
 
 
-def test_two_hop_answer_cites_both_hops(tmp_path: Path) -> None:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in (("market", _MARKET), ("street", _STREET), ("town", _TOWN)):
-        (docs / f"{name}.txt").write_text(text, encoding="utf-8")
-    settings = Settings(embedder="hash")
-    build_folder(docs, tmp_path / "index", settings)
-    answer = ExtractiveAnswerer(open_retriever(tmp_path / "index", settings)).answer(QUESTION)
+def test_two_hop_answer_cites_both_hops(retriever: Retriever) -> None:
+    answer = ExtractiveAnswerer(retriever).answer(QUESTION)
     assert answer.answered
     sources = [c.source for c in answer.citations]
     assert sources[0] == "market.txt" and "红旗路街道便民早市" in answer.citations[0].quote
