@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -75,13 +76,23 @@ def _senses(defs: str) -> list[str]:
     return out
 
 
-@cache
+# One build at a time: `cache` alone lets threads that ask together each build a copy
+# (a fresh server's first 50 requests built ~40, and the memory was never given back).
+_BUILD = threading.Lock()
+
+
 def reverse_cedict(path: Path | None = None) -> dict[str, list[str]]:
     """English sense → Chinese words whose entry gives exactly that sense, best first.
 
     Best: an everyday word (HSK list), then fewer senses (a word that mainly means this),
-    then two characters.
+    then two characters. Built once per process (1.7 s, ~40 MB), however many threads ask.
     """
+    with _BUILD:
+        return _reverse_cedict(path)
+
+
+@cache
+def _reverse_cedict(path: Path | None) -> dict[str, list[str]]:
     path = path or _package_file("cedict", "cedict_1_0_ts_utf-8_mdbg.txt")
     if path is None:
         return {}

