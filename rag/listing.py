@@ -18,7 +18,7 @@ from .evidence import Evidence
 from .fieldanswers import LABELS, field_value, letter_name
 from .lexicon import normalize
 from .query import Filters, QueryInfo, agency_core
-from .records import asks_for_records
+from .records import asks_for_records, self_reference
 from .retrieval import Retriever
 from .selection import choose_sentences
 from .types import Answer, Citation, Hit, Letter
@@ -112,8 +112,11 @@ def enumeration_answer(
     for h in hits:
         if evidence.relevance(groups, h, require_main=True) >= s.min_row_relevance:
             relevant.setdefault(h.letter.id, []).append(h)
-    rows: dict[str, list[tuple[str, Letter, int, int]]] = {}
+    # (actor, letter, start, end, label): a quote, or a field the question asks of each letter.
+    rows: dict[str, list[tuple[str, Letter, int, int, str]]] = {}
     letters_asked = asks_for_records(question, info) or bool(_REPLIES_ASKED.search(question))
+    asked = [name for name in info.intents if name in LABELS]
+    sep = ": " if info.english else "："
     for letter_hits in list(relevant.values())[: s.max_rows]:
         letter = letter_hits[0].letter
         # The passage is already known to be on topic: take its best sentences whatever their score.
@@ -135,10 +138,17 @@ def enumeration_answer(
             on_topic = subject.value and any(k in normalize(subject.value) for k in keys)
             if on_topic and not any(a < subject.end and subject.start < b for a, b in picks):
                 picks.insert(0, (subject.start, subject.end))
+        actors = []
         for start, end in picks:
             actor = _actor(letter.text[start:end]) or letter.fields.agency or unnamed
-            rows.setdefault(agency_core(actor), []).append((actor, letter, start, end))
-    used_letters = {letter.id for items in rows.values() for _, letter, _, _ in items}
+            rows.setdefault(agency_core(actor), []).append((actor, letter, start, end, ""))
+            actors.append(actor)
+        # "…分别由哪个单位答复 / 各自由谁审签": each letter's answer, where it is written.
+        for name, start, end in _asked_fields(letter, asked, picks):
+            label = LABELS[name][1 if info.english else 0] if name in LABELS else name
+            actor = letter.fields.agency or (actors[0] if actors else unnamed)  # the sender's row
+            rows.setdefault(agency_core(actor), []).append((actor, letter, start, end, label))
+    used_letters = {item[1].id for items in rows.values() for item in items}
     if not rows:
         return None
     citations: list[Citation] = []
@@ -146,13 +156,13 @@ def enumeration_answer(
     for items in rows.values():
         parts = []
         last = None
-        for _, letter, start, end in items:
+        for _, letter, start, end, label in items:
             citations.append(Citation.of(len(citations) + 1, letter, start, end))
             c = citations[-1]
             # Name the letter once, after its last quote in this row.
             if last is not None and last != letter.id:
                 parts[-1] += f"（{letter_name(retriever.index.letters[last], info.english)}）"
-            parts.append(f"{c.quote}[{c.key}]")
+            parts.append(f"{label}{sep if label else ''}{c.quote}[{c.key}]")
             last = letter.id
         if last is not None:
             parts[-1] += f"（{letter_name(retriever.index.letters[last], info.english)}）"
@@ -163,6 +173,24 @@ def enumeration_answer(
         else f"共找到{len(used_letters)}封复函、{len(rows)}个单位："
     )
     return _listed(question, lead, lines, citations)
+
+
+def _asked_fields(
+    letter: Letter, asked: Sequence[str], picks: Sequence[tuple[int, int]]
+) -> list[tuple[str, int, int]]:
+    """(label key, start, end) of each field the question asks of every letter, unless a
+    quote already covers it; an unsigned letter's sender is the line where it speaks of its
+    own office (正文)."""
+    out = []
+    for name in asked:
+        value = field_value(letter, name)
+        span = (value.start, value.end) if value.value is not None else None
+        if span is None and name == "agency":
+            line = self_reference(letter)
+            span, name = (line, "正文") if line else (None, name)
+        if span and not any(a < span[1] and span[0] < b for a, b in picks):
+            out.append((name, *span))
+    return out
 
 
 def _listed(question: str, lead: str, lines: list[str], citations: list[Citation]) -> Answer:

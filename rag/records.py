@@ -88,7 +88,9 @@ _LOCAL_SELF = re.compile(
 _SELF_REFERENCE: dict[tuple[str, str], tuple[int, int] | None] = {}
 
 
-def _self_reference(letter: Letter) -> tuple[int, int] | None:
+def self_reference(letter: Letter) -> tuple[int, int] | None:
+    """The line where a letter speaks of its own town or street office (我街道, 街道党工委 …):
+    who sent an unsigned letter, as far as it says."""
     key = (letter.id, letter.sha256)
     if key not in _SELF_REFERENCE:
         m = _LOCAL_SELF.search(letter.text)
@@ -170,7 +172,7 @@ def record_matches(question: str, info: QueryInfo, letters: Iterable[Letter]) ->
                     out.append(RecordMatch(lt, "agency", ("title", "agency")))
                 continue
             # No sender parsed (an unsigned page): a town or street office writing of itself.
-            span = _self_reference(lt)
+            span = self_reference(lt)
             if span:
                 out.append(RecordMatch(lt, "agency", ("title",), span))
         return out

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from rag.answering import NOT_FOUND_EN, NOT_FOUND_ZH, ExtractiveAnswerer
 from rag.cli import main
 from rag.config import Settings
+from rag.fieldanswers import field_value
 from rag.pipeline import ChatSession, build_folder, open_retriever
 from rag.quotes import MAX_QUOTE
 
@@ -75,6 +76,20 @@ def test_enumeration_lists_each_agency_with_a_quote(demo: ExtractiveAnswerer) ->
     assert not any(
         c.source.startswith(("09_", "10_")) for c in answer.citations
     )  # night economy, irrigation
+
+
+def test_enumeration_gives_what_is_asked_of_each_letter(demo: ExtractiveAnswerer) -> None:
+    answer = demo.answer("哪些部门支持人才政策?各自由谁审签?")
+    assert answer.route == "enumeration"
+    letters = demo.retriever.index.letters
+    listed = {c.letter_id for c in answer.citations}
+    assert len(listed) >= 3
+    for lid in listed:  # each listed letter's signer, cited where the letter writes it
+        signer = field_value(letters[lid], "signer")
+        if signer.value:
+            assert any((c.start, c.end) == (signer.start, signer.end) for c in answer.citations)
+    assert "审签人：" in answer.text
+    exact(answer, letters)
 
 
 def test_abstains_politely_and_offers_letters(demo: ExtractiveAnswerer) -> None:
