@@ -91,3 +91,21 @@ def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.uri
     finally:
         server.stop()
+
+
+@pytest.fixture()
+def cedict_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A fresh CC-CEDICT table for the test, and a list that grows by one per build (each
+    build reads the HSK word list once)."""
+    from rag import dictionary
+
+    builds: list[int] = []
+    common_words = dictionary._common_words
+
+    def counted() -> frozenset[str]:
+        builds.append(1)
+        return common_words()
+
+    monkeypatch.setattr(dictionary, "_common_words", counted)
+    dictionary._reverse_cedict.cache_clear()
+    return builds

