@@ -126,11 +126,17 @@ def mentions(text: str, kind: str) -> list[tuple[str, int, int]]:
 
 
 def _terms(first: str, tokens: Callable[[str], list[str]], kind: str) -> list[str]:
-    """What the first clause names: its quoted terms if any, else its topic tokens."""
+    """What the first clause asks about: its quoted terms if any, else its topic tokens but
+    those of the agencies it names (they say which letter to read, not where in it)."""
     quoted = _QUOTED.findall(first)
     if quoted:
         return quoted
-    return [t for t in dict.fromkeys(tokens(first)) if len(t) >= 2 and t not in kind]
+    agencies = "".join(name for name, _, _ in agency_spans(first))
+    return [
+        t
+        for t in dict.fromkeys(tokens(first))
+        if len(t) >= 2 and t not in kind and t not in agencies
+    ]
 
 
 def _gap(span: tuple[int, int], text: str, terms: Sequence[str]) -> int | None:

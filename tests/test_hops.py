@@ -75,6 +75,14 @@ def test_bridge_is_the_mention_nearest_the_quoted_term() -> None:
     assert bridge_entity(ref, hits[:1], default_tokenizer().query_tokens) is None
 
 
+def test_without_quotes_the_bridge_is_near_the_topic_not_the_named_agency() -> None:
+    ref = split_reference("区市场监管局提到的便民早市在哪个街道？该街道还答复过什么建议？")
+    assert ref is not None
+    hits = [_hit("区市场监管局会同大坪街道开展检查；便民早市位于红旗路街道。", 1)]
+    found = bridge_entity(ref, hits, default_tokenizer().query_tokens)
+    assert found is not None and found[0] == "红旗路街道"
+
+
 def test_merge_puts_the_bridge_first_then_alternates() -> None:
     first = [_hit("a", 1, "x"), _hit("b", 2, "x")]
     second = [_hit("c", 1, "y"), _hit("d", 2, "y")]
