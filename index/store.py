@@ -10,7 +10,7 @@ for reuse, whatever its kind: exact flat, HNSW, or IVF with float32 or float16 v
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -76,10 +76,11 @@ class FaissStore:
     def __init__(self, dim: int, index: object | None = None, kind: str = "flat") -> None:
         import faiss
 
-        self._faiss = faiss
+        self._faiss: Any = faiss  # typed loosely: the SWIG classes lack most stubs
         self._dim = dim
         self.kind = kind
-        self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._index: Any = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._quantizer: Any = None  # an IVF index's, kept alive as long as the index
 
     @classmethod
     def build(
@@ -96,6 +97,7 @@ class FaissStore:
         import faiss
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        inner: Any
         if kind == "flat":
             store = cls(dim)
         elif kind == "hnsw":
@@ -126,9 +128,10 @@ class FaissStore:
             # Probe ~1/16 of the cells: recall@10 0.99 at 10^5 replicated real embeddings,
             # where HNSW (efSearch 512) reached 0.83 (benchmarks/bench_index_types.py).
             inner.nprobe = min(nprobe or max(16, nlist // 16), nlist)
-            inner.set_direct_map_type(faiss.DirectMap.Hashtable)  # get() by arbitrary id
+            # get() by arbitrary id (faiss's stubs lack DirectMap)
+            inner.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
             store = cls(dim, inner, kind)
-            store._quantizer = quantizer  # keep it alive as long as the index
+            store._quantizer = quantizer
         else:
             raise IndexStoreError(f"unknown index type {kind!r}: use one of {', '.join(cls.KINDS)}")
         store.add(ids, vectors)
@@ -139,12 +142,12 @@ class FaissStore:
         return self._dim
 
     def __len__(self) -> int:
-        return int(self._index.ntotal)  # type: ignore[attr-defined]
+        return int(self._index.ntotal)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         ids, vectors = checked_batch(ids, vectors, self._dim)
         if len(ids):
-            self._index.add_with_ids(vectors, ids)  # type: ignore[attr-defined]
+            self._index.add_with_ids(vectors, ids)
 
     def remove(self, ids: np.ndarray) -> int:
         if not len(ids):
@@ -153,33 +156,33 @@ class FaissStore:
             keep = np.setdiff1d(self.ids(), np.asarray(ids, dtype=np.int64))
             rebuilt = FaissStore.build(
                 self._dim, keep, self.get(keep), "hnsw", ef_search=self._inner().hnsw.efSearch
-            )  # type: ignore[attr-defined]
+            )
             removed = len(self) - len(keep)
             self._index = rebuilt._index
             return removed
-        return int(self._index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64)))  # type: ignore[attr-defined]
+        return int(self._index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64)))
 
-    def _inner(self) -> object:
+    def _inner(self) -> Any:
         """The index under the id map (downcast so its own fields are reachable)."""
-        return self._faiss.downcast_index(self._index.index)  # type: ignore[attr-defined]
+        return self._faiss.downcast_index(self._index.index)
 
     def ids(self) -> np.ndarray:
         """Every stored id."""
         if self.kind.startswith("ivf"):
-            invlists = self._index.invlists  # type: ignore[attr-defined]
+            invlists = self._index.invlists
             parts = [
                 self._faiss.rev_swig_ptr(invlists.get_ids(i), invlists.list_size(i)).copy()
                 for i in range(self._index.nlist)
                 if invlists.list_size(i)
-            ]  # type: ignore[attr-defined]
+            ]
             return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        return self._faiss.vector_to_array(self._index.id_map).astype(np.int64)  # type: ignore[attr-defined]
+        return self._faiss.vector_to_array(self._index.id_map).astype(np.int64)
 
     def get(self, ids: np.ndarray) -> np.ndarray:
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         if not len(ids):
             return np.zeros((0, self._dim), dtype=np.float32)
-        return self._index.reconstruct_batch(ids)  # type: ignore[attr-defined]
+        return self._index.reconstruct_batch(ids)
 
     def search(
         self, queries: np.ndarray, k: int, subset: np.ndarray | None = None
@@ -190,7 +193,7 @@ class FaissStore:
             return np.zeros((n, 1), dtype=np.float32), -np.ones((n, 1), dtype=np.int64)
         k = max(1, min(k, len(self) if subset is None else len(subset)))
         if subset is None:
-            scores, ids = self._index.search(queries, k)  # type: ignore[attr-defined]
+            scores, ids = self._index.search(queries, k)
         else:
             if self.kind != "flat":
                 # Approximate indexes miss filtered ids outside the probed cells/graph walk:
@@ -198,7 +201,7 @@ class FaissStore:
                 return self._exact_subset(queries, k, np.asarray(subset, dtype=np.int64))
             selector = self._faiss.IDSelectorBatch(np.ascontiguousarray(subset, dtype=np.int64))
             params = self._faiss.SearchParameters(sel=selector)
-            scores, ids = self._index.search(queries, k, params=params)  # type: ignore[attr-defined]
+            scores, ids = self._index.search(queries, k, params=params)
         return scores, ids
 
     def _exact_subset(
@@ -224,7 +227,7 @@ class FaissStore:
 
     def _has(self, vid: int) -> bool:
         try:
-            self._index.reconstruct(vid)  # type: ignore[attr-defined]
+            self._index.reconstruct(vid)
         except RuntimeError:
             return False
         return True
