@@ -364,6 +364,10 @@ class ChunkTable(Sequence[Chunk]):
         for i in range(len(self._start)):
             yield self._make(i)  # a full pass would only churn the cache
 
+    def letter_column(self) -> tuple[dict[str, int], np.ndarray]:
+        """Each letter id's position, and per row its letter's position (no chunk is made)."""
+        return self._letter_row, np.frombuffer(self._letter_of, dtype=np.int32)
+
 
 @dataclass
 class LetterIndex:
@@ -431,6 +435,28 @@ class LetterIndex:
         self.vector_ids = np.asarray(self.vector_ids, dtype=np.int64)
         self._vid_order = np.argsort(self.vector_ids, kind="stable")
         self._sorted_vids = self.vector_ids[self._vid_order]
+
+    def rows_of_letter(self, letter_id: str) -> np.ndarray:
+        """The chunk rows of a letter, ascending (empty if it has none)."""
+        order, bounds, position = self._letter_rows
+        i = position.get(letter_id)
+        return order[bounds[i] : bounds[i + 1]] if i is not None else order[:0]
+
+    @functools.cached_property
+    def _letter_rows(self) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+        """Rows grouped by letter (a letter's rows are `order[bounds[i]:bounds[i + 1]]`, `i` its
+        position): two arrays, not a list of row numbers per letter (~70 MB at 10^6 chunks)."""
+        if isinstance(self.chunks, ChunkTable):
+            position, letter_of = self.chunks.letter_column()
+        else:
+            position = {}
+            letter_of = np.array(
+                [position.setdefault(c.letter_id, len(position)) for c in self.chunks],
+                dtype=np.int32,
+            )
+        order = np.argsort(letter_of, kind="stable")
+        bounds = np.searchsorted(letter_of[order], np.arange(len(position) + 1))
+        return order, bounds, position
 
     def row_for_vector(self, vid: int) -> int | None:
         """The chunk row holding vector `vid`, or None."""

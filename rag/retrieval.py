@@ -18,8 +18,9 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -50,44 +51,58 @@ log = logging.getLogger(__name__)
 _TITLE_NUMBERS = re.compile(r"([A-Za-z]{0,3}\d{1,9})\s*号")
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class LetterKeys:
-    """What a letter's fields say, in the forms queries are matched with."""
+    """What a letter's fields say, in the forms queries are matched with.
 
-    doc_numbers: set[str] = field(default_factory=set)
-    numbers: set[str] = field(default_factory=set)
-    agencies: set[str] = field(default_factory=set)
-    cohandlers: set[str] = field(default_factory=set)
+    The retriever keeps one per letter (3 x 10^5 at 10^6 chunks), so they are slotted and
+    immutable, and letters saying the same thing (an agency, a place, a year) share the value.
+    """
+
+    doc_numbers: frozenset[str] = frozenset()
+    numbers: frozenset[str] = frozenset()
+    agencies: frozenset[str] = frozenset()
+    cohandlers: frozenset[str] = frozenset()
     place: str = ""
-    years: set[int] = field(default_factory=set)
+    years: frozenset[int] = frozenset()
     kind: str | None = None
     category: str | None = None
 
     @classmethod
-    def of(cls, letter: Letter) -> LetterKeys:
+    def of(cls, letter: Letter, shared: dict[Hashable, Hashable] | None = None) -> LetterKeys:
+        """The keys of `letter`. With `shared`, a value equal to one already there is that
+        object (new ones are added), so letters saying the same thing hold it once."""
         f = letter.fields
-        keys = cls(kind=f.kind, category=f.category)
         head_end = f.spans.get("addressee", (min(len(letter.text), 800), 0))[0]
-        keys.doc_numbers = set(doc_number_key(letter.text[:head_end]))
+        doc_numbers = set(doc_number_key(letter.text[:head_end]))
         if f.doc_number:
-            keys.doc_numbers |= set(doc_number_key(f.doc_number))
-        if f.number:
-            keys.numbers.add(number_key(f.number))
+            doc_numbers |= set(doc_number_key(f.doc_number))
+        numbers = {number_key(f.number)} if f.number else set()
         if f.title:
-            keys.numbers |= {number_key(n) for n in _TITLE_NUMBERS.findall(f.title)}
-        for name in (f.agency, f.agency_canonical, *f.agency_aliases):
-            if name:
-                keys.agencies.add(agency_core(name))
-        keys.cohandlers = {agency_core(c) for c in f.cohandlers}
-        keys.place = (
+            numbers |= {number_key(n) for n in _TITLE_NUMBERS.findall(f.title)}
+        agencies = {
+            agency_core(name) for name in (f.agency, f.agency_canonical, *f.agency_aliases) if name
+        }
+        place = (
             (place_of(f.agency_canonical or f.agency or "") or "")
             if (f.agency or f.agency_canonical)
             else ""
         )
-        if f.date:
-            keys.years.add(int(f.date[:4]))
-        keys.years |= {int(k[:4]) for k in keys.doc_numbers}
-        return keys
+        years = {int(f.date[:4])} if f.date else set()
+        years |= {int(k[:4]) for k in doc_numbers}
+        values: tuple[Any, ...] = (
+            frozenset(doc_numbers),
+            frozenset(numbers),
+            frozenset(agencies),
+            frozenset(agency_core(c) for c in f.cohandlers),
+            place,
+            frozenset(years),
+            f.kind,
+            f.category,
+        )
+        if shared is not None:
+            values = tuple(shared.setdefault(v, v) for v in values)
+        return cls(*values)
 
 
 def matches(keys: LetterKeys, filters: Filters) -> bool:
@@ -121,23 +136,24 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings or RetrievalSettings()
         self.tokenizer = tokenizer or default_tokenizer()
-        self.keys = {lid: LetterKeys.of(letter) for lid, letter in index.letters.items()}
-        self._rows_of_letter: dict[str, list[int]] = defaultdict(list)
-        for row, chunk in enumerate(index.chunks):
-            self._rows_of_letter[chunk.letter_id].append(row)
-        self._row_of_chunk = {chunk.id: row for row, chunk in enumerate(index.chunks)}
+        shared: dict[Hashable, Hashable] = {}
+        self.keys = {lid: LetterKeys.of(letter, shared) for lid, letter in index.letters.items()}
         self._filter_cache: dict[Filters, set[str]] = {}
         # The last record question's matches: the answerer asks for what search just found.
         self._last_records: tuple[tuple[str, frozenset[str] | None], list[RecordMatch]] | None = (
             None
         )
-        self._by_doc_number: dict[str, set[str]] = defaultdict(set)
-        self._by_number: dict[str, set[str]] = defaultdict(set)
+        # Letters by document / proposal number. Most numbers name one letter, so the letters
+        # are tuples (a set costs 216 bytes however few it holds; a 1-tuple 48).
+        by_doc_number: dict[str, list[str]] = defaultdict(list)
+        by_number: dict[str, list[str]] = defaultdict(list)
         for lid, keys in self.keys.items():
             for key in keys.doc_numbers:
-                self._by_doc_number[key].add(lid)
+                by_doc_number[key].append(lid)
             for key in keys.numbers:
-                self._by_number[key].add(lid)
+                by_number[key].append(lid)
+        self._by_doc_number = {key: tuple(lids) for key, lids in by_doc_number.items()}
+        self._by_number = {key: tuple(lids) for key, lids in by_number.items()}
         if index.manifest.lexicon != self.tokenizer.version:
             # Built without BM25, or with another lexicon: re-tokenise in memory so query and
             # document tokens agree (cheap next to embedding; a rebuild makes it permanent).
@@ -161,9 +177,9 @@ class Retriever:
         _, ids = self.index.store.search(query.reshape(1, -1), pool, subset)
         out = []
         for vid in ids[0]:
-            chunk = self.index.chunk_for_vector(int(vid)) if vid >= 0 else None
-            if chunk is not None:
-                out.append(self._row_of_chunk[chunk.id])
+            row = self.index.row_for_vector(int(vid)) if vid >= 0 else None
+            if row is not None:
+                out.append(row)
         return out
 
     def _lexical(self, question: str, pool: int, rows: np.ndarray | None = None) -> list[int]:
@@ -207,16 +223,16 @@ class Retriever:
         return self._filter_cache[filters]
 
     def _rows_of(self, letters: set[str]) -> np.ndarray:
-        return np.array(
-            sorted(r for lid in letters for r in self._rows_of_letter.get(lid, [])), dtype=np.int64
-        )
+        if not letters:
+            return np.zeros(0, dtype=np.int64)
+        return np.sort(np.concatenate([self.index.rows_of_letter(lid) for lid in letters]))
 
     def _named_letters(self, info: QueryInfo) -> set[str]:
         named: set[str] = set()
         for key in info.doc_numbers:
-            named |= self._by_doc_number.get(key, set())
+            named.update(self._by_doc_number.get(key, ()))
         if info.numbers and len(named) == 0:
-            hits = [self._by_number.get(n, set()) for n in info.numbers]
+            hits = [self._by_number.get(n, ()) for n in info.numbers]
             named = set().union(*hits)
             if len(named) > 20:  # a bare small number (第4号) names too many letters to help
                 named = set()
@@ -242,7 +258,7 @@ class Retriever:
 
     def _landmark_rows(self, letter_id: str) -> list[int]:
         """The header, opening and closing chunks of a letter (where its fields are written)."""
-        rows = self._rows_of_letter.get(letter_id, [])
+        rows = self.index.rows_of_letter(letter_id).tolist()
         return list(dict.fromkeys(rows[:2] + rows[-1:]))
 
     def record_matches(
@@ -268,7 +284,7 @@ class Retriever:
             starts = [v.start for v in values if v.value is not None]
             starts += [match.evidence[0]] if match.evidence else []
             for start in starts:
-                for row in self._rows_of_letter.get(match.letter.id, []):
+                for row in self.index.rows_of_letter(match.letter.id).tolist():
                     chunk = self.index.chunks[row]
                     if chunk.start <= start < chunk.end:
                         rows.append(row)
@@ -297,18 +313,14 @@ class Retriever:
             exclude_letters: Leave these letters out ("anything else?").
         """
         question = clean_question(question)
-        scope = {
-            "filters": filters,
-            "only_letters": only_letters,
-            "exclude_letters": exclude_letters,
-        }
+        scope = (filters, only_letters, exclude_letters)
         ref = split_reference(question)
         if ref is None:
-            return self._search(question, k, **scope)
-        first = self._search(ref.first, k, **scope)
+            return self._search(question, k, *scope)
+        first = self._search(ref.first, k, *scope)
         found = bridge_entity(ref, first, self.tokenizer.query_tokens)
         if found is None:
-            return self._search(question, k, **scope)
+            return self._search(question, k, *scope)
         name, passage = found
         # The later clause is about the bridge: its answer lies in letters that name it.
         about = self._mentioning(strip_kind(name, ref.kind))
