@@ -31,7 +31,7 @@ from .agencies import place_of
 from .config import RetrievalSettings
 from .embedding import Embedder
 from .fieldanswers import field_value
-from .hops import bridge_entity, merge, split_reference, strip_kind
+from .hops import merge, resolve
 from .ingest import embed_input
 from .lexicon import Tokenizer, default_tokenizer
 from .query import (
@@ -350,33 +350,17 @@ class Retriever:
         """
         question = clean_question(question)
         scope = (filters, only_letters, exclude_letters)
-        ref = split_reference(question)
-        if ref is None:
-            return self._search(question, k, *scope)
-        first = self._search(ref.first, k, *scope)
-        found = bridge_entity(ref, first, self.tokenizer.query_tokens)
-        if found is None:
-            return self._search(question, k, *scope)
-        name, passage = found
-        # The later clause is about the bridge: its answer lies in letters that name it.
-        about = self._mentioning(strip_kind(name, ref.kind))
-        if only_letters is not None:
-            about &= set(only_letters)
-        log.debug("second hop: %s -> %s (%d letters)", ref.rest, ref.resolved(name), len(about))
-        second = self._search(
-            ref.resolved(name), k, filters, about or only_letters, exclude_letters
+        bridge = resolve(
+            question, lambda first: self._search(first, k, *scope), self.index, self.tokenizer
         )
-        return merge(passage, second, first, k)
-
-    def _mentioning(self, name: str) -> set[str]:
-        """Letters with a passage that holds every token of `name`."""
-        tokens = list(dict.fromkeys(self.tokenizer.tokenize(name)))
-        if self.index.bm25 is None or not tokens:
-            return set()
-        present = np.ones(self.index.bm25.n_docs, dtype=bool)
-        for token in tokens:
-            present &= self.index.bm25.scores([token]) > 0
-        return {self.index.chunks[int(row)].letter_id for row in np.flatnonzero(present)}
+        if bridge is None:
+            return self._search(question, k, *scope)
+        # The later clause is about the bridge: its answer lies in letters that name it.
+        about = bridge.letters & set(only_letters) if only_letters is not None else bridge.letters
+        later = bridge.ref.resolved(bridge.name)
+        log.debug("second hop: %s -> %s (%d letters)", bridge.ref.rest, later, len(about))
+        second = self._search(later, k, filters, about or only_letters, exclude_letters)
+        return merge(bridge.passage, second, bridge.first, k)
 
     def _search(
         self,
