@@ -227,14 +227,18 @@ def resolve(
 
 
 def merge(bridge: Hit, second: Sequence[Hit], first: Sequence[Hit], k: int) -> list[Hit]:
-    """The bridging passage, then the second hop's and the first hop's hits alternately."""
+    """The bridging passage, then the second hop's and the first hop's hits alternately.
+
+    Scores are capped by the score above them, so they fall with the rank as in one hop.
+    """
     order = [bridge]
     for i in range(max(len(second), len(first))):
         order += [hits[i] for hits in (second, first) if i < len(hits)]
     seen: set[str] = set()
     out: list[Hit] = []
     for hit in order:
-        if hit.chunk.id not in seen:
+        if hit.chunk.id not in seen and len(out) < k:
             seen.add(hit.chunk.id)
-            out.append(hit)
-    return [replace(hit, rank=rank) for rank, hit in enumerate(out[:k], 1)]
+            score = min(hit.score, out[-1].score) if out else hit.score
+            out.append(replace(hit, score=score, rank=len(out) + 1))
+    return out

@@ -89,6 +89,8 @@ def test_merge_puts_the_bridge_first_then_alternates() -> None:
     merged = merge(first[1], second, first, 4)
     assert [h.chunk.id for h in merged] == ["x:2", "y:1", "x:1", "y:2"]
     assert [h.rank for h in merged] == [1, 2, 3, 4]
+    scores = [h.score for h in merged]
+    assert scores == sorted(scores, reverse=True)  # as in one hop, whatever each hop scored
 
 
 _MARKET = """【示例】本函为虚构示例，仅用于演示，不是真实公文。
