@@ -10,9 +10,11 @@ row cites the span where the field is written.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 from .agencies import split_place
 from .query import QueryInfo, agency_core
@@ -144,42 +146,98 @@ def asks_for_records(question: str, info: QueryInfo) -> bool:
 
 def record_matches(question: str, info: QueryInfo, letters: Iterable[Letter]) -> list[RecordMatch]:
     """Letters whose fields answer a record question (empty when the question is not one)."""
-    letters = list(letters)
-    if _OPINION.search(question):
-        return [
-            RecordMatch(lt, "title", ("title", "addressee", "date"))
-            for lt in letters
-            if _OPINION.search(lt.fields.title or "")
-        ]
-    if info.agencies and _COHANDLED.search(question):
-        wanted = {(core, _level(question, core)) for core in info.agencies}
-        return [
-            RecordMatch(lt, "cohandlers", ("cohandlers",))
-            for lt in letters
-            if any(_same_body(w, c) for w in wanted for c in lt.fields.cohandlers)
-        ]
-    wanted_session = _session_key(question)
-    if wanted_session is not None and not info.identifies_letter:
-        chosen = [lt for lt in letters if _session_key(lt.fields.session or "") == wanted_session]
-        # A place the question names narrows them (巴南区…十九届人大四次会议).
-        named = [lt for lt in chosen if any(p in question for p in _places(lt))]
-        return [RecordMatch(lt, "title", ("title",)) for lt in (named or chosen)]
-    if _SENDER_LOCAL.search(question) and _SENDER_VERB.search(question):
-        out = []
-        for lt in letters:
+    return RecordIndex(letters).matches(question, info)
+
+
+class RecordIndex:
+    """The letters each record rule can choose, gathered over all letters once per rule (on
+    its first question): later record questions look at those few letters, not at every
+    letter — at 10^6 chunks, 323,860 of them and ~300 ms a question."""
+
+    def __init__(self, letters: Iterable[Letter]) -> None:
+        self._letters = list(letters)
+        self._facets: dict[str, Any] = {}
+
+    def matches(
+        self, question: str, info: QueryInfo, allowed: Collection[str] | None = None
+    ) -> list[RecordMatch]:
+        """`record_matches` among the allowed letters (all when None), in the letters' order."""
+        if allowed is not None and not isinstance(allowed, (set, frozenset)):
+            allowed = set(allowed)
+        letters = self._letters
+
+        def among(where: Iterable[int]) -> list[int]:
+            return sorted(i for i in where if allowed is None or letters[i].id in allowed)
+
+        if _OPINION.search(question):
+            return [
+                RecordMatch(letters[i], "title", ("title", "addressee", "date"))
+                for i in among(self._facet("opinion", self._opinions))
+            ]
+        if info.agencies and _COHANDLED.search(question):
+            wanted = {(core, _level(question, core)) for core in info.agencies}
+            chosen = {
+                i
+                for cohandler, where in self._facet("cohandler", self._cohandlers).items()
+                if any(_same_body(w, cohandler) for w in wanted)
+                for i in where
+            }
+            return [RecordMatch(letters[i], "cohandlers", ("cohandlers",)) for i in among(chosen)]
+        wanted_session = _session_key(question)
+        if wanted_session is not None and not info.identifies_letter:
+            same = among(self._facet("session", self._sessions).get(wanted_session, []))
+            # A place the question names narrows them (巴南区…十九届人大四次会议).
+            named = [i for i in same if any(p in question for p in _places(letters[i]))]
+            return [RecordMatch(letters[i], "title", ("title",)) for i in (named or same)]
+        if _SENDER_LOCAL.search(question) and _SENDER_VERB.search(question):
+            local = self._facet("local", self._local_senders)
+            return [local[i] for i in among(local)]
+        if _COLLECTIVE.search(question):
+            return [
+                RecordMatch(letters[i], "addressee", ("addressee", "subject"))
+                for i in among(self._facet("collective", self._collective))
+            ]
+        return []
+
+    def _facet(self, name: str, build: Callable[[], Any]) -> Any:
+        if name not in self._facets:
+            self._facets[name] = build()
+        return self._facets[name]
+
+    def _opinions(self) -> list[int]:
+        return [i for i, lt in enumerate(self._letters) if _OPINION.search(lt.fields.title or "")]
+
+    def _cohandlers(self) -> dict[str, list[int]]:
+        where: dict[str, list[int]] = defaultdict(list)
+        for i, lt in enumerate(self._letters):
+            for cohandler in dict.fromkeys(lt.fields.cohandlers):
+                where[cohandler].append(i)
+        return where
+
+    def _sessions(self) -> dict[tuple[str, str, str], list[int]]:
+        where: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+        for i, lt in enumerate(self._letters):
+            key = _session_key(lt.fields.session or "")
+            if key is not None:
+                where[key].append(i)
+        return where
+
+    def _local_senders(self) -> dict[int, RecordMatch]:
+        out = {}
+        for i, lt in enumerate(self._letters):
             if lt.fields.agency:
                 if _LOCAL_BODY.search(lt.fields.agency):
-                    out.append(RecordMatch(lt, "agency", ("title", "agency")))
+                    out[i] = RecordMatch(lt, "agency", ("title", "agency"))
                 continue
             # No sender parsed (an unsigned page): a town or street office writing of itself.
             span = self_reference(lt)
             if span:
-                out.append(RecordMatch(lt, "agency", ("title",), span))
+                out[i] = RecordMatch(lt, "agency", ("title",), span)
         return out
-    if _COLLECTIVE.search(question):
+
+    def _collective(self) -> list[int]:
         return [
-            RecordMatch(lt, "addressee", ("addressee", "subject"))
-            for lt in letters
+            i
+            for i, lt in enumerate(self._letters)
             if lt.fields.addressee and _COLLECTIVE_NAME.search(lt.fields.addressee)
         ]
-    return []

@@ -43,7 +43,7 @@ from .query import (
     doc_number_key,
     number_key,
 )
-from .records import RecordMatch, asks_for_records, record_matches
+from .records import RecordIndex, RecordMatch, asks_for_records
 from .types import Chunk, Hit, Letter
 
 log = logging.getLogger(__name__)
@@ -139,6 +139,7 @@ class Retriever:
         shared: dict[Hashable, Hashable] = {}
         self.keys = {lid: LetterKeys.of(letter, shared) for lid, letter in index.letters.items()}
         self._filter_cache: dict[Filters, set[str]] = {}
+        self._record_index: RecordIndex | None = None  # built on the first record question
         # The last record question's matches: the answerer asks for what search just found.
         self._last_records: tuple[tuple[str, frozenset[str] | None], list[RecordMatch]] | None = (
             None
@@ -264,14 +265,16 @@ class Retriever:
     def record_matches(
         self, question: str, info: QueryInfo, allowed: Collection[str] | None = None
     ) -> list[RecordMatch]:
-        """`rag.records.record_matches` over the allowed letters (all when None), remembered
-        for the last question, so an answer does not scan every letter twice."""
+        """`rag.records.record_matches` over the allowed letters (all when None), through one
+        `RecordIndex` of this index's letters, remembered for the last question (the answer
+        asks for what search just found)."""
         key = (question, None if allowed is None else frozenset(allowed))
         last = self._last_records
         if last is None or last[0] != key:
-            letters = self.index.letters
-            pool = letters.values() if allowed is None else (letters[lid] for lid in allowed)
-            last = self._last_records = (key, record_matches(question, info, pool))
+            if self._record_index is None:
+                self._record_index = RecordIndex(self.index.letters.values())
+            matches = self._record_index.matches(question, info, key[1])
+            last = self._last_records = (key, matches)
         return last[1]
 
     def _record_rows(
