@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+import rjieba
 
 from .query import agency_spans
 from .types import Hit
@@ -49,10 +50,12 @@ _REFERENCE = re.compile(r"(?:该|这个|那个|这一|此|上述)(" + "|".join(_
 _ASKS_FOR = r"(?:哪|什么|何)[个一家些位级所]*(?:{})"
 _CLAUSE_END = re.compile(r"[？?。；;！!]")
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,30})[”\"」』》]")
-# A name's CJK run ends at punctuation or a digit; words that lead into a name are cut off.
+# A name's CJK run ends at punctuation or a digit; the words up to the last function word
+# in it lead into the name and are cut off (分别/为/解放碑 → 解放碑), by words, so a name that
+# holds such a character stays whole (和平路, 为民).
 _NAME_RUN = re.compile(r"[\u4e00-\u9fff]{1,12}$")
-_LEAD_INS = re.compile(
-    r"^.*?(?:分别为|分别是|包括|其中|位于|例如|比如|以及|和|与|及|为|是|在|由|对|向|经|将|把|从|的)"
+_LEAD_INS = frozenset(
+    "分别为 分别是 分别 包括 其中 位于 例如 比如 以及 和 与 及 为 是 在 由 对 向 经 将 把 从 的 等".split()
 )
 # How far (in characters) a mention may sit from the clause's terms and still be its answer.
 MAX_GAP = 30
@@ -107,7 +110,9 @@ def strip_kind(name: str, kind: str) -> str:
 
 def _trim(run: str) -> str:
     """A name without the words that lead into it (分别为解放碑 → 解放碑)."""
-    return _LEAD_INS.sub("", run)
+    words = rjieba.cut(run)
+    last = max((i for i, w in enumerate(words) if w in _LEAD_INS), default=-1)
+    return "".join(words[last + 1 :])
 
 
 def mentions(text: str, kind: str) -> list[tuple[str, int, int]]:

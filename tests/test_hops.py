@@ -44,6 +44,10 @@ def test_no_reference_no_hop(question: str) -> None:
 def test_mentions_cut_the_words_leading_into_a_name() -> None:
     text = "分别为解放碑街道民生农超、大坪街道经营部、红旗路街道便民早市。"
     assert [m[0] for m in mentions(text, "街道")] == ["解放碑街道", "大坪街道", "红旗路街道"]
+    assert [m[0] for m in mentions("由和平路街道和为民街道承办", "街道")] == [
+        "和平路街道",
+        "为民街道",
+    ]
     start, end = mentions(text, "街道")[2][1:]
     assert text[start:end] == "红旗路街道"
     assert [m[0] for m in mentions("经与市发展改革委、区交通局共同研究", "部门")] == [
