@@ -72,7 +72,9 @@ class Evidence:
                 for t in tok.translate(question).split()
                 if not _AGENCY_TERM.search(t) and t not in places
             ]
-            base = " ".join([*terms, numbers])
+            # …and so do the Chinese names the question spells out (What else has 石油路街道…).
+            names = re.findall(r"[\u4e00-\u9fff]{2,}", question)
+            base = " ".join([*terms, *names, numbers])
         else:
             base = question
             for name in agency_mentions(question):

@@ -48,7 +48,24 @@ _REFERENCE = re.compile(r"(?:该|这个|那个|这一|此|上述)(" + "|".join(_
 # The first clause must ask for one (在哪个街道, 由哪个部门, 什么单位): if it names the body
 # itself (市经信委答复了什么？该委还…), the reference is resolved already and needs no hop.
 _ASKS_FOR = r"(?:哪|什么|何)[个一家些位级所]*(?:{})"
-_CLAUSE_END = re.compile(r"[？?。；;！!]")
+# English: "Which street is … in? What else has that street answered?" (the letters are
+# Chinese: the reference's kind is the Chinese one, and the bridge a Chinese name).
+_EN_KINDS = {
+    "street office": "街道",
+    "street": "街道",
+    "subdistrict": "街道",
+    "township": "乡镇",
+    "town": "乡镇",
+    "district": "区",
+    "county": "县",
+    "community": "社区",
+    "village": "村",
+    **dict.fromkeys(("department", "agency", "bureau", "office", "unit", "commission"), "部门"),
+}
+_EN_WORDS = "|".join(sorted(_EN_KINDS, key=len, reverse=True))
+_REFERENCE_EN = re.compile(rf"\b(?:that|this|the same|the said|said)\s+({_EN_WORDS})\b", re.I)
+_ASKS_FOR_EN = r"\b(?:which|what)\s+(?:[a-z]+\s+){{0,2}}?(?:{})\b"
+_CLAUSE_END = re.compile(r"[？?。；;！!]|\.(?=\s)")
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,30})[”\"」』》]")
 # A name's CJK run ends at punctuation or a digit; the words up to the last function word
 # in it lead into the name and are cut off (分别/为/解放碑 → 解放碑), by words, so a name that
@@ -79,15 +96,20 @@ class Reference:
 def split_reference(question: str) -> Reference | None:
     """The question split before the first later clause that refers back to a body or place
     an earlier clause asks for (None when none does)."""
-    for m in _REFERENCE.finditer(question):
+    chinese = [(m, m.group(1)) for m in _REFERENCE.finditer(question)]
+    english = [(m, _EN_KINDS[m.group(1).lower()]) for m in _REFERENCE_EN.finditer(question)]
+    for m, kind in sorted(chinese + english, key=lambda t: t[0].start()):
         ends = [e.end() for e in _CLAUSE_END.finditer(question, 0, m.start())]
         if not ends:
             continue  # the reference is in the first clause: nothing earlier to resolve it
         cut = ends[-1]
         first = question[:cut].strip()
-        kind = m.group(1)
         family = _PLACE_KINDS[kind] + (kind,) if kind in _PLACE_KINDS else _AGENCY_KINDS
-        if not re.search(_ASKS_FOR.format("|".join(family)), first):
+        words = [w for w, k in _EN_KINDS.items() if k in family or k == kind]
+        if not (
+            re.search(_ASKS_FOR.format("|".join(family)), first)
+            or re.search(_ASKS_FOR_EN.format("|".join(words)), first, re.I)
+        ):
             continue
         rest = question[cut:]
         lead = len(rest) - len(rest.lstrip())
@@ -200,15 +222,24 @@ class Bridge:
         return self.letters - {self.passage.letter.id}
 
 
+# Passages read to confirm they spell a name out; beyond this many, holding its tokens will do.
+MAX_CONFIRM = 5000
+
+
 def letters_naming(index: LetterIndex, tokenizer: Tokenizer, name: str) -> frozenset[str]:
-    """Letters with a passage that holds every token of `name` (read off the BM25 columns)."""
+    """Letters with a passage that writes `name`: the passages holding every token of it (read
+    off the BM25 columns), confirmed in their text unless there are very many (石油 … 路 is
+    not 石油路)."""
     tokens = list(dict.fromkeys(tokenizer.tokenize(name)))
     if index.bm25 is None or not tokens:
         return frozenset()
     present = np.ones(index.bm25.n_docs, dtype=bool)
     for token in tokens:
         present &= index.bm25.scores([token]) > 0
-    return frozenset(index.chunks[int(row)].letter_id for row in np.flatnonzero(present))
+    chunks = [index.chunks[int(row)] for row in np.flatnonzero(present)]
+    if len(chunks) <= MAX_CONFIRM:
+        chunks = [c for c in chunks if name in c.text]
+    return frozenset(c.letter_id for c in chunks)
 
 
 def resolve(

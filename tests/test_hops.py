@@ -11,7 +11,14 @@ import pytest
 
 from rag.answering import ExtractiveAnswerer
 from rag.config import Settings
-from rag.hops import bridge_entity, mentions, merge, split_reference, strip_kind
+from rag.hops import (
+    bridge_entity,
+    letters_naming,
+    mentions,
+    merge,
+    split_reference,
+    strip_kind,
+)
 from rag.lexicon import default_tokenizer
 from rag.pipeline import build_folder, open_retriever
 from rag.retrieval import Retriever
@@ -26,6 +33,19 @@ def test_split_reference_cuts_before_the_clause_that_refers_back() -> None:
     assert ref.first == "区市场监管局提到的“便民早市”在哪个街道？"
     assert ref.kind == "街道"
     assert ref.resolved("红旗路街道") == "红旗路街道自己还答复过什么建议？"
+
+
+def test_an_english_reference_has_the_kind_of_the_chinese_name() -> None:
+    ref = split_reference(
+        "Which street office runs the morning market? What has that street replied to?"
+    )
+    assert ref is not None and ref.kind == "街道"
+    assert ref.first == "Which street office runs the morning market?"
+    assert ref.resolved("红旗路街道") == "What has 红旗路街道 replied to?"
+    assert (
+        split_reference("What did the finance bureau say? What else did that bureau co-handle?")
+        is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -148,6 +168,13 @@ def test_two_hop_question_reaches_the_bridged_letter(retriever: Retriever) -> No
     assert plain[0].letter.source != "street.txt"
 
 
+def test_an_english_two_hop_question_reaches_the_bridged_letter(retriever: Retriever) -> None:
+    question = "Which street is the 便民早市 in? What else has that street replied to?"
+    hits = retriever.search(question, 4)
+    assert "红旗路街道便民早市" in hits[0].chunk.text
+    assert any(h.letter.source == "street.txt" for h in hits[:3])
+
+
 def test_two_hop_answer_cites_both_hops(retriever: Retriever) -> None:
     answer = ExtractiveAnswerer(retriever).answer(QUESTION)
     assert answer.answered
@@ -159,3 +186,11 @@ def test_two_hop_answer_cites_both_hops(retriever: Retriever) -> None:
     assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)} == {
         c.key for c in answer.citations
     }
+
+
+def test_letters_naming_a_bridge_write_it_out(retriever: Retriever) -> None:
+    index, tok = retriever.index, retriever.tokenizer
+    sources = {index.letters[lid].source for lid in letters_naming(index, tok, "红旗路")}
+    assert sources == {"market.txt", "street.txt"}
+    # The market letter holds 早市 and 街道 in one passage, but never 早市街道.
+    assert letters_naming(index, tok, "早市街道") == frozenset()
