@@ -146,7 +146,7 @@ class ExtractiveAnswerer:
         reference, among the letters that name it; one answer, citations numbered through."""
         first = self.answer(bridge.ref.first, filters, focus_letters, exclude_letters)
         later = bridge.ref.resolved(bridge.name)
-        second = first
+        second = None
         # The bridge's other letters first (该街道自己还答复过…: not the letter that named it).
         for about in (bridge.elsewhere, bridge.letters):
             if focus_letters:
@@ -155,7 +155,7 @@ class ExtractiveAnswerer:
                 second = self.answer(later, filters, sorted(about), exclude_letters)
                 if second.answered:
                     break
-        if second is first:
+        if second is None:  # no letter names the bridge: the later clause as it is
             second = self.answer(later, filters, focus_letters, exclude_letters)
         parts = [a for a in (first, second) if a.answered]
         if not parts:

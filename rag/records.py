@@ -144,11 +144,6 @@ def asks_for_records(question: str, info: QueryInfo) -> bool:
     return bool(WHICH_LETTER.search(question))
 
 
-def record_matches(question: str, info: QueryInfo, letters: Iterable[Letter]) -> list[RecordMatch]:
-    """Letters whose fields answer a record question (empty when the question is not one)."""
-    return RecordIndex(letters).matches(question, info)
-
-
 class RecordIndex:
     """The letters each record rule can choose, gathered over all letters once per rule (on
     its first question): later record questions look at those few letters, not at every
@@ -161,7 +156,8 @@ class RecordIndex:
     def matches(
         self, question: str, info: QueryInfo, allowed: Collection[str] | None = None
     ) -> list[RecordMatch]:
-        """`record_matches` among the allowed letters (all when None), in the letters' order."""
+        """The letters whose fields answer a record question (none when the question is not
+        one), among the allowed letters (all when None), in the letters' order."""
         if allowed is not None and not isinstance(allowed, (set, frozenset)):
             allowed = set(allowed)
         letters = self._letters

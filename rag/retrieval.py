@@ -265,9 +265,9 @@ class Retriever:
     def record_matches(
         self, question: str, info: QueryInfo, allowed: Collection[str] | None = None
     ) -> list[RecordMatch]:
-        """`rag.records.record_matches` over the allowed letters (all when None), through one
-        `RecordIndex` of this index's letters, remembered for the last question (the answer
-        asks for what search just found)."""
+        """`RecordIndex.matches` over this index's letters (one `RecordIndex`, built on the
+        first record question), remembered for the last question (the answer asks for what
+        search just found)."""
         key = (question, None if allowed is None else frozenset(allowed))
         last = self._last_records
         if last is None or last[0] != key:
