@@ -23,6 +23,8 @@ from .retrieval import Retriever
 from .selection import choose_sentences
 from .types import Answer, Citation, Hit, Letter
 
+# The label of a line cited from the letter's text where no parsed field states the answer.
+_IN_THE_LETTER = ("正文", "In the letter")
 # The question lists replies ("关于X的答复有哪些"), not agencies or measures.
 _REPLIES_ASKED = re.compile(r"(?:答复|复函|回复|建议|提案)有哪些|which (?:replies|letters)", re.I)
 
@@ -68,7 +70,7 @@ def records_answer(
             parts.append(f"{label}{sep}{value.value}[{citations[-1].key}]")
         if m.evidence is not None:
             citations.append(Citation.of(len(citations) + 1, m.letter, *m.evidence))
-            label = "In the letter" if info.english else "正文"
+            label = _IN_THE_LETTER[1 if info.english else 0]
             parts.append(f"{label}{sep}{citations[-1].quote}[{citations[-1].key}]")
         head = letter_name(m.letter, info.english) + marks
         lines.append(f"- {head}{sep}" + ("; " if info.english else "；").join(parts))
@@ -145,7 +147,7 @@ def enumeration_answer(
             actors.append(actor)
         # "…分别由哪个单位答复 / 各自由谁审签": each letter's answer, where it is written.
         for name, start, end in _asked_fields(letter, asked, picks):
-            label = LABELS[name][1 if info.english else 0] if name in LABELS else name
+            label = (LABELS.get(name) or _IN_THE_LETTER)[1 if info.english else 0]
             actor = letter.fields.agency or (actors[0] if actors else unnamed)  # the sender's row
             rows.setdefault(agency_core(actor), []).append((actor, letter, start, end, label))
     used_letters = {item[1].id for items in rows.values() for item in items}
@@ -180,14 +182,14 @@ def _asked_fields(
 ) -> list[tuple[str, int, int]]:
     """(label key, start, end) of each field the question asks of every letter, unless a
     quote already covers it; an unsigned letter's sender is the line where it speaks of its
-    own office (正文)."""
+    own office (the label key "evidence": 正文 / In the letter)."""
     out = []
     for name in asked:
         value = field_value(letter, name)
         span = (value.start, value.end) if value.value is not None else None
         if span is None and name == "agency":
             line = self_reference(letter)
-            span, name = (line, "正文") if line else (None, name)
+            span, name = (line, "evidence") if line else (None, name)
         if span and not any(a < span[1] and span[0] < b for a, b in picks):
             out.append((name, *span))
     return out
