@@ -21,12 +21,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from index.builder import build_index  # noqa: E402
-from rag.chunking import chunk_text  # noqa: E402
+from rag.chunking import chunk_text, chunker, chunking_params, embed_input  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.embedding import make_embedder  # noqa: E402
-from rag.evaluation import percentile  # noqa: E402
-from rag.ingest import embed_input, ingest  # noqa: E402
-from rag.retrieval import Retriever  # noqa: E402
+from rag.evaluation.retrieval import percentile  # noqa: E402
+from rag.letters.ingest import ingest  # noqa: E402
+from rag.search.retrieval import Retriever  # noqa: E402
 
 
 def main() -> None:
@@ -61,7 +61,8 @@ def main() -> None:
             Path(tmp) / "index",
             result.letters,
             model,
-            settings.chunking,
+            chunker(settings.chunking),
+            chunking_params(settings.chunking),
             embed_input,
             batch_size=settings.embed_batch_size,
         )

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from index.store import FaissStore  # noqa: E402
 from rag.config import Settings  # noqa: E402
-from rag.evaluation import percentile  # noqa: E402
+from rag.evaluation.retrieval import percentile  # noqa: E402
 from rag.pipeline import build_folder, open_retriever  # noqa: E402
 
 

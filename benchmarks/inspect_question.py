@@ -11,9 +11,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.cli import open_retriever  # noqa: E402
-from rag.evaluation import covers  # noqa: E402
-from rag.query import analyze  # noqa: E402
+from rag.cli.common import open_retriever  # noqa: E402
+from rag.evaluation.retrieval import covers  # noqa: E402
+from rag.search.query import analyze  # noqa: E402
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.config import Settings  # noqa: E402
-from rag.evaluation import percentile  # noqa: E402
+from rag.evaluation.retrieval import percentile  # noqa: E402
 
 #: The last third's peak may exceed the first third's by this much and still count as flat.
 FLAT_TOLERANCE = 0.05

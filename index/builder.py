@@ -28,8 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from rag.chunking import CHUNKER_VERSION, chunk_text
-from rag.config import ChunkingSettings
 from rag.embedding import Embedder
 from rag.errors import IndexLockedError, IndexMismatchError, IndexStoreError
 from rag.types import Chunk, Letter
@@ -48,6 +46,7 @@ from .store import FaissStore, choose_kind
 
 Progress = Callable[[int, int], None]
 EmbedInput = Callable[[Letter, Chunk], str]
+Chunker = Callable[[Letter], Sequence[Chunk]]
 Tokenize = Callable[[str], list[str]]
 
 
@@ -151,7 +150,8 @@ def build_index(
     folder: Path,
     letters: Sequence[Letter],
     embedder: Embedder,
-    chunking: ChunkingSettings,
+    chunker: Chunker,
+    chunking: Mapping[str, Any],
     embed_input: EmbedInput,
     *,
     rebuild: bool = False,
@@ -162,6 +162,7 @@ def build_index(
     lexicon_version: str = "",
     index_type: str = "auto",
     milvus: MilvusTarget | None = None,
+    filter_fields: Mapping[str, Mapping[str, Any]] | None = None,
     tokens_key: str = "",
     files: Mapping[str, tuple[int, int]] | None = None,
     parser: str = "",
@@ -173,7 +174,9 @@ def build_index(
         folder: The index folder (created if missing).
         letters: Every letter the index should hold after the build.
         embedder: Embeds chunk inputs; must match the existing index unless `rebuild`.
-        chunking: Chunk sizes; a change re-chunks every letter.
+        chunker: Cuts a letter into chunks (the caller decides how: `rag.chunking`).
+        chunking: The parameters `chunker` depends on, recorded in the manifest; a change
+            re-chunks every letter.
         embed_input: The string embedded for a chunk (e.g. title + section + text).
         rebuild: Ignore the existing index and embed everything anew.
         batch_size: Texts per embedding call.
@@ -187,12 +190,14 @@ def build_index(
         milvus: Keep the vectors in this Milvus collection instead of the folder. Vector ids
             are never reused, so new vectors are added before the manifest commit and the
             replaced ones deleted after it: readers of either generation find theirs.
+        filter_fields: With `milvus`, per letter id the scalar fields its rows carry for
+            filtering inside Milvus (`letter_id, agency, place, year, kind, category`).
         tokens_key: Names everything `tokenize` depends on (lexicon and code). A chunk whose
             embedding input is unchanged reuses the previous generation's tokens only when
             that generation was tokenised with the same key; "" never reuses.
         files: Per letter id, the (size, mtime_ns) of its file as parsed; recorded so that
-            the next build can skip unchanged files (see `rag.ingest.ingest`).
-        parser: Version of the parser the letters came from (`rag.ingest.parser_version`).
+            the next build can skip unchanged files (see `rag.letters.ingest.ingest`).
+        parser: Version of the parser the letters came from (`rag.letters.ingest.parser_version`).
         scanned_at_ns: When the caller began to read the files.
     """
     t0 = time.perf_counter()
@@ -205,7 +210,7 @@ def build_index(
         old = _previous(folder, embedder, rebuild)
         if old is not None and (old.manifest.store == "milvus") != (milvus is not None):
             old = None  # the vectors move to another backend: embed anew
-        chunking_params = {**chunking.model_dump(), "chunker_version": CHUNKER_VERSION}
+        chunking_params = dict(chunking)
         same_chunking = old is not None and old.manifest.chunking == chunking_params
         summary = BuildSummary(skipped=list(skipped))
         if milvus is not None:
@@ -246,7 +251,7 @@ def build_index(
                 summary.added += 1
             else:
                 summary.updated += 1
-            chunks = chunk_text(letter.id, letter.text, letter.boilerplate, chunking)
+            chunks = chunker(letter)
             for chunk in chunks:
                 text = embed_input(letter, chunk)
                 ehash = sha256_text(text)
@@ -282,8 +287,12 @@ def build_index(
             dtype=np.int64,
         )
         if milvus is not None:
-            meta = _milvus_metadata(letters)
-            store.add(fresh_ids, new_vectors[fresh], [meta[rows[i]["letter_id"]] for i in fresh])
+            meta = filter_fields or {}
+            store.add(
+                fresh_ids,
+                new_vectors[fresh],
+                [meta.get(rows[i]["letter_id"], {"letter_id": rows[i]["letter_id"]}) for i in fresh],
+            )
             store.flush()
         else:
             store = _update_faiss(
@@ -404,25 +413,6 @@ def _milvus_store(target: MilvusTarget, dim: int, old: _Previous | None, rebuild
     else:
         store.remove_from(old.manifest.next_vector_id)  # vectors of a build that died
     return store
-
-
-def _milvus_metadata(letters: Sequence[Letter]) -> dict[str, dict[str, Any]]:
-    """Per letter, the fields Milvus filters on (agency, place, year, kind, category)."""
-    from rag.agencies import place_of
-
-    out = {}
-    for letter in letters:
-        f = letter.fields
-        agency = f.agency_canonical or f.agency or ""
-        out[letter.id] = {
-            "letter_id": letter.id,
-            "agency": agency[:300],
-            "place": (place_of(agency) or "")[:80] if agency else "",
-            "year": int(f.date[:4]) if f.date and f.date[:4].isdigit() else 0,
-            "kind": f.kind or "",
-            "category": f.category or "",
-        }
-    return out
 
 
 def _update_faiss(

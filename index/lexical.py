@@ -1,7 +1,7 @@
 """The lexical side of an index: BM25 over pre-tokenised chunks, plus the token cache.
 
 Rows are the index's chunks in the same order as its chunk table. Tokens come from
-the caller (the lexicon-aware tokenizer in `rag.lexicon`); this module counts and scores.
+the caller (the lexicon-aware tokenizer in `rag.search.lexicon`); this module counts and scores.
 
 Two structures, saved together as the `bm25/` folder of a generation:
 

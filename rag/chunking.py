@@ -4,19 +4,21 @@ A reply letter is organised by 一、 / （一） / 1. / 第X条 headings. Each 
 inside one section, starts at a heading or sentence boundary, packs whole sentences up
 to a target size, and repeats a sentence or two from the chunk before it (overlap).
 Chunks carry exact `[start, end)` offsets into the letter text and the section path.
-Site chrome lines ("您当前的位置…", "扫一扫在手机打开当前页") stay in the letter text but
-never enter a chunk; the header block before the salutation becomes its own "文头"
+Site chrome lines (`rag.letters.boilerplate`) stay in the letter text but never enter a
+chunk; the header block before the salutation becomes its own "文头"
 section so metadata lookups (文号, 索引号) have a passage to hit.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from .config import ChunkingSettings
-from .types import Chunk
+from rag.config import ChunkingSettings
+from rag.letters.boilerplate import line_spans
+from rag.types import Chunk, Letter
 
 #: Bump when chunk boundaries change for the same text and settings: builds then re-chunk.
 CHUNKER_VERSION = 4
@@ -32,17 +34,6 @@ _HEADINGS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (4, re.compile(r"[（(]\d{1,2}[）)]")),
 )
 
-_BOILERPLATE = re.compile(
-    r"^\s*(?:您?当前(?:所在)?(?:的)?位置|首页\s*[>＞»›]|扫一扫|用手机扫|字体[:：]?\s*[【\[]|【?\s*打印本?页|"
-    r"【?\s*关闭(?:本页|窗口)|分享到|网站地图|联系我们|浏览次数|访问(?:次数|量)|关怀版|无障碍|"
-    r"【\s*默认|\[\s*(?:打印|关闭)|上一(?:篇|条)[:：]|下一(?:篇|条)[:：]|相关(?:文章|链接|阅读)|返回顶部|"
-    r"主办[:：].*(?:地址|电话|备案|ICP|邮编))"
-    r"|版权所有|ICP备|网站标识码|公网安备"
-)
-# A site menu: several short words separated by spaces, one of them a typical menu item.
-_MENU_WORDS = re.compile(
-    r"首页|政务公开|互动交流|专题专栏|信息公开|办事服务|走进|政民互动|新闻中心"
-)
 _SALUTATION = re.compile(r"^\s*(?:尊敬的)?[^\n，,。；;：:]{1,40}[：:]\s*$")
 
 # A sentence ends after one of these, plus any closing quotes/brackets that follow.
@@ -50,33 +41,6 @@ _SENT_END = re.compile(r"(?:……|[。！？；!?;])[”’」』）)\]】]*")
 _SOFT_BREAK = re.compile(r"[，,、：:]")
 
 _MAX_HEADING_LABEL = 40
-
-
-def find_boilerplate(text: str) -> tuple[tuple[int, int], ...]:
-    """Spans of site-chrome lines (navigation, share/print widgets, footers)."""
-    spans = []
-    for start, end in _lines(text):
-        line = text[start:end]
-        if len(line.strip()) <= 80 and (_BOILERPLATE.search(line) or _is_menu(line)):
-            spans.append((start, end))
-    return tuple(spans)
-
-
-def _is_menu(line: str) -> bool:
-    words = line.split()
-    return (
-        len(words) >= 3
-        and all(len(w) <= 6 for w in words)
-        and bool(_MENU_WORDS.search(line))
-        and not re.search(r"[，。；：:,;]", line)
-    )
-
-
-def _lines(text: str) -> Iterable[tuple[int, int]]:
-    pos = 0
-    for line in text.split("\n"):
-        yield pos, pos + len(line)
-        pos += len(line) + 1
 
 
 def heading_of(line: str) -> tuple[int, str] | None:
@@ -137,7 +101,7 @@ def _units(
 ) -> list[_Unit]:
     """Sentence units with their section paths and forced breaks."""
     chrome = {s for s, _ in boilerplate}
-    lines = list(_lines(text))
+    lines = list(line_spans(text))
     # The header block (metadata table, title) ends at the salutation line, if there is one early on.
     salutation = next(
         (
@@ -262,3 +226,33 @@ def chunk_text(
             )
         )
     return chunks
+
+
+def embed_input(letter: Letter, chunk: Chunk) -> str:
+    """What is embedded for a chunk: the letter's title and section path give it context."""
+    parts = []
+    title = letter.fields.title
+    if title and title not in chunk.text:
+        parts.append(" ".join(title.split()))
+    if (
+        chunk.section
+        and chunk.section != "文头"
+        and not chunk.text.startswith(chunk.section.split(" > ")[-1])
+    ):
+        parts.append(chunk.section)
+    parts.append(chunk.text)
+    return "\n".join(parts)
+
+
+def chunker(settings: ChunkingSettings) -> Callable[[Letter], list[Chunk]]:
+    """How an index build cuts a letter: `chunk_text` with these settings."""
+
+    def cut(letter: Letter) -> list[Chunk]:
+        return chunk_text(letter.id, letter.text, letter.boilerplate, settings)
+
+    return cut
+
+
+def chunking_params(settings: ChunkingSettings) -> dict[str, Any]:
+    """What chunk boundaries depend on, recorded in an index's manifest (a change re-chunks)."""
+    return {**settings.model_dump(), "chunker_version": CHUNKER_VERSION}

@@ -20,8 +20,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .config import Settings, offline_env
-from .errors import EmbedderError
+from rag.config import Settings, offline_env
+from rag.errors import EmbedderError
 
 
 @runtime_checkable

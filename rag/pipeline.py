@@ -13,18 +13,20 @@ from typing import TYPE_CHECKING, Any
 from index.builder import BuildSummary, MilvusTarget, Progress, build_index, open_index
 from index.folder import file_records
 from index.manifest import check_embedder
-
-from .config import Settings
-from .embedding import Embedder, make_embedder, setting_for_embedder_id
-from .errors import ReplyQAError
-from .ingest import embed_input, ingest, parser_version, tokens_key
-from .lexicon import default_tokenizer
-from .retrieval import Retriever
+from rag.chunking import chunker, chunking_params, embed_input
+from rag.config import Settings
+from rag.embedding import Embedder, make_embedder, setting_for_embedder_id
+from rag.errors import ReplyQAError
+from rag.letters.agencies import place_of
+from rag.letters.ingest import ingest, parser_version
+from rag.search.lexicon import default_tokenizer, tokens_key
+from rag.search.retrieval import Retriever
+from rag.types import Letter
 
 if TYPE_CHECKING:
-    from .conversation import Rewrite
-    from .query import Filters
-    from .types import Answer
+    from rag.answer.conversation import Rewrite
+    from rag.search.query import Filters
+    from rag.types import Answer
 
 
 def build_folder(
@@ -56,11 +58,13 @@ def build_folder(
         )
     model = embedder or make_embedder(settings)
     tokenizer = default_tokenizer(settings.agency_table)
+    milvus = _milvus_target(index_dir, settings)
     summary = build_index(
         index_dir,
         result.letters,
         model,
-        settings.chunking,
+        chunker(settings.chunking),
+        chunking_params(settings.chunking),
         embed_input,
         rebuild=rebuild,
         batch_size=settings.embed_batch_size,
@@ -69,7 +73,8 @@ def build_folder(
         tokenize=tokenizer.tokenize,
         lexicon_version=tokenizer.version,
         index_type=settings.index_type,
-        milvus=_milvus_target(index_dir, settings),
+        milvus=milvus,
+        filter_fields=_filter_fields(result.letters) if milvus is not None else None,
         tokens_key=tokens_key(tokenizer.version),
         files=result.files,
         parser=parser,
@@ -94,6 +99,23 @@ def _milvus_target(index_dir: Path, settings: Settings) -> MilvusTarget | None:
     )
 
 
+def _filter_fields(letters: list[Letter]) -> dict[str, dict[str, Any]]:
+    """Per letter, the fields a Milvus collection filters on (agency, place, year, kind, category)."""
+    out = {}
+    for letter in letters:
+        f = letter.fields
+        agency = f.agency_canonical or f.agency or ""
+        out[letter.id] = {
+            "letter_id": letter.id,
+            "agency": agency[:300],
+            "place": (place_of(agency) or "")[:80] if agency else "",
+            "year": int(f.date[:4]) if f.date and f.date[:4].isdigit() else 0,
+            "kind": f.kind or "",
+            "category": f.category or "",
+        }
+    return out
+
+
 class NothingToIndexError(ReplyQAError):
     """A docs folder held no letter that could be loaded."""
 
@@ -113,14 +135,14 @@ def open_retriever(
 
 def make_answerer(retriever: Retriever, settings: Settings | None = None) -> Any:
     """The extractive answerer, or the LLM answerer over it when `settings.llm` names a model."""
-    from .answering import ExtractiveAnswerer
+    from rag.answer.extractive import ExtractiveAnswerer
 
     settings = settings or Settings()
     extractive = ExtractiveAnswerer(retriever, settings.answer)
     if settings.llm.provider.strip().lower() in ("", "none"):
         return extractive
-    from .generators import make_chat_model
-    from .llm import LLMAnswerer
+    from rag.answer.generators import make_chat_model
+    from rag.answer.llm import LLMAnswerer
 
     return LLMAnswerer(retriever, make_chat_model(settings.llm), extractive)
 
@@ -129,14 +151,14 @@ class ChatSession:
     """One conversation: follow-ups are rewritten against earlier turns, then answered."""
 
     def __init__(self, answerer: Any, conversation_id: str = "cli", max_turns: int = 20) -> None:
-        from .conversation import Conversation
+        from rag.answer.conversation import Conversation
 
         self.answerer = answerer
         self.conversation = Conversation(id=conversation_id, max_turns=max_turns)
 
     def ask(self, question: str, filters: Filters | None = None) -> tuple[Answer, Rewrite]:
         """Answer `question` in context; returns the answer and how the question was read."""
-        from .conversation import record, rewrite
+        from rag.answer.conversation import record, rewrite
 
         if filters is not None:
             self.conversation.explicit = filters

@@ -51,7 +51,7 @@ class LetterFields:
     category: str | None = None
     # Other spellings the letter uses for its own sender (发布机构 short form, old name).
     agency_aliases: tuple[str, ...] = ()
-    # The sender's canonical name for matching (see rag.agencies); None if unknown.
+    # The sender's canonical name for matching (see rag.letters.agencies); None if unknown.
     agency_canonical: str | None = None
     spans: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False)
 

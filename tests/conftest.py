@@ -97,7 +97,7 @@ def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def cedict_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """A fresh CC-CEDICT table for the test, and a list that grows by one per build (each
     build reads the HSK word list once)."""
-    from rag import dictionary
+    from rag.search import dictionary
 
     builds: list[int] = []
     common_words = dictionary._common_words

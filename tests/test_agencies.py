@@ -1,4 +1,4 @@
-"""Tests for rag.agencies: canonical names, aliases, places and the extensible table."""
+"""Tests for rag.letters.agencies: canonical names, aliases, places and the extensible table."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.agencies import (
+from rag.letters.agencies import (
     aliases_of,
     canonical_agency,
     default_table,
@@ -148,7 +148,7 @@ def test_bundled_table_is_consistent() -> None:
 
 
 def test_an_extra_table_from_the_environment_extends_the_bundled_one(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from rag import agencies
+    from rag.letters import agencies
 
     extra = tmp_path / "extra.tsv"
     extra.write_text("# made-up alias for a test\n示例办\t示例事务管理办公室\n", encoding="utf-8")

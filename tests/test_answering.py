@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rag.answering import NOT_FOUND_EN, NOT_FOUND_ZH, ExtractiveAnswerer
+from rag.answer.extractive import NOT_FOUND_EN, NOT_FOUND_ZH, ExtractiveAnswerer
+from rag.answer.quotes import MAX_QUOTE
 from rag.cli import main
 from rag.config import Settings
-from rag.fieldanswers import field_value
+from rag.letters.values import field_value
 from rag.pipeline import ChatSession, build_folder, open_retriever
-from rag.quotes import MAX_QUOTE
 
 
 @pytest.fixture(scope="module")

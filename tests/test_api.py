@@ -23,7 +23,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from rag.answering import StreamEvent
+from rag.answer.extractive import StreamEvent
 from rag.config import Settings
 from rag.pipeline import build_folder
 from ui.app import create_app

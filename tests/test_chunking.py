@@ -7,8 +7,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import chunk_text, find_boilerplate, heading_of
+from rag.chunking import chunk_text, heading_of
 from rag.config import ChunkingSettings
+from rag.letters.boilerplate import find_boilerplate
 
 # Made-up letter for structure tests (not a real document).
 MADE_UP = """您当前的位置: 首页>政务公开>建议提案复函

@@ -1,4 +1,4 @@
-"""Tests for rag.conversation: follow-up rewriting rules, carried filters, bounded memory.
+"""Tests for rag.answer.conversation: follow-up rewriting rules, carried filters, bounded memory.
 
 Every letter, title, 文号 and quote below is made up (虚构) for the tests; none is real.
 """
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.conversation import Conversation, Rewrite, record, rewrite
-from rag.query import Filters
+from rag.answer.conversation import Conversation, Rewrite, record, rewrite
+from rag.search.query import Filters
 from rag.types import Answer, Citation
 
 # 虚构 letters: (letter_id, title, 文号).

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from rag.cli import main
-from rag.evaluation import covers, percentile, score_question
+from rag.evaluation.retrieval import covers, percentile, score_question
 from rag.types import Chunk, Hit, Letter, LetterFields
 
 # A made-up letter: three sentences at known offsets.

@@ -1,4 +1,4 @@
-"""Tests for rag.fields: real dev letters read in place, plus made-up snippets per rule.
+"""Tests for rag.letters.fields: real dev letters read in place, plus made-up snippets per rule.
 
 Every snippet below is invented for these tests (names, numbers and agencies are made
 up); no letter text from the corpus is copied into the repository.
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.dates import parse_date
-from rag.fieldeval import evaluate_fields, read_letter
-from rag.fieldrules import find_session
-from rag.fields import extract_fields
+from rag.evaluation.fields import evaluate_fields, read_letter
+from rag.letters.dates import parse_date
+from rag.letters.fieldrules import find_session
+from rag.letters.fields import extract_fields
 from rag.types import FIELD_NAMES
 
 SEED = "000_cq_jingxin_zhigu_proposal_0310_2020.txt"

@@ -37,10 +37,10 @@ from support import pdf_bytes
 from rag.cli import main
 from rag.config import Settings
 from rag.errors import LoaderError, ReplyQAError
-from rag.ingest import ingest
-from rag.loaders import MAX_BYTES, SUPPORTED_SUFFIXES, Document, load_document
+from rag.letters.ingest import ingest
+from rag.letters.loaders import MAX_BYTES, SUPPORTED_SUFFIXES, Document, load_document
 from rag.pipeline import build_folder, make_answerer, open_retriever
-from rag.retrieval import Retriever
+from rag.search.retrieval import Retriever
 from rag.types import Answer, Hit, Letter
 
 

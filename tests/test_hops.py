@@ -9,9 +9,10 @@ import re
 
 import pytest
 
-from rag.answering import ExtractiveAnswerer
+from rag.answer.extractive import ExtractiveAnswerer
 from rag.config import Settings
-from rag.hops import (
+from rag.pipeline import build_folder, open_retriever
+from rag.search.hops import (
     bridge_entity,
     letters_naming,
     mentions,
@@ -19,9 +20,8 @@ from rag.hops import (
     split_reference,
     strip_kind,
 )
-from rag.lexicon import default_tokenizer
-from rag.pipeline import build_folder, open_retriever
-from rag.retrieval import Retriever
+from rag.search.lexicon import default_tokenizer
+from rag.search.retrieval import Retriever
 from rag.types import Chunk, Hit, Letter, LetterFields
 
 QUESTION = "区市场监管局提到的“便民早市”在哪个街道？该街道自己还答复过什么建议？"

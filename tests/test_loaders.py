@@ -1,4 +1,4 @@
-"""Tests for rag.loaders and rag.ocr: encodings, HTML chrome, DOCX order, PDF text and OCR, errors.
+"""Tests for rag.letters.loaders and rag.letters.ocr: encodings, HTML chrome, DOCX order, PDF text and OCR, errors.
 
 Every fixture is built under tmp_path from made-up text (no real letter is copied here, and no
 binary file is committed). The OCR test renders made-up Chinese text with a system CJK font
@@ -20,9 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import pdf_bytes, unavailable
 
-from rag import loaders, ocr
 from rag.errors import LoaderError
-from rag.loaders import MAX_BYTES, SUPPORTED_SUFFIXES, Document, decode_bytes, load_document
+from rag.letters import decoding, ocr
+from rag.letters.decoding import decode_bytes
+from rag.letters.loaders import MAX_BYTES, SUPPORTED_SUFFIXES, Document, load_document
 
 # --- made-up letter text and builders -------------------------------------------------------
 
@@ -278,7 +279,7 @@ def test_non_gbk_bytes_never_become_gbk_mojibake(tmp_path: Path, text: str, code
 
 
 def test_undecodable_names_what_was_tried(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loaders, "_detect_encoding", lambda data: None)
+    monkeypatch.setattr(decoding, "_detect_encoding", lambda data: None)
     with pytest.raises(LoaderError, match=r"undecodable text \(tried utf-8, gb18030\)"):
         decode_bytes(b"abc \x80\x81 def \xff")
 

@@ -16,7 +16,7 @@ from index.builder import open_index
 from index.manifest import MANIFEST
 from rag.config import Settings
 from rag.pipeline import build_folder, open_retriever
-from rag.query import Filters
+from rag.search.query import Filters
 
 QUESTIONS = [
     "哪些部门支持人才政策?",

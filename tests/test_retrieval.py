@@ -14,7 +14,7 @@ import pytest
 
 from rag.config import RetrievalSettings, Settings
 from rag.pipeline import build_folder, open_retriever
-from rag.query import Filters
+from rag.search.query import Filters
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ import pytest
 
 from rag.config import Settings
 from rag.pipeline import build_folder, open_retriever
-from rag.records import RecordIndex
-from rag.retrieval import Retriever
+from rag.search.records import RecordIndex
+from rag.search.retrieval import Retriever
 
 RECORD_QUESTIONS = [
     "哪些答复是街道办事处或乡镇作出的?",

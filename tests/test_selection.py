@@ -1,4 +1,4 @@
-"""Choosing answer sentences (rag.selection) and English words through CC-CEDICT (rag.dictionary).
+"""Choosing answer sentences (rag.answer.selection) and English words through CC-CEDICT (rag.search.dictionary).
 
 The letter texts here are made up for the tests.
 """
@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from rag.dictionary import reverse_cedict, translate_words
-from rag.selection import choose_sentences, question_parts
+from rag.answer.selection import choose_sentences, question_parts
+from rag.search.dictionary import reverse_cedict, translate_words
 from rag.types import Chunk, Hit, Letter, LetterFields
 
 TEXT = (

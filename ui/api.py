@@ -10,7 +10,6 @@ through there too, so the event loop stays free for other requests.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -19,33 +18,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.errors import ReplyQAError
-from rag.query import Filters
+from rag.search.query import Filters
 from rag.types import Answer, Citation
 
+from . import openai_compat
 from .auth import ApiError, ApiKey, ChatAccess
-from .config import ServerConfig
+from .requests import SSE_HEADERS, FiltersIn, check_question, failure_message, sse
 from .service import Service
 from .tokens import mint_token
 
 log = logging.getLogger("replyqa.api")
-
-
-class FiltersIn(BaseModel):
-    """Hard constraints on which letters may answer (all optional)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    agency: str | None = Field(
-        None, max_length=100, description="Replying agency, e.g. 市人力社保局."
-    )
-    place: str | None = Field(None, max_length=50, description="Place, e.g. 南岸区.")
-    year: int | None = Field(None, ge=1949, le=2100, description="Year of the letter.")
-    kind: str | None = Field(None, max_length=20, description="建议 or 提案.")
-    category: str | None = Field(None, max_length=20, description="Handling category (A/B/C).")
-
-    def to_filters(self) -> Filters:
-        return Filters(self.agency, self.place, self.year, self.kind, self.category)
 
 
 class ChatRequest(BaseModel):
@@ -88,31 +70,6 @@ def answer_json(cid: str, answer: Answer) -> dict[str, Any]:
     return {"conversation_id": cid, **body}
 
 
-def check_question(config: ServerConfig, question: str) -> str:
-    """The question stripped; 422 when it is empty or longer than the configured limit."""
-    text = question.strip()
-    if not text:
-        raise ApiError(422, "invalid_request", "the question is empty; ask something")
-    if len(text) > config.max_question_chars:
-        raise ApiError(
-            422,
-            "invalid_request",
-            f"the question has {len(text)} characters; the limit is {config.max_question_chars}",
-        )
-    return text
-
-
-def sse(event: str, data: dict[str, Any]) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-
-def failure_message(exc: Exception) -> str:
-    """What a client may see about a failure: domain errors say what to fix, others don't."""
-    if isinstance(exc, ReplyQAError):
-        return str(exc)
-    return "answering failed; see the server log"
-
-
 def _chat_events(cid: str, events: Iterator[Any]) -> Iterator[str]:
     final: Answer | None = None
     try:
@@ -139,13 +96,8 @@ def _chat_events(cid: str, events: Iterator[Any]) -> Iterator[str]:
     yield sse("done", {"conversation_id": cid})
 
 
-SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-
-
 def router(service: Service) -> APIRouter:
     """The API routes over one `Service`."""
-    from . import openai_compat  # it imports this module's models
-
     r = APIRouter()
     config = service.config
 

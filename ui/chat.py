@@ -34,7 +34,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rag.errors import ReplyQAError
-from rag.query import Filters
+from rag.search.query import Filters
 
 from . import render
 from .config import ServerConfig

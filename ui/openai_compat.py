@@ -25,12 +25,12 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.conversation import Conversation
-from rag.query import Filters
+from rag.answer.conversation import Conversation
+from rag.search.query import Filters
 from rag.types import Answer
 
-from .api import SSE_HEADERS, FiltersIn, check_question, failure_message
 from .auth import ApiError, ApiKey
+from .requests import SSE_HEADERS, FiltersIn, check_question, failure_message
 from .service import Service
 
 log = logging.getLogger("replyqa.api")

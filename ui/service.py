@@ -21,7 +21,7 @@ from typing import Any
 
 from rag.config import Settings
 from rag.pipeline import ChatSession, make_answerer, open_retriever
-from rag.query import Filters
+from rag.search.query import Filters
 from rag.types import Answer, Hit, Letter
 
 from .config import ServerConfig
@@ -38,7 +38,7 @@ def prepare_shared_tables() -> None:
     Building it here also spares the first English question the wait. The other cached
     tables (tokenizer, agency table) are built when the index opens.
     """
-    from rag.dictionary import reverse_cedict
+    from rag.search.dictionary import reverse_cedict
 
     reverse_cedict()
 
@@ -144,7 +144,7 @@ class Service:
         self, question: str, conversation_id: str | None = None, filters: Filters | None = None
     ) -> tuple[str, Iterator[Any]]:
         """Like `ask`, as `StreamEvent`s ("delta" pieces, then the final "answer")."""
-        from rag.conversation import record, rewrite
+        from rag.answer.conversation import record, rewrite
 
         cid, session = self.session(conversation_id)
 

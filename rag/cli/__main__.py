@@ -1,0 +1,5 @@
+"""`python -m rag.cli …`: the `replyqa` command without the console script."""
+
+from rag.cli import main
+
+main()

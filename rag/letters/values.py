@@ -1,0 +1,97 @@
+"""A field's value as a letter states it, with the span of the line that states it.
+
+The parser (`rag.letters.fields`) keeps, per field, where its value was read; a record
+question or a field answer cites that line. A few values are read here from the text
+itself (the contact line, the 《suggestion》 a letter answers, the dates a site's header
+labels). A value the letter does not state is None, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.types import Letter
+
+_ANONYMISED = re.compile(r"^(?:[xX×*＊某]+|某某)")
+_CONTACT = re.compile(r"[^\n]*(?:联系人|联系电话|联系方式)[^\n]*")
+_SUBJECT = re.compile(r"《[^》\n]{4,80}》")
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One field's value as the letter states it, with the span to cite (None if unstated)."""
+
+    name: str
+    value: str | None
+    start: int = 0
+    end: int = 0
+
+
+def _line_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The whole line(s) around `[start, end)`, trimmed, at most ~150 characters."""
+    s = text.rfind("\n", 0, start) + 1
+    e = text.find("\n", end)
+    e = len(text) if e < 0 else e
+    if e - s > 150:  # a long line: keep a window around the value
+        s, e = max(s, start - 40), min(e, end + 60)
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def field_value(letter: Letter, name: str) -> FieldValue:
+    """The value of field `name` in `letter` and the span that states it."""
+    text, f = letter.text, letter.fields
+    if name == "contact":
+        m = _CONTACT.search(text)
+        return (
+            FieldValue(name, m.group().strip(), *_line_span(text, m.start(), m.end()))
+            if m
+            else FieldValue(name, None)
+        )
+    if name == "subject":
+        head = f.spans.get("addressee", (0, 0))[1]
+        m = _SUBJECT.search(text, head, head + 400) if head else None
+        m = m or _SUBJECT.search(text)
+        return (
+            FieldValue(name, m.group(), *_line_span(text, m.start(), m.end()))
+            if m
+            else FieldValue(name, None)
+        )
+    value = getattr(f, name, None)
+    if name == "cohandlers":
+        value = "、".join(value) if value else None
+    if name == "category" and value:
+        value = f"{value}类"
+    if name == "number" and value:
+        value = f"第{value}号"
+    if name == "addressee" and value and _ANONYMISED.match(value):
+        value = None  # "xxx委员": the letter withholds the name
+    span = f.spans.get(name)
+    if not value or span is None:
+        return FieldValue(name, None)
+    return FieldValue(name, value, *_line_span(text, span[0], span[1]))
+
+
+_LABELLED_DATE = re.compile(
+    r"(?P<label>成文日期|发布日期|发文日期|印发日期|公开日期)\s*[\]】]?\s*[:：|]?\s*"
+    r"(?P<date>(?:19|20)\d\d-\d{1,2}-\d{1,2}|(?:19|20)\d\d年\d{1,2}月\d{1,2}日)"
+)
+
+
+def labelled_dates(letter: Letter) -> list[tuple[str, FieldValue]]:
+    """Dates a page labels besides the letter's own (成文日期 / 发布日期 in a site's table), as
+    (label, value) — a reader asking "which date" should see each, and which is which."""
+    own = letter.fields.date
+    out = []
+    for m in _LABELLED_DATE.finditer(letter.text):
+        iso = "-".join(f"{int(x):02d}" for x in re.findall(r"\d+", m["date"]))
+        if iso == own or any(v.value == iso for _, v in out):
+            continue
+        out.append(
+            (m["label"], FieldValue("date", iso, *_line_span(letter.text, m.start(), m.end())))
+        )
+    return out

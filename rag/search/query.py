@@ -1,0 +1,206 @@
+"""Query analysis: what a question names (numbers, agencies, years, places) and asks for.
+
+Deterministic rules, no model. The result drives field-aware scoring (a question
+that names 第0310号 or 〔2020〕300号 or 经信委 boosts the letters whose fields say so),
+the width of the candidate pool (enumeration questions such as 哪些部门… reach more
+letters), and, later, the answer route (a field question gets a field answer).
+Explicit filters from the CLI/API are kept apart from what is inferred.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.letters.agencies import AGENCY_SUFFIX, canonical_agency, default_table, split_place
+from rag.search.lexicon import normalize
+
+_DOC_NUMBER = re.compile(r"[〔\[【(（]\s*((?:19|20)\d\d)\s*[〕\]】)）]\s*(\d{1,5})\s*号")
+_PROPOSAL_NUMBER = re.compile(
+    r"(?:第\s*([A-Za-z]{0,3}\d{1,9})\s*号)|(?:([A-Za-z]{0,3}\d{1,9})\s*号\s*(?:提案|建议|议案|代表建议|委员提案))"
+    r"|(?:(?:proposal|suggestion|motion)\s*(?:no\.?|number|#)?\s*([A-Za-z]{0,3}\d{1,9}))",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"((?:19|20)\d\d)\s*年|\b((?:19|20)\d\d)\b")
+# A list across letters ("哪些部门…", "关于…的答复有哪些"), not a list inside one letter ("哪些事项").
+_ENUMERATION = re.compile(
+    r"哪(?:些|几)(?:个|家|封|份)?(?:部门|单位|机构|答复|复函|回复|函|建议|提案|区县|地方|城市|街道|乡镇)|"
+    r"(?:答复|复函|回复|建议|提案)(?:有|都有)哪些|有哪些[^，,。？?]{0,16}(?:答复|复函|回复|建议|提案|部门|单位)|"
+    r"(?:答复|复函|回复|语料)(?:中|里)[^？?。]{0,8}哪些|都有谁|列举|多少(?:个|家)(?:部门|单位)|"
+    r"which\s+(?:agencies|departments|bodies|units|offices|bureaus|letters|replies|districts|counties)|"
+    r"what\s+(?:agencies|departments|letters|replies)|list\s+(?:the|all)",
+    re.IGNORECASE,
+)
+# What a field question asks for (the answer route uses it; retrieval promotes header/closing chunks).
+_FIELD_INTENT = (
+    ("doc_number", re.compile(r"文号|发文字号|文件号|document number|reference number", re.I)),
+    ("index_number", re.compile(r"索引号|index number", re.I)),
+    ("signer", re.compile(r"审签|签发|签字|签署|谁签|signed|signer|approved", re.I)),
+    (
+        "date",
+        re.compile(
+            r"日期|落款|成文|哪天|哪一天|(?:什么时候|何时)(?:答复|回复|发出|发的|印发|作出)|"
+            r"when was (?:it|the (?:letter|reply))|what date|dated",
+            re.I,
+        ),
+    ),
+    (
+        "agency",
+        re.compile(
+            r"哪个单位|哪个部门|哪家单位|谁答复|谁回复|谁办理|答复单位|发文单位|发出的|"
+            r"which (?:agency|department|body|bureau|office)|who (?:replied|answered|handled|sent)",
+            re.I,
+        ),
+    ),
+    ("cohandlers", re.compile(r"会同|协办|会办|共同研究|一起办|co-?handl|jointly", re.I)),
+    (
+        "addressee",
+        re.compile(
+            r"提案人|代表是谁|委员是谁|哪位代表|哪位委员|哪些代表|谁提出|谁提的|写给谁|答复谁|回复谁|答复哪位|"
+            r"addressee|addressed to|who (?:proposed|submitted|raised|wrote)",
+            re.I,
+        ),
+    ),
+    (
+        "category",
+        re.compile(r"类别|几类|哪一类|哪类|[ABC]类|办理类别|办复类别|category|class", re.I),
+    ),
+    (
+        "number",
+        re.compile(
+            r"第几号|编号|几号|哪件提案|哪件建议|which number|proposal number|suggestion number",
+            re.I,
+        ),
+    ),
+    ("contact", re.compile(r"联系人|联系电话|电话|contact|phone", re.I)),
+    (
+        "subject",
+        re.compile(
+            r"什么建议|什么提案|哪件提案|哪件建议|建议题目|提案题目|题目|what (?:suggestion|proposal)",
+            re.I,
+        ),
+    ),
+)
+_NOT_PLACE = re.compile(r"[哪谁什么怎是的对和与及为在中列明个首跨各每该此那这]")
+_ASCII = re.compile(r"[A-Za-z]{3,}")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_AGENCY_MENTION = re.compile(
+    r"[\u4e00-\u9fff]{1,12}?(?:委员会|局|委|厅|办公室|办|人民政府|政府|中心|分局|管委会|街道|镇)"
+)
+_KIND = (
+    ("提案", re.compile(r"提案|政协|委员|proposal|cppcc", re.I)),
+    ("建议", re.compile(r"建议|人大|代表|suggestion|deputy|deputies", re.I)),
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Explicit, hard constraints on which letters may answer."""
+
+    agency: str | None = None
+    place: str | None = None
+    year: int | None = None
+    kind: str | None = None
+    category: str | None = None
+
+    def active(self) -> bool:
+        return any(
+            v is not None for v in (self.agency, self.place, self.year, self.kind, self.category)
+        )
+
+
+@dataclass
+class QueryInfo:
+    """What a question names and asks for."""
+
+    text: str
+    english: bool = False
+    enumeration: bool = False
+    doc_numbers: list[str] = field(default_factory=list)  # "2020〔300"
+    numbers: list[str] = field(default_factory=list)  # "310", "dh370" (no leading zeros)
+    agencies: list[str] = field(default_factory=list)  # canonical names (core, no place)
+    years: list[int] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    kind: str | None = None
+    intents: list[str] = field(default_factory=list)
+
+    @property
+    def identifies_letter(self) -> bool:
+        return bool(self.doc_numbers or self.numbers)
+
+
+def number_key(raw: str) -> str:
+    """A proposal/suggestion number without leading zeros, lower case (0310 → 310, DH370 → dh370)."""
+    m = re.fullmatch(r"([A-Za-z]*)0*(\d+)", raw.strip())
+    return (m.group(1).lower() + m.group(2)) if m else raw.strip().lower()
+
+
+def doc_number_key(text: str) -> list[str]:
+    """`YYYY〔N` keys of every 〔YYYY〕N号 in `text`."""
+    return [f"{m.group(1)}〔{int(m.group(2))}" for m in _DOC_NUMBER.finditer(normalize(text))]
+
+
+def agency_core(name: str) -> str:
+    """The canonical agency name without its place prefix (for matching across places)."""
+    canonical = canonical_agency(name) or name
+    return split_place(canonical)[1] or canonical
+
+
+def clean_question(question: str) -> str:
+    """The question with what no encoder accepts (lone surrogates) replaced, trimmed."""
+    return question.encode("utf-8", "replace").decode("utf-8").strip()
+
+
+def agency_mentions(question: str) -> list[str]:
+    """The agency names written in `question` whose core the alias table knows (市环保局 …)."""
+    known = default_table().canonical
+    return [
+        m.group() for m in _AGENCY_MENTION.finditer(question) if split_place(m.group())[1] in known
+    ]
+
+
+def agency_spans(text: str) -> list[tuple[str, int, int]]:
+    """Agency names in running text whose core the alias table knows, with their spans; the
+    words that lead into a name are cut off (经与市发展改革委 → 市发展改革委)."""
+    known = default_table().canonical
+    out = []
+    for m in _AGENCY_MENTION.finditer(text):
+        name = m.group()
+        for cut in range(len(name) - 1):
+            if split_place(name[cut:])[1] in known:
+                out.append((name[cut:], m.start() + cut, m.end()))
+                break
+    return out
+
+
+def analyze(question: str) -> QueryInfo:
+    """Read what `question` names and asks for."""
+    norm = normalize(question)
+    info = QueryInfo(text=question)
+    info.english = len("".join(_ASCII.findall(question))) > 2 * len(_CJK.findall(question))
+    info.enumeration = bool(_ENUMERATION.search(question))
+    info.doc_numbers = doc_number_key(question)
+    doc_spans = [m.span() for m in _DOC_NUMBER.finditer(norm)]
+    for m in _PROPOSAL_NUMBER.finditer(norm):
+        if any(s <= m.start() < e for s, e in doc_spans):
+            continue
+        raw = m.group(1) or m.group(2) or m.group(3)
+        if raw:
+            info.numbers.append(number_key(raw))
+    info.years = sorted({int(a or b) for a, b in _YEAR.findall(norm)})
+    known = default_table().canonical
+    for m in _AGENCY_MENTION.finditer(question):
+        places, core = split_place(m.group())
+        # A place counts when it prefixes something agency-like ("北京市朝阳区商务局"); an
+        # agency only when the table knows its core ("哪位委" and "对李中宇委" are not bodies).
+        if core in known:
+            info.agencies.append(agency_core(canonical_agency(m.group()) or core))
+        if core and AGENCY_SUFFIX.search(core) and not _NOT_PLACE.search("".join(places)):
+            info.places += [p for p in places if len(p) >= 2]
+    info.places = list(dict.fromkeys(info.places))
+    info.intents = [name for name, pattern in _FIELD_INTENT if pattern.search(question)]
+    for kind, pattern in _KIND:
+        if pattern.search(question):
+            info.kind = kind
+            break
+    return info

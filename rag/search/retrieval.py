@@ -1,0 +1,467 @@
+"""Hybrid retrieval: dense + BM25, fused, field-aware, grouped by letter.
+
+1. Dense: the question's embedding against the FAISS store (top `pool`).
+2. Lexical: BM25 over lexicon-aware tokens (agency abbreviations, paraphrase groups,
+   whole numbers; English questions translated through the glossary), top `pool`.
+3. Fusion: reciprocal-rank fusion of the two rankings.
+4. Fields: letters whose fields match what the question names (document number,
+   proposal number, agency, place, year, kind) get a boost; explicit `Filters` are
+   hard constraints. When a question identifies one letter and asks for a field,
+   that letter's header, opening and closing passages join the candidates.
+5. Grouping: at most `per_letter` chunks of one letter in the top k (fewer for
+   enumeration questions, whose pool is wider), so one long letter cannot crowd out
+   the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Collection, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from index.folder import LetterIndex
+from index.lexical import BM25Store
+from rag.chunking import embed_input
+from rag.config import RetrievalSettings
+from rag.embedding import Embedder
+from rag.letters.agencies import place_of
+from rag.letters.values import field_value
+from rag.search.hops import merge, resolve
+from rag.search.lexicon import Tokenizer, default_tokenizer
+from rag.search.query import (
+    Filters,
+    QueryInfo,
+    agency_core,
+    analyze,
+    clean_question,
+    doc_number_key,
+    number_key,
+)
+from rag.search.records import RecordIndex, RecordMatch, asks_for_records
+from rag.types import Chunk, Hit, Letter
+
+log = logging.getLogger(__name__)
+
+_TITLE_NUMBERS = re.compile(r"([A-Za-z]{0,3}\d{1,9})\s*号")
+
+
+@dataclass(frozen=True, slots=True)
+class LetterKeys:
+    """What a letter's fields say, in the forms queries are matched with.
+
+    The retriever keeps one per letter (3 x 10^5 at 10^6 chunks), so they are slotted and
+    immutable, and letters saying the same thing (an agency, a place, a year) share the value.
+    """
+
+    doc_numbers: frozenset[str] = frozenset()
+    numbers: frozenset[str] = frozenset()
+    agencies: frozenset[str] = frozenset()
+    cohandlers: frozenset[str] = frozenset()
+    place: str = ""
+    years: frozenset[int] = frozenset()
+    kind: str | None = None
+    category: str | None = None
+
+    @classmethod
+    def of(cls, letter: Letter, shared: dict[Hashable, Hashable] | None = None) -> LetterKeys:
+        """The keys of `letter`. With `shared`, a value equal to one already there is that
+        object (new ones are added), so letters saying the same thing hold it once."""
+        f = letter.fields
+        head_end = f.spans.get("addressee", (min(len(letter.text), 800), 0))[0]
+        doc_numbers = set(doc_number_key(letter.text[:head_end]))
+        if f.doc_number:
+            doc_numbers |= set(doc_number_key(f.doc_number))
+        numbers = {number_key(f.number)} if f.number else set()
+        if f.title:
+            numbers |= {number_key(n) for n in _TITLE_NUMBERS.findall(f.title)}
+        agencies = {
+            agency_core(name) for name in (f.agency, f.agency_canonical, *f.agency_aliases) if name
+        }
+        place = (
+            (place_of(f.agency_canonical or f.agency or "") or "")
+            if (f.agency or f.agency_canonical)
+            else ""
+        )
+        years = {int(f.date[:4])} if f.date else set()
+        years |= {int(k[:4]) for k in doc_numbers}
+        values: tuple[Any, ...] = (
+            frozenset(doc_numbers),
+            frozenset(numbers),
+            frozenset(agencies),
+            frozenset(agency_core(c) for c in f.cohandlers),
+            place,
+            frozenset(years),
+            f.kind,
+            f.category,
+        )
+        if shared is not None:
+            values = tuple(shared.setdefault(v, v) for v in values)
+        return cls(*values)
+
+
+def matches(keys: LetterKeys, filters: Filters) -> bool:
+    """Whether a letter passes every explicit filter."""
+    if (
+        filters.agency
+        and agency_core(filters.agency) not in keys.agencies
+        and filters.agency not in keys.agencies
+    ):
+        return False
+    if filters.place and filters.place not in keys.place:
+        return False
+    if filters.year and filters.year not in keys.years:
+        return False
+    if filters.kind and filters.kind != keys.kind:
+        return False
+    return not (filters.category and filters.category.upper() != (keys.category or ""))
+
+
+class Retriever:
+    """Answers `search(question, k)` against one index with one embedder."""
+
+    def __init__(
+        self,
+        index: LetterIndex,
+        embedder: Embedder,
+        settings: RetrievalSettings | None = None,
+        tokenizer: Tokenizer | None = None,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings or RetrievalSettings()
+        self.tokenizer = tokenizer or default_tokenizer()
+        shared: dict[Hashable, Hashable] = {}
+        self.keys = {lid: LetterKeys.of(letter, shared) for lid, letter in index.letters.items()}
+        self._filter_cache: dict[Filters, set[str]] = {}
+        self._record_index: RecordIndex | None = None  # built on the first record question
+        # The last record question's matches: the answerer asks for what search just found.
+        self._last_records: tuple[tuple[str, frozenset[str] | None], list[RecordMatch]] | None = (
+            None
+        )
+        # Letters by document / proposal number. Most numbers name one letter, so the letters
+        # are tuples (a set costs 216 bytes however few it holds; a 1-tuple 48).
+        by_doc_number: dict[str, list[str]] = defaultdict(list)
+        by_number: dict[str, list[str]] = defaultdict(list)
+        for lid, keys in self.keys.items():
+            for key in keys.doc_numbers:
+                by_doc_number[key].append(lid)
+            for key in keys.numbers:
+                by_number[key].append(lid)
+        self._by_doc_number = {key: tuple(lids) for key, lids in by_doc_number.items()}
+        self._by_number = {key: tuple(lids) for key, lids in by_number.items()}
+        if index.manifest.lexicon != self.tokenizer.version:
+            # Built without BM25, or with another lexicon: re-tokenise in memory so query and
+            # document tokens agree (cheap next to embedding; a rebuild makes it permanent).
+            log.info(
+                "index %s: rebuilding BM25 in memory (lexicon %r -> %r)",
+                index.path,
+                index.manifest.lexicon,
+                self.tokenizer.version,
+            )
+            index.bm25 = BM25Store.build(
+                [
+                    self.tokenizer.tokenize(embed_input(index.letters[c.letter_id], c))
+                    for c in index.chunks
+                ]
+            )
+
+    # -- the stages --------------------------------------------------------------------------
+    def _dense(self, question: str, pool: int, rows: np.ndarray | None = None) -> list[int]:
+        query = self.embedder.embed_query(question)
+        subset = None if rows is None else self.index.vector_ids[rows]
+        _, ids = self.index.store.search(query.reshape(1, -1), pool, subset)
+        out = []
+        for vid in ids[0]:
+            row = self.index.row_for_vector(int(vid)) if vid >= 0 else None
+            if row is not None:
+                out.append(row)
+        return out
+
+    def _lexical(self, question: str, pool: int, rows: np.ndarray | None = None) -> list[int]:
+        if self.index.bm25 is None:
+            return []
+        mask = None
+        if rows is not None:
+            mask = np.zeros(self.index.bm25.n_docs, dtype=np.float32)
+            mask[rows] = 1.0
+        scores = self.index.bm25.scores(self.tokenizer.query_tokens(question), mask)
+        n = min(pool, len(scores))
+        if not n:
+            return []
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.lexsort((top, -scores[top]))]
+        return [int(r) for r in top if scores[r] > 0]
+
+    def analyze(self, question: str) -> QueryInfo:
+        """`rag.search.query.analyze`, plus the places an English question names (via the gazetteer)."""
+        info = analyze(question)
+        if info.english:
+            gazetteer = self.tokenizer.lexicon.places
+            info.places += [t for t in self.tokenizer.translate(question).split() if t in gazetteer]
+        return info
+
+    def lexical_scores(self, question: str) -> dict[str, float]:
+        """BM25 score of every chunk that shares a token with `question`, by chunk id."""
+        if self.index.bm25 is None:
+            return {}
+        scores = self.index.bm25.scores(self.tokenizer.query_tokens(question))
+        return {self.index.chunks[int(r)].id: float(scores[r]) for r in np.flatnonzero(scores)}
+
+    def _allowed(self, filters: Filters) -> set[str]:
+        """Letters passing explicit filters (cached per distinct filter set)."""
+        if filters not in self._filter_cache:
+            if len(self._filter_cache) > 256:
+                self._filter_cache.clear()
+            self._filter_cache[filters] = {
+                lid for lid, keys in self.keys.items() if matches(keys, filters)
+            }
+        return self._filter_cache[filters]
+
+    def _rows_of(self, letters: set[str]) -> np.ndarray:
+        if not letters:
+            return np.zeros(0, dtype=np.int64)
+        return np.sort(np.concatenate([self.index.rows_of_letter(lid) for lid in letters]))
+
+    def _named_letters(self, info: QueryInfo) -> set[str]:
+        named: set[str] = set()
+        for key in info.doc_numbers:
+            named.update(self._by_doc_number.get(key, ()))
+        if info.numbers and len(named) == 0:
+            hits = [self._by_number.get(n, ()) for n in info.numbers]
+            named = set().union(*hits)
+            if len(named) > 20:  # a bare small number (第4号) names too many letters to help
+                named = set()
+        return named
+
+    def _field_boost(self, info: QueryInfo, keys: LetterKeys) -> float:
+        s, unit = self.settings, 1.0 / (self.settings.rrf_k + 1)
+        boost = 0.0
+        if info.doc_numbers and keys.doc_numbers & set(info.doc_numbers):
+            boost += s.boost_doc_number * unit
+        if info.numbers and keys.numbers & set(info.numbers):
+            boost += s.boost_number * unit
+        if info.agencies:
+            if keys.agencies & set(info.agencies):
+                boost += s.boost_agency * unit
+            elif keys.cohandlers & set(info.agencies):
+                boost += 0.5 * s.boost_agency * unit
+        if info.places and keys.place and any(p in keys.place for p in info.places):
+            boost += s.boost_place * unit
+        if info.years and keys.years & set(info.years):
+            boost += s.boost_year * unit
+        return boost
+
+    def _landmark_rows(self, letter_id: str) -> list[int]:
+        """The header, opening and closing chunks of a letter (where its fields are written)."""
+        rows = self.index.rows_of_letter(letter_id).tolist()
+        return list(dict.fromkeys(rows[:2] + rows[-1:]))
+
+    def record_matches(
+        self, question: str, info: QueryInfo, allowed: Collection[str] | None = None
+    ) -> list[RecordMatch]:
+        """`RecordIndex.matches` over this index's letters (one `RecordIndex`, built on the
+        first record question), remembered for the last question (the answer asks for what
+        search just found)."""
+        key = (question, None if allowed is None else frozenset(allowed))
+        last = self._last_records
+        if last is None or last[0] != key:
+            if self._record_index is None:
+                self._record_index = RecordIndex(self.index.letters.values())
+            matches = self._record_index.matches(question, info, key[1])
+            last = self._last_records = (key, matches)
+        return last[1]
+
+    def _record_rows(
+        self,
+        question: str,
+        info: QueryInfo,
+        allowed: set[str] | None,
+        ranked: Collection[int],
+        limit: int,
+    ) -> list[int]:
+        """Rows holding the cited fields of the letters a record question selects: those that
+        are `ranked` first, then the lowest, at most `limit` (thousands of letters match at
+        scale; locating each one's fields took ~0.6 s a question at 10^6 chunks).
+
+        A letter's rows are never below its first row, so the other letters are visited by
+        first row, and the visit stops once the lowest rows are certain.
+        """
+        if not asks_for_records(question, info):
+            return []
+        matches = self.record_matches(question, info, allowed)
+        ranked_letters = {self.index.chunks[row].letter_id for row in ranked}
+        chosen: set[int] = set()  # rows in `ranked`
+        lowest: set[int] = set()  # the others
+        for match in matches:  # a ranked row is in a ranked row's letter
+            if match.letter.id in ranked_letters:
+                for row in self._field_rows(match):
+                    (chosen if row in ranked else lowest).add(row)
+        need = limit - len(chosen)
+        others = []  # (first row, match) of the other letters
+        for match in matches:
+            rows = self.index.rows_of_letter(match.letter.id)
+            if len(rows) and match.letter.id not in ranked_letters:
+                others.append((int(rows[0]), match))
+        others.sort(key=lambda t: t[0])
+        for first, match in others:
+            if len(lowest) >= need and (need <= 0 or first > sorted(lowest)[need - 1]):
+                break  # every row still to come is above the lowest `need`
+            lowest.update(self._field_rows(match))
+        return sorted(chosen)[:limit] + sorted(lowest)[: max(need, 0)]
+
+    def _field_rows(self, match: RecordMatch) -> list[int]:
+        """The rows where a matching letter writes the fields (or evidence) it is cited for."""
+        values = [field_value(match.letter, name) for name in match.cite]
+        starts = [v.start for v in values if v.value is not None]
+        starts += [match.evidence[0]] if match.evidence else []
+        rows: list[int] = []
+        letter_rows = self.index.rows_of_letter(match.letter.id).tolist()
+        for start in starts:
+            for row in letter_rows:
+                chunk = self.index.chunks[row]
+                if chunk.start <= start < chunk.end:
+                    rows.append(row)
+                    break
+        return list(dict.fromkeys(rows))
+
+    # -- the whole pipeline ------------------------------------------------------------------
+    def search(
+        self,
+        question: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        only_letters: Collection[str] | None = None,
+        exclude_letters: Collection[str] = (),
+    ) -> list[Hit]:
+        """The top-`k` chunks for `question`, best first.
+
+        A question whose later clause refers back to what its first clause asks for
+        (…在哪个街道？该街道还答复过什么？) is searched in two hops (`rag.search.hops`).
+
+        Args:
+            question: The question as asked.
+            k: How many hits to return.
+            filters: Hard constraints on letter fields.
+            only_letters: Restrict to these letter ids (a follow-up about "this letter").
+            exclude_letters: Leave these letters out ("anything else?").
+        """
+        question = clean_question(question)
+        scope = (filters, only_letters, exclude_letters)
+        bridge = resolve(
+            question, lambda first: self._search(first, k, *scope), self.index, self.tokenizer
+        )
+        if bridge is None:
+            return self._search(question, k, *scope)
+        # The later clause is about the bridge: its answer lies in letters that name it.
+        about = bridge.letters & set(only_letters) if only_letters is not None else bridge.letters
+        later = bridge.ref.resolved(bridge.name)
+        log.debug("second hop: %s -> %s (%d letters)", bridge.ref.rest, later, len(about))
+        second = self._search(later, k, filters, about or only_letters, exclude_letters)
+        return merge(bridge.passage, second, bridge.first, k)
+
+    def _search(
+        self,
+        question: str,
+        k: int,
+        filters: Filters | None,
+        only_letters: Collection[str] | None,
+        exclude_letters: Collection[str],
+    ) -> list[Hit]:
+        """One hop: dense + lexical, fused, field-aware, grouped by letter."""
+        s = self.settings
+        info = self.analyze(question)
+        filters = filters or Filters()
+        allowed = self._allowed(filters) if filters.active() else None
+        if only_letters is not None:
+            allowed = (set(only_letters) if allowed is None else allowed & set(only_letters)) & set(
+                self.keys
+            )
+        if exclude_letters:
+            allowed = (set(self.keys) if allowed is None else allowed) - set(exclude_letters)
+        if allowed is not None and not allowed:
+            return []
+        rows = None if allowed is None else self._rows_of(allowed)
+        pool = s.pool * (2 if info.enumeration else 1)
+        fused: dict[int, float] = defaultdict(float)
+        for weight, ranking in (
+            (s.dense_weight, self._dense(question, pool, rows)),
+            (s.lexical_weight, self._lexical(question, pool, rows)),
+        ):
+            for rank, row in enumerate(ranking, 1):
+                fused[row] += weight / (s.rrf_k + rank)
+        # Letters the question identifies by number join the candidates even if neither
+        # ranking reached them (at scale, a number is a needle in a large haystack).
+        named = self._named_letters(info)
+        if allowed is not None:
+            named &= allowed
+        for lid in named:
+            for row in self._landmark_rows(lid):
+                fused.setdefault(row, 0.0)
+        # Record questions (which letters were co-handled by X, came from a town government,
+        # were proposed by a party …) are answered by fields: the passages where the matching
+        # letters write those fields lead.
+        for row in self._record_rows(question, info, allowed, fused.keys(), pool):
+            fused[row] = fused.get(row, 0.0) + s.record_bonus / (s.rrf_k + 1)
+        candidates = {self.index.chunks[row].letter_id for row in fused}
+        boosts = {lid: self._field_boost(info, self.keys[lid]) for lid in candidates}
+        focus = None
+        if info.intents and not info.enumeration and fused:
+            # A field question (文号, 审签, 日期 …) about one letter: the best-matching letter's
+            # header, opening and closing passages, where fields are written, come first.
+            best = max(fused, key=lambda r: (fused[r] + boosts[self.index.chunks[r].letter_id], -r))
+            focus = self.index.chunks[best].letter_id
+            for row in self._landmark_rows(focus):
+                fused[row] += s.landmark_bonus / (s.rrf_k + 1)
+        scored = [
+            (score + boosts[self.index.chunks[row].letter_id], row) for row, score in fused.items()
+        ]
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        return self._group(
+            scored,
+            k,
+            s.per_letter_enum if info.enumeration else s.per_letter,
+            focus,
+            interleave=info.enumeration and s.interleave_enum,
+        )
+
+    def _group(
+        self,
+        scored: Sequence[tuple[float, int]],
+        k: int,
+        per_letter: int,
+        focus: str | None = None,
+        interleave: bool = False,
+    ) -> list[Hit]:
+        """Cap chunks per letter; for enumerations, one chunk per letter before any second one."""
+        by_letter: dict[str, list[tuple[float, int]]] = defaultdict(list)
+        for score, row in scored:
+            by_letter[self.index.chunks[row].letter_id].append((score, row))
+        rounds: list[list[tuple[float, int]]] = []
+        for lid, items in by_letter.items():
+            cap = max(per_letter, 4) if lid == focus else per_letter
+            for i, item in enumerate(items[:cap]):
+                while len(rounds) <= i:
+                    rounds.append([])
+                rounds[i].append(item)
+        if interleave:
+            taken = [item for rnd in rounds for item in sorted(rnd, key=lambda t: (-t[0], t[1]))]
+        else:
+            taken = sorted((item for rnd in rounds for item in rnd), key=lambda t: (-t[0], t[1]))
+        if len(taken) < k:  # few letters: fill with their further chunks, best first
+            chosen = {row for _, row in taken}
+            taken += [item for item in scored if item[1] not in chosen][: k - len(taken)]
+        return [
+            self._hit(self.index.chunks[row], score, rank)
+            for rank, (score, row) in enumerate(taken[:k], 1)
+        ]
+
+    def _hit(self, chunk: Chunk, score: float, rank: int) -> Hit:
+        return Hit(chunk=chunk, letter=self.index.letters[chunk.letter_id], score=score, rank=rank)
+
+    def search_many(self, questions: Sequence[str], k: int = 10) -> list[list[Hit]]:
+        return [self.search(q, k) for q in questions]
