@@ -103,39 +103,51 @@ class AnswerSettings(BaseModel):
 
     k: int = Field(10, ge=1, description="Passages retrieved for a lookup or field question.")
     k_enumeration: int = Field(
-        30, ge=1, description="Passages retrieved for an enumeration question."
+        30, ge=1, description="Passages retrieved for a question that asks for a list of letters."
     )
-    evidence_hits: int = Field(5, ge=1, description="Top passages that count as evidence.")
-    max_quotes: int = Field(
-        4, ge=1, description="At most this many quoted sentences in a lookup answer."
+    min_topic: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description=(
+            "Abstain unless some sentence of a letter covers this rarity-weighted share of the "
+            "question's topic (rag.answer.topic)."
+        ),
     )
-    max_rows: int = Field(
-        12, ge=1, description="At most this many letters in an enumeration answer."
+    min_topic_english: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="The same for English questions (their topic words are translations).",
     )
-    min_relevance: float = Field(
+    min_part: float = Field(
         0.2,
         ge=0,
         le=1,
-        description="Abstain when no top passage holds this IDF-weighted share of the question's topic.",
+        description=(
+            "A part of a question is answered from a sentence covering this share of its topic; "
+            "below it, the letter is said not to state it."
+        ),
     )
-    min_relevance_english: float = Field(
-        0.2,
+    min_row: float = Field(
+        0.35,
         ge=0,
         le=1,
-        description="The same for English questions (their topic words are their translations).",
+        description="A letter joins a list answer when a sentence of it covers this share of the topic.",
     )
-    min_quote_overlap: float = Field(
-        0.15, ge=0, le=1, description="A quote must share this much with the question."
-    )
-    min_row_relevance: float = Field(
-        0.25,
+    second_letter_margin: float = Field(
+        0.05,
         ge=0,
         le=1,
-        description="An enumeration row must hold this IDF-weighted share of the question's words.",
+        description=(
+            "A second letter joins a one-letter answer only if it meets every constraint and its "
+            "topic coverage is within this margin of the best letter's."
+        ),
     )
-    quotes_per_row: int = Field(
-        2, ge=1, description="Quoted sentences per letter in an enumeration answer."
+    max_support: int = Field(
+        2, ge=0, description="Supporting quotes per letter after its direct answer (at most 3)."
     )
+    max_rows: int = Field(10, ge=1, description="Rows of a list answer (the rest are counted).")
     suggestions: int = Field(3, ge=0, description="Closest letters offered with an abstention.")
 
 

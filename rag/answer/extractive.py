@@ -1,24 +1,27 @@
-"""The extractive answerer: quoted sentences with [n] citations, no LLM — or an abstention.
+"""The extractive answerer: a direct answer in the letter's words, cited — or a plain "not found".
 
-Routes by what is asked (see `rag.search.query.analyze`):
+One mechanism for every question (see `rag.answer.frame`, `gate`, `reading`):
 
-- field questions (文号, 审签, 日期, 答复单位, 会同, 答复对象, 类别, 编号, 联系人) are
-  answered from the letter record, citing the line where each value is written; a field
-  the letter does not state is said to be unstated;
-- enumeration questions (哪些部门…, which agencies…) list one row per agency: what it
-  does or commits to (a quoted sentence) and in which letter, over every letter the
-  retriever found, not just the top three; record questions (哪几封复函是镇政府发出的)
-  list the letters their fields select (both in `rag.answer.listing`);
-- lookups quote the 1–3 sentences that answer, in reading order, as prose;
-- English questions get an English lead-in around the cited Chinese quotes.
+1. The question is read into a frame: its parts (each with the kind of answer it wants and
+   its topic), whether it asks for a list of letters or a comparison, and what it names.
+2. Retrieval ranks passages; the gate keeps the letters whose records meet everything the
+   question names (sender and level, place, person, number, year, quoted term). A constraint
+   no letter meets is named in the abstention ("收录的复函中没有北京市朝阳区商务局的答复").
+3. A letter answers only if one of its sentences covers enough of the question's topic
+   (`rag.answer.topic`); otherwise the answer says nothing was found about it.
+4. One letter answers a question about one thing; a comparison takes one letter per thing
+   compared; a list question takes every letter that meets the constraints and the topic
+   (`rag.answer.listing`). Another letter joins a one-letter answer only if it meets every
+   constraint and covers the topic within a margin of the best.
+5. Each part of the question is answered from the letter's best sentence for it: the direct
+   answer is the run of clauses holding the asked span (a number, a date, a reason, a status
+   …), then at most `max_support` whole supporting sentences. A part the letter does not
+   answer is said to be unstated ("该复函没有写明…"); when no part is stated, the answer is
+   not counted as answered.
 
-A question whose later clause refers back to the first (…在哪个街道？该街道还答复过什么？)
-is answered clause by clause (`rag.search.hops`).
-
-Abstention (`rag.answer.evidence`): when the evidence is weak — the question's content is barely covered by
-the best passages, a place or agency it names appears in no letter, or a year it names
-appears in no candidate sentence — the answer is one fixed, polite sentence plus the
-closest letters to read. Every citation is checked (`rag.answer.quotes.verify`) before return.
+Field questions (文号, 审签人, 日期 …) are answered from the record, each value cited where the
+letter writes it. A question whose later clause refers back to the first (…在哪个街道？该街道
+还答复过什么？) is answered clause by clause (`rag.search.hops`).
 """
 
 from __future__ import annotations
@@ -27,40 +30,58 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from rag.answer.evidence import Evidence
-from rag.answer.fieldanswers import LABELS, letter_name, unstated
-from rag.answer.listing import enumeration_answer, records_answer
+from rag.answer.compose import Draft, clean, letter_label
+from rag.answer.english import agency_en, date_en, number_en, status_en
+from rag.answer.fieldanswers import LABELS, unstated
+from rag.answer.frame import Frame, Part, read_frame
+from rag.answer.gate import Constraint, Gate
+from rag.answer.listing import list_answer, records_answer
 from rag.answer.quotes import verify
-from rag.answer.selection import choose_sentences, question_parts
+from rag.answer.reading import Scored, Sentence, direct, score, sentences
+from rag.answer.spans import SPAN, asked_unit, clauses, has_span
+from rag.answer.topic import Term, TopicModel
 from rag.config import AnswerSettings
 from rag.letters.values import field_value, labelled_dates
 from rag.search.hops import Bridge, resolve
-from rag.search.query import Filters, QueryInfo, clean_question
+from rag.search.query import Filters, clean_question
 from rag.search.records import asks_for_records
 from rag.search.retrieval import Retriever
-from rag.types import Answer, Citation, Hit, Letter
+from rag.types import Answer, Hit, Letter
 
 _MARKER = re.compile(r"\[(\d+)\]")  # a citation marker in an answer's text
 NOT_FOUND_ZH = "已收录的答复函中没有找到相关内容。"
-# What field questions say about fields (removed to see what else a question asks).
-_FIELD_WORDS = re.compile(
-    r"文号|发文字号|索引号|审签人?|签发人?|日期|落款|成文|哪天|哪个单位|哪个部门|答复单位|会同|协办|"
-    r"写给谁|答复谁|哪位代表|哪位委员|提案人|类别|哪一类|哪类|编号|第几号|几号|联系人|联系电话|"
-    r"复函|答复函|答复|回复|那封|这封|函|是谁|是什么|是多少|什么|谁|哪|对应"
-)
-# A field question that also asks what the letter says or does.
-_CONTENT_ASK = re.compile(
-    r"做什么|做了什么|做了哪些|措施|承诺|怎么|如何|为什么|哪些事项|提到|内容|采纳|落实|处理|结果|"
-    r"what (?:did|does|do|has|have|will)|why|how",
-    re.I,
-)
 NOT_FOUND_EN = "The reply letters on file do not answer this question."
-
-
-# A question about one letter ("这封复函", "…提案的复函"): "还会同了哪些单位" asks for that
-# letter's list-valued field, not for a list of letters.
-_ONE_LETTER = re.compile(r"这[封份]|那[封份]|该[函封份]|此函|(?:提案|建议)的(?:复函|答复|回复)")
-_LIST_FIELDS = frozenset({"cohandlers", "addressee"})
+# What an unstated part lacks, by the kind of answer it wanted.
+_ASK_ZH = {
+    "number": "具体数字",
+    "time": "具体时间",
+    "reason": "原因",
+    "status": "办理结果",
+    "body": "具体单位",
+    "place": "具体地点",
+    "plan": "下一步打算",
+    "how": "具体措施",
+    "what": "相关内容",
+}
+_ASK_EN = {
+    "number": "the figure",
+    "time": "the date or time",
+    "reason": "the reason",
+    "status": "the outcome",
+    "body": "the body",
+    "place": "the place",
+    "plan": "the plan",
+    "how": "the measures",
+    "what": "this",
+}
+# Asks about what a letter says, even in a part that also names a field (为什么…审签 is rare;
+# a part that names a field is a field question).
+_CONTENT_ASKS: frozenset[str] = frozenset()
+# Asks whose answer is a span that a sentence either holds or does not.
+_TYPED = frozenset({"number", "time", "place"})
+MAX_QUOTE = 150  # characters of a supporting quote (cut at a clause end beyond it)
+# Enumeration items that continue a measure (一是… 二是…, （一）…（二）…).
+_ITEM = re.compile(r"^\s*(?:[二三四五六七八九十]是|[（(][二三四五六七八九十][）)]|\d{1,2}[.、．])")
 
 
 @dataclass(frozen=True)
@@ -72,13 +93,37 @@ class StreamEvent:
     answer: Answer | None = None
 
 
+class _ChunkTexts(Sequence[str]):
+    """The index's passage texts, read on demand (for bigram rarity)."""
+
+    def __init__(self, retriever: Retriever) -> None:
+        self._chunks = retriever.index.chunks
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def,override]
+        return self._chunks[i].text
+
+
+@dataclass
+class _Reading:
+    """One letter read for a frame: its sentences and how well it covers the topic."""
+
+    letter: Letter
+    pool: list[Sentence]
+    relevance: float
+    rank: int
+
+
 class ExtractiveAnswerer:
     """Answers from the letters' own sentences; no model beyond retrieval."""
 
     def __init__(self, retriever: Retriever, settings: AnswerSettings | None = None) -> None:
         self.retriever = retriever
         self.settings = settings or AnswerSettings()
-        self.evidence = Evidence(retriever, self.settings)
+        self.topics = TopicModel(_ChunkTexts(retriever), retriever.tokenizer)
+        self.gate = Gate(retriever)
 
     # -- public -----------------------------------------------------------------------------
     def answer(
@@ -91,8 +136,9 @@ class ExtractiveAnswerer:
         """Answer `question` with verified citations, or abstain."""
         question = clean_question(question)
         info = self.retriever.analyze(question)
+        frame = read_frame(question, info)
         s = self.settings
-        k = s.k_enumeration if info.enumeration else s.k
+        k = s.k_enumeration if frame.wants_list else s.k
         scope = {"only_letters": focus_letters or None, "exclude_letters": exclude_letters}
         bridge = resolve(
             question,
@@ -101,43 +147,335 @@ class ExtractiveAnswerer:
             self.retriever.tokenizer,
         )
         if bridge is not None:
-            return self._two_hops(question, info, bridge, filters, focus_letters, exclude_letters)
-        hits = self.retriever.search(
-            question,
-            k,
-            filters,
-            only_letters=focus_letters or None,
-            exclude_letters=exclude_letters,
-        )
-        if not hits:
-            return self._abstain(question, info, [])
-        records = (
-            records_answer(self.retriever, s, question, info, filters, exclude_letters)
-            if asks_for_records(question, info)
-            else None
-        )
-        if records is not None:
-            answer = records
-        elif info.intents and (
-            not info.enumeration
-            or info.identifies_letter
-            or info.agencies
-            or (_ONE_LETTER.search(question) and set(info.intents) <= _LIST_FIELDS)
-        ):
-            answer = self._fields(question, info, hits)
-        elif info.enumeration:
-            answer = enumeration_answer(self.evidence, s, question, info, hits) or self._abstain(
-                question, info, hits
-            )
-        else:
-            answer = self._lookup(question, info, hits)
+            return self._two_hops(question, frame, bridge, filters, focus_letters, exclude_letters)
+        hits = self.retriever.search(question, k, filters, **scope)
+        answer = self._route(frame, hits, filters, exclude_letters)
         verify(answer.citations, self.retriever.index.letters)
         return answer
 
+    def stream(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        focus_letters: Sequence[str] = (),
+        exclude_letters: Sequence[str] = (),
+    ) -> Iterator[StreamEvent]:
+        """The answer as line-sized deltas, then the final answer."""
+        answer = self.answer(question, filters, focus_letters, exclude_letters)
+        for piece in re.findall(r"[^\n]*(?:\n|$)", answer.text):
+            if piece:
+                yield StreamEvent("delta", piece)
+        yield StreamEvent("answer", answer=answer)
+
+    # -- routes ------------------------------------------------------------------------------
+    def _route(
+        self,
+        frame: Frame,
+        hits: Sequence[Hit],
+        filters: Filters | None,
+        exclude: Sequence[str],
+    ) -> Answer:
+        if not hits:
+            return self._abstain(frame, hits)
+        if asks_for_records(frame.question, frame.info):
+            records = records_answer(
+                self.retriever, self.settings, frame, filters, exclude
+            )
+            if records is not None:
+                return records
+        candidates = [h.letter.id for h in hits]
+        verdict = self.gate.check(frame, candidates, any_entity=frame.compare)
+        if verdict.absent is not None:
+            return self._abstain(frame, hits, missing=verdict.absent)
+        if not verdict.passing:
+            unmet = [verdict.failing[lid] for lid in candidates if lid in verdict.failing]
+            return self._abstain(frame, hits, missing=unmet[0] if unmet else None)
+        passing = set(verdict.passing)
+        hits = [h for h in hits if h.letter.id in passing]
+        # Soft constraints (a person, a small place, a quoted phrase) rank the letters.
+        prefer = {lid: self.gate.soft_score(verdict, self.retriever.index.letters[lid]) for lid in passing}
+        hits = sorted(hits, key=lambda h: -prefer[h.letter.id])
+        if frame.wants_list:
+            return list_answer(self, frame, hits) or self._abstain(frame, hits, weak=True)
+        if frame.fields and all(p.fields for p in frame.parts) and not self._content_parts(frame):
+            return self._fields(frame, hits)
+        return self._lookup(frame, hits)
+
+    def _content_parts(self, frame: Frame) -> list[Part]:
+        """The parts that ask what a letter says, not a field of its record."""
+        return [p for p in frame.parts if not p.fields or p.ask in _CONTENT_ASKS]
+
+    # -- reading letters ---------------------------------------------------------------------
+    def terms(self, frame: Frame, part: Part | None = None) -> list[Term]:
+        """Topic terms of the whole question, or of one part (with the question's context)."""
+        if frame.english:
+            return self.topics.terms("", frame.question if part is None else part.text)
+        topic = frame.topic if part is None else " ".join([frame.context, part.topic]).strip()
+        return self.topics.terms(topic)
+
+    def read(self, frame: Frame, hits: Sequence[Hit], limit: int = 8) -> list[_Reading]:
+        """The hits' letters (at most `limit`), in retrieval order, read for the frame."""
+        terms = self.terms(frame)
+        by_letter: dict[str, list[Hit]] = {}
+        for h in hits:
+            by_letter.setdefault(h.letter.id, []).append(h)
+        out = []
+        for rank, letter_hits in enumerate(list(by_letter.values())[:limit]):
+            letter = letter_hits[0].letter
+            pool = sentences(letter, [(h.chunk.start, h.chunk.end) for h in letter_hits])
+            texts = [s.text for s in pool] + [clean(letter.fields.title or "")]
+            relevance = self.topics.best(terms, texts) if terms else 0.0
+            out.append(_Reading(letter, pool, relevance, rank))
+        return out
+
+    def _floor(self, frame: Frame) -> float:
+        s = self.settings
+        return s.min_topic_english if frame.english else s.min_topic
+
+    # -- lookups -------------------------------------------------------------------------------
+    def _lookup(self, frame: Frame, hits: Sequence[Hit]) -> Answer:
+        readings = self.read(frame, hits)
+        floor = self._floor(frame)
+        strong = [r for r in readings if r.relevance >= floor]
+        if not strong:
+            return self._abstain(frame, hits, weak=True)
+        chosen = self._choose(frame, strong)
+        draft = Draft(frame.english)
+        stated = 0
+        for reading in chosen:
+            stated += self._answer_letter(draft, frame, reading)
+        if not stated:
+            return Answer(frame.question, draft.text(), tuple(draft.citations), False, (), "unstated")
+        return Answer(frame.question, draft.text(), tuple(draft.citations), True, (), "lookup")
+
+    def _choose(self, frame: Frame, strong: list[_Reading]) -> list[_Reading]:
+        """Which letters answer: one for a question about one thing, one per thing compared."""
+        s = self.settings
+        # Retrieval's order breaks near-ties; a clearly better covering letter wins.
+        best = max(strong[:3], key=lambda r: (r.relevance - 0.04 * r.rank, -r.rank))
+        if frame.compare:
+            others = [r for r in strong if r is not best][:2]
+            return [best, *others[:1]] if others else [best]
+        joiners = [
+            r
+            for r in strong
+            if r is not best
+            and r.relevance >= best.relevance - s.second_letter_margin
+            and r.relevance >= 0.6
+            and self._names_several(frame)
+        ]
+        return [best, *joiners[:1]]
+
+    def _names_several(self, frame: Frame) -> bool:
+        """The question is about several letters (两封, 分别, A和B …)."""
+        return frame.compare or len({b.name for b in frame.bodies}) > 1
+
+    def _answer_letter(self, draft: Draft, frame: Frame, reading: _Reading) -> int:
+        """Write one letter's direct answers, supporting quotes and source line; returns how
+        many parts it states."""
+        letter = reading.letter
+        english = frame.english
+        lines: list[str] = []
+        used: list[tuple[int, int]] = []  # sentences quoted
+        shown: list[tuple[int, int]] = []  # the spans shown from them
+        missing: list[Part] = []
+        stated = 0
+        best_overall: Scored | None = None
+        for part in frame.parts:
+            if part.fields and part.ask not in _CONTENT_ASKS:
+                field_lines = self._field_lines(draft, letter, part.fields, english)
+                if field_lines:
+                    lines += field_lines
+                    stated += 1
+                else:
+                    missing.append(part)
+                continue
+            terms = self.terms(frame, part)
+            ranked = score(self.topics, terms, part, reading.pool)
+            found = self._pick(frame, letter, terms, part, ranked)
+            if found is None:
+                missing.append(part)
+                continue
+            pick, (ds, de) = found
+            best_overall = best_overall or pick
+            sent = pick.sentence
+            stated += 1
+            if any(a < de and ds < b for a, b in shown):
+                continue  # already quoted for an earlier part
+            lines.append(self._direct_line(draft, letter, part, ds, de, sent))
+            used.append((sent.start, sent.end))
+            shown.append((ds, de))
+        if not stated:
+            draft.add(self._unstated_line(frame, letter, missing))
+            draft.source(letter)
+            return 0
+        for part in missing:
+            lines.append(self._unstated_line(frame, letter, [part]))
+        draft.lines += lines
+        draft.source(letter)
+        for start, end in self._support(frame, reading, used)[: self.settings.max_support]:
+            draft.add(("· " if not english else "· ") + draft.quote(letter, start, end))
+        return stated
+
+    def _pick(
+        self, frame: Frame, letter: Letter, terms: Sequence[Term], part: Part, ranked: list[Scored]
+    ) -> tuple[Scored, tuple[int, int]] | None:
+        """The sentence that answers a part and the span of it that answers directly: the best
+        sentence on the part's topic; for a number, a time or a place, the best one whose
+        answering span itself holds such a span and is about the part's topic."""
+        floor = self.settings.min_part / (2 if frame.english else 1)
+        on_topic = [x for x in ranked if x.coverage >= floor]
+        if part.ask in _TYPED:
+            # A number must be in a unit that answers (多少钱 → 元); a time, any date or time.
+            unit = asked_unit(part.text) if part.ask == "number" else None
+
+            def answers(text: str) -> bool:
+                return has_span(part.ask, text) and (unit is None or bool(unit.search(text)))
+
+            for x in on_topic:
+                if not x.typed:
+                    continue
+                ds, de = direct(letter, self.topics, terms, part, x)
+                window = letter.text[ds:de]
+                if answers(window) and (not terms or self.topics.coverage(terms, window) >= floor):
+                    return x, (ds, de)
+            if unit is not None:
+                return None  # the letter gives no figure in the unit asked for
+            # No span of the asked kind on the topic. Unless the letter is plainly about the
+            # topic and says no such thing anywhere, the best sentence holding one answers.
+            typed = [x for x in ranked[:5] if x.typed and x.coverage > 0]
+            if typed and not (on_topic and on_topic[0].coverage >= 0.6):
+                x = typed[0]
+                return x, direct(letter, self.topics, terms, part, x)
+            return None
+        if not on_topic and ranked:
+            # The letter is on the question's topic (it passed the floor) but no sentence is
+            # on this part's words (an English part, "效果如何"): its best sentence answers.
+            on_topic = ranked[:1]
+        if not on_topic:
+            return None
+        best = on_topic[0]
+        return best, direct(letter, self.topics, terms, part, best)
+
+    def _direct_line(
+        self, draft: Draft, letter: Letter, part: Part, start: int, end: int, sent: Sentence
+    ) -> str:
+        """The direct answer to one part: the clause run, cited at its sentence."""
+        quote_start, quote_end = (sent.start, sent.end) if sent.end - sent.start <= 200 else (start, end)
+        mark = draft.cite(letter, quote_start, quote_end)
+        clause = clean(letter.text[start:end])
+        if not draft.english:
+            return f"{clause}{mark}"
+        return f"{_english_lead(part.ask, clause)}: “{clause}”{mark}"
+
+    def _support(
+        self, frame: Frame, reading: _Reading, used: list[tuple[int, int]]
+    ) -> list[tuple[int, int]]:
+        """Whole sentences that support the direct answers, best first: enumeration items that
+        continue a quoted measure, then the sentences that add most to what is quoted — topic
+        words not yet covered, the asked kind of span, the sentence right after a quoted one."""
+        letter = reading.letter
+        pool = reading.pool
+        out: list[tuple[int, int]] = []
+        after = set()
+        for a, _ in used:
+            at = next((i for i, s in enumerate(pool) if s.start >= a), None)
+            if at is None:
+                continue
+            if at + 1 < len(pool):
+                after.add(pool[at + 1].start)
+            for nxt in pool[at + 1 : at + 4]:
+                if not _ITEM.match(nxt.text):
+                    break
+                out.append(_bounded(letter.text, nxt.start, nxt.end))
+        terms = self.terms(frame)
+        quoted = " ".join(letter.text[a:b] for a, b in used)
+        covered = {t.forms for t in terms if self.topics.term_coverage(t, quoted) >= 0.5}
+        asks = {p.ask for p in frame.parts} & {"number", "time", "reason", "plan", "status", "place"}
+        scored = []
+        for sent in pool:
+            if any(a <= sent.start < b for a, b in [*used, *out]):
+                continue
+            cov = self.topics.coverage(terms, sent.text)
+            if sent.heading:
+                cov = max(cov, 0.9 * self.topics.coverage(terms, sent.heading + sent.text))
+            if cov < self.settings.min_part:
+                continue
+            new = sum(
+                t.weight for t in terms if t.forms not in covered and self.topics.term_coverage(t, sent.text) >= 0.5
+            ) / max(1e-9, sum(t.weight for t in terms))
+            value = cov + 0.5 * new + (0.15 if any(has_span(a, sent.text) for a in asks) else 0.0)
+            value += 0.1 if sent.start in after else 0.0
+            scored.append((value, sent))
+        scored.sort(key=lambda t: (-t[0], t[1].start))
+        top = scored[0][0] if scored else 0.0
+        for value, sent in scored:
+            if value < 0.6 * top:
+                break
+            out.append(_bounded(letter.text, sent.start, sent.end))
+        return out
+
+    def _unstated_line(self, frame: Frame, letter: Letter, parts: Sequence[Part]) -> str:
+        if frame.english:
+            what = ", ".join(_ASK_EN[p.ask] for p in parts) or "this"
+            return f"The letter does not state {what}."
+        bits = []
+        for p in parts:
+            if p.fields:
+                bits += [LABELS[f][0] for f in p.fields if f in LABELS]
+            else:
+                topic = p.topic.split()[0] if p.topic.split() else ""
+                bits.append(f"{topic}的{_ASK_ZH[p.ask]}" if topic else _ASK_ZH[p.ask])
+        return f"该复函没有写明{'、'.join(dict.fromkeys(bits))}。"
+
+    # -- fields --------------------------------------------------------------------------------
+    def _field_lines(
+        self, draft: Draft, letter: Letter, names: Sequence[str], english: bool
+    ) -> list[str]:
+        lines = []
+        sep = ": " if english else "："
+        for name in dict.fromkeys(n for n in names if n in LABELS):
+            value = field_value(letter, name)
+            if value.value is None:
+                continue
+            label = LABELS[name][1 if english else 0]
+            lines.append(f"{label}{sep}{clean(value.value)}{draft.cite(letter, value.start, value.end)}")
+            if name == "date":
+                for dlabel, dvalue in labelled_dates(letter):
+                    lines.append(
+                        f"{dlabel}{sep}{dvalue.value}{draft.cite(letter, dvalue.start, dvalue.end)}"
+                    )
+        return lines
+
+    def _fields(self, frame: Frame, hits: Sequence[Hit]) -> Answer:
+        letter = hits[0].letter
+        english = frame.english
+        draft = Draft(english)
+        names = [n for n in frame.fields if n in LABELS]
+        lines = self._field_lines(draft, letter, names, english)
+        missing = [n for n in names if field_value(letter, n).value is None]
+        if not lines:
+            text = " ".join(unstated(n, english) for n in missing) or (
+                NOT_FOUND_EN if english else NOT_FOUND_ZH
+            )
+            return Answer(
+                frame.question,
+                text + "\n" + (("— " if english else "——") + letter_label(letter, english)),
+                (),
+                False,
+                self._suggest(hits),
+                "unstated",
+            )
+        draft.lines += lines
+        draft.lines += [unstated(n, english) for n in missing]
+        draft.source(letter)
+        return Answer(frame.question, draft.text(), tuple(draft.citations), True, (), "field")
+
+    # -- two hops -----------------------------------------------------------------------------
     def _two_hops(
         self,
         question: str,
-        info: QueryInfo,
+        frame: Frame,
         bridge: Bridge,
         filters: Filters | None,
         focus_letters: Sequence[str],
@@ -160,7 +498,7 @@ class ExtractiveAnswerer:
             second = self.answer(later, filters, focus_letters, exclude_letters)
         parts = [a for a in (first, second) if a.answered]
         if not parts:
-            return self._abstain(question, info, bridge.first)
+            return self._abstain(frame, bridge.first)
         texts, citations = [], []
         for part in parts:
             offset = len(citations)
@@ -168,28 +506,12 @@ class ExtractiveAnswerer:
             citations += [replace(c, key=c.key + offset) for c in part.citations]
         return Answer(question, "\n".join(texts), tuple(citations), True, (), parts[-1].route)
 
-    def stream(
-        self,
-        question: str,
-        filters: Filters | None = None,
-        focus_letters: Sequence[str] = (),
-        exclude_letters: Sequence[str] = (),
-    ) -> Iterator[StreamEvent]:
-        """The answer as sentence-sized deltas, then the final answer."""
-        answer = self.answer(question, filters, focus_letters, exclude_letters)
-        for piece in re.findall(r"[^。\n]*(?:。|\n|$)", answer.text):
-            if piece:
-                yield StreamEvent("delta", piece)
-        yield StreamEvent("answer", answer=answer)
-
-    # -- routes ----------------------------------------------------------------------------------
-    def _abstain(
-        self, question: str, info: QueryInfo, hits: Sequence[Hit], text: str | None = None
-    ) -> Answer:
+    # -- abstaining ---------------------------------------------------------------------------
+    def _suggest(self, hits: Sequence[Hit]) -> tuple[dict[str, object], ...]:
         seen: dict[str, Letter] = {}
         for h in hits:
             seen.setdefault(h.letter.id, h.letter)
-        suggestions = tuple(
+        return tuple(
             {
                 "letter_id": lt.id,
                 "source": lt.source,
@@ -198,119 +520,73 @@ class ExtractiveAnswerer:
             }
             for lt in list(seen.values())[: self.settings.suggestions]
         )
-        return Answer(
-            question,
-            text or (NOT_FOUND_EN if info.english else NOT_FOUND_ZH),
-            (),
-            False,
-            suggestions,
-            "abstain",
-        )
 
-    def _fields(self, question: str, info: QueryInfo, hits: Sequence[Hit]) -> Answer:
-        if self.evidence.unknown_entity(question, info, hits):
-            return self._abstain(question, info, hits)
-        letter = hits[0].letter
-        english = info.english
-        citations: list[Citation] = []
-
-        def cite(start: int, end: int) -> int:
-            for c in citations:  # one marker per span
-                if c.letter_id == letter.id and (c.start, c.end) == (start, end):
-                    return c.key
-            citations.append(Citation.of(len(citations) + 1, letter, start, end))
-            return citations[-1].key
-
-        # Which letter this is, cited where its title and number are written.
-        head = letter_name(letter, english)
-        # (A letter without a title is named by the suggestion it answers.)
-        names = ("title", "doc_number") if letter.fields.title else ("subject", "doc_number")
-        ids = [field_value(letter, n) for n in names]
-        marks = "".join(f"[{cite(v.start, v.end)}]" for v in ids if v.value)
-        lines, stated = [], 0
-        for name in dict.fromkeys(n for n in info.intents if n in LABELS):
-            value = field_value(letter, name)
-            if value.value is None:
-                lines.append(unstated(name, english))
-                continue
-            stated += 1
-            label = LABELS[name][1 if english else 0]
-            lines.append(
-                f"{label}{': ' if english else '：'}{value.value}[{cite(value.start, value.end)}]"
-            )
-        if not stated:
-            return self._abstain(question, info, hits, " ".join(lines))
-        sep = ": " if english else "："
-        if "date" in info.intents:
-            # The page's own dates (成文日期 / 发布日期) when they differ from the letter's.
-            for label, value in labelled_dates(letter):
-                lines.append(f"{label}{sep}{value.value}[{cite(value.start, value.end)}]")
-        addressee = field_value(letter, "addressee")
-        named = re.sub(r"(?:代表|委员|同志)?[:：]?$", "", addressee.value or "")
-        if "addressee" not in info.intents and len(named) >= 2 and named in question:
-            # The question names whom the letter answers: show the letter says so.
-            label = LABELS["addressee"][1 if english else 0]
-            lines.append(f"{label}{sep}{addressee.value}[{cite(addressee.start, addressee.end)}]")
-        # The question may also ask what the letter says (…承诺做什么?): quote it too.
-        # Only the parts that ask what the letter says (…承诺做什么?), not the field parts.
-        content = [p for p in question_parts(question) if _CONTENT_ASK.search(p)]
-        extra = self._lookup(
-            "，".join(content) if content else question,
-            info,
-            [h for h in hits if h.letter.id == letter.id],
-            strict=True,
-        )
-        for c in extra.citations:
-            key = cite(c.start, c.end)
-            lines.append(f"{c.quote}[{key}]")
-        text = (f"{head}{marks}:\n" if english else f"{head}{marks}：\n") + "\n".join(lines)
-        return Answer(question, text, tuple(citations), True, (), "field")
-
-    def _lookup(
-        self, question: str, info: QueryInfo, hits: Sequence[Hit], strict: bool = False
+    def _abstain(
+        self,
+        frame: Frame,
+        hits: Sequence[Hit],
+        missing: Constraint | None = None,
+        weak: bool = False,
     ) -> Answer:
-        """Quote the sentences that answer; `strict` (inside a field answer) quotes only when
-        the question has topic words beyond the field it asks for and the letter covers them."""
-        if not hits:
-            return self._abstain(question, info, hits)
-        if strict:
-            if not _CONTENT_ASK.search(question):
-                return self._abstain(question, info, hits)
-            hits = [h for h in hits if h.chunk.section != "文头"]
-            groups = self.evidence.topic_groups(_FIELD_WORDS.sub(" ", question), info.english)
-            if not hits or max(self.evidence.relevance(groups, h) for h in hits) < 0.3:
-                return self._abstain(question, info, hits)
-        elif self.evidence.weak(question, info, hits):
-            return self._abstain(question, info, hits)
-        s = self.settings
-        hits = self.evidence.named(info, hits)
-        senders = {a for h in hits[:1] for a in self.retriever.keys[h.letter.id].agencies}
-        query, synonyms = self.evidence.quote_query(question, info, senders)
-        chosen = choose_sentences(
-            question,
-            query,
-            hits[: s.evidence_hits],
-            synonyms=synonyms,
-            max_quotes=s.max_quotes,
-            # English questions match through translations, several per word: a lower floor.
-            min_overlap=s.min_quote_overlap / (2 if info.english else 1),
-        )
-        if not chosen:
-            return self._abstain(question, info, hits)
-        years = [str(y) for y in info.years]
-        quoted = {p.letter.id for p in chosen}
-        passages = [h.chunk.text for h in hits[: s.evidence_hits] if h.letter.id in quoted]
-        if years and not any(y in p for y in years for p in passages):
-            # The year asked about is in none of the passages the quotes come from.
-            return self._abstain(question, info, hits)
-        # Letters in the order of their best quote; each letter's quotes in reading order.
-        order = list(dict.fromkeys(p.letter.id for p in chosen))
-        chosen.sort(key=lambda p: (order.index(p.letter.id), p.start))
-        citations = [Citation.of(i, p.letter, p.start, p.end) for i, p in enumerate(chosen, 1)]
-        groups = []
-        for lid in order:
-            body = "".join(f"{c.quote}[{c.key}]" for c in citations if c.letter_id == lid)
-            lead = letter_name(self.retriever.index.letters[lid], info.english)
-            groups.append(f"According to {lead}: {body}" if info.english else f"根据{lead}：{body}")
-        text = "\n".join(groups)
-        return Answer(question, text, tuple(citations), True, (), "lookup")
+        """The not-found answer, saying which part is missing; the nearest letters are offered
+        as suggestions, apart from the answer."""
+        text = _not_found(frame, missing, weak)
+        return Answer(frame.question, text, (), False, self._suggest(hits), "abstain")
+
+
+def _not_found(frame: Frame, missing: Constraint | None, weak: bool) -> str:
+    if frame.english:
+        if missing is not None and missing.kind == "sender":
+            return f"None of the reply letters on file is from {missing.label}."
+        if missing is not None:
+            return f"None of the reply letters on file matches {missing.label}."
+        return NOT_FOUND_EN
+    if missing is not None:
+        if missing.kind in ("sender", "number", "doc_number"):
+            return f"收录的复函中没有{missing.label}的答复。"
+        if missing.kind == "year":
+            return f"收录的复函中没有涉及{missing.label}的相关内容。"
+        return f"收录的复函中没有提到{missing.label}的答复。"
+    if weak and frame.topic:
+        topic = "、".join(frame.topic.split()[:3])
+        return f"收录的复函中没有找到关于“{topic}”的答复。"
+    return NOT_FOUND_ZH
+
+
+def _english_lead(ask: str, clause: str) -> str:
+    """The English statement of a direct answer: the figure, the date, the status, the body."""
+    if ask == "number":
+        spans = [m.group() for m in SPAN["number"].finditer(clause)]
+        # A year (2024年) is a time, not the amount asked for.
+        figures = [number_en(x) for x in spans if not re.fullmatch(r"(?:19|20)\d\d\s*年", x)]
+        figures = [f for f in figures if f]
+        if figures:
+            return ", ".join(list(dict.fromkeys(figures))[:3])
+    if ask == "time":
+        for m in SPAN["time"].finditer(clause):
+            iso = date_en(m.group())
+            if iso:
+                return iso
+    if ask in ("status", "how", "plan"):
+        said = status_en(clause)
+        if said:
+            return said
+    if ask == "body":
+        m = SPAN["body"].search(clause)
+        if m:
+            return agency_en(m.group())
+    if ask == "reason":
+        return "The reason the letter gives"
+    return "The letter says"
+
+
+def _bounded(text: str, start: int, end: int) -> tuple[int, int]:
+    """A quote of at most `MAX_QUOTE` characters: cut at the last clause end within it."""
+    if end - start <= MAX_QUOTE:
+        return start, end
+    cut = start
+    for c in clauses(text, start, end):
+        if c.end - start > MAX_QUOTE:
+            break
+        cut = c.end
+    return (start, cut) if cut > start else (start, start + MAX_QUOTE)

@@ -1,0 +1,380 @@
+"""The question frame: what a question asks for, of which letters, under which constraints.
+
+One table turns question words into the kind of answer wanted (a number, a time, a reason, a
+status, measures, a body, a place, a person, a field of the record, a list of letters); one
+reader turns the names in the question into constraints a letter's record must meet (its
+sender and level, place, year, proposal or document number, a quoted term). A question with
+several asks ("有多少床位？改建面临什么问题？", "城管局和公安交警分别采取了什么措施？") becomes
+several parts, each with its own ask and topic. Chinese and English alike; a new kind of
+question is a new row in `ASKS`, not a new route in the answerer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.letters.agencies import canonical_agency, split_place
+from rag.search.query import QueryInfo, agency_core, agency_spans, analyze
+
+# (ask, pattern): the first row whose pattern a part matches gives the part's ask. Rows go
+# from the most specific answer type to the most general.
+ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # A count or an amount: the answer is a number with its unit.
+    (
+        "number",
+        re.compile(
+            r"多少|几[个所家块盏座条名人项处张台辆亩次批户间只栋万千百]|几成|有?多大|多高|多长|多远|"
+            r"how (?:many|much|large|big|long|far)|what (?:number|percentage|share|amount|area|size)",
+            re.I,
+        ),
+    ),
+    # A moment or a period: the answer holds a date or a time of day.
+    (
+        "time",
+        re.compile(
+            r"什么时候|何时|哪一?年|哪一?天|几月|几点|什么时间|开关时间|啥时候|多久|期限|时间表|"
+            r"\bwhen\b|what time|what date|which year|by when|how long",
+            re.I,
+        ),
+    ),
+    # A cause: the answer gives the letter's reason (由于…, 因…, 不符合…).
+    (
+        "reason",
+        re.compile(r"为什么|为何|原因|理由|咋不|怎么不|为啥|\bwhy\b|what reason", re.I),
+    ),
+    # Yes or no: the answer is the letter's own status words (已…, 将…, 暂不…, 无法…).
+    (
+        "status",
+        re.compile(
+            r"能不能|能否|是否|有没有|可不可以|可否|会不会|是不是|行不行|有无|要不要|"
+            r"落实得?(?:怎么样|如何)|进展|采纳了?吗|(?:能|会|可以|有)[^，,。？?]{1,20}吗|"
+            r"^(?:is|are|was|were|does|do|did|will|can|could|has|have)\b",
+            re.I,
+        ),
+    ),
+    # Which body: the answer names an agency.
+    (
+        "body",
+        re.compile(
+            r"哪个(?:部门|单位|机构)|哪家|由谁|谁负责|哪些部门|哪些单位|哪一级|"
+            r"which (?:agency|department|body|bureau|office|level)|who (?:is responsible|handles)",
+            re.I,
+        ),
+    ),
+    # Where: the answer names a place (a street, a town, a site).
+    (
+        "place",
+        re.compile(r"在哪(?![几些])|哪个街道|哪个镇|哪个村|哪里|什么地方|什么位置|\bwhere\b", re.I),
+    ),
+    # What will be done: the answer quotes the body's plan (将…, 拟…, 计划…).
+    (
+        "plan",
+        re.compile(
+            r"打算|准备|下一步|今后|将来|会不会|将如何|怎么处理|如何处理|怎么办|咋办|怎么解决|如何解决|"
+            r"what will|going to|\bplan|intend",
+            re.I,
+        ),
+    ),
+    # What was done or will be done: the answer quotes measures (一是…二是…, 将…).
+    (
+        "how",
+        re.compile(
+            r"怎么|如何|怎样|咋|措施|做了什么|做了哪些|做法|采取|处理|办理情况|结果|承诺|打算|计划|"
+            r"\bhow\b|what (?:did|does|do|will|has|have|measures|steps|actions)|decide",
+            re.I,
+        ),
+    ),
+)
+# Field questions (文号, 审签人 …) are read from the record: `QueryInfo.intents` names them.
+# A list of letters or bodies is asked for (哪些答复…, which replies…): `QueryInfo.enumeration`.
+# A comparison of letters or places: both are answered, then set side by side.
+_COMPARE = re.compile(
+    r"有何不同|有什么不同|有什么区别|区别|差别|相比|对比|异同|都有[^，,。？?]{0,12}吗|都[^，,。？?]{0,6}吗|"
+    r"两地|两封|两份|二者|两者|分别是哪|compare|differ|difference|both",
+    re.I,
+)
+# A question about one letter ("这封复函", "…提案的复函"): a list-valued field of that letter
+# (还会同了哪些单位) is asked for, not a list of letters.
+_ONE_LETTER = re.compile(r"这[封份]|那[封份]|该[函封份]|此函|(?:提案|建议)的(?:复函|答复|回复)")
+# A question that names one suggestion (关于X的建议, X的提案,) asks about that letter, even
+# when it asks which bodies took part (…最后是哪些单位一起换了…).
+_ONE_SUGGESTION = re.compile(r"关于[^，,。？?]{2,40}的(?:建议|提案|议案)[，,]|[^，,。？?会议]{4,}的(?:建议|提案)[，,]")
+_LIST_FIELDS = frozenset({"cohandlers", "addressee"})
+# The words that frame a question rather than name its topic: question words, the letters
+# themselves, the corpus, connectives. Removed to leave the topic.
+_FRAME_WORDS = re.compile(
+    r"(?:语料(?:库)?|收录的?|答复函?|复函|回复|函复|那封函?|这封函?|该函)(?:中|里)?|建议|提案|议案|"
+    r"哪些|哪几|哪个|哪家|哪位|哪一|哪里|哪儿|什么|多少|怎么样|怎么|怎样|如何|为什么|为何|是否|"
+    r"有没有|能不能|能否|可不可以|会不会|是不是|分别|各自|关于|涉及|有关|对于|针对|情况|相关|"
+    r"内容|提到|提及|是谁|是哪|处理结果|结果|诉求|单位|部门|机构|作出|[的了吗呢吧啊呀]"
+)
+# Demonstratives and time words that point rather than name ("那条泥结石路", "现在有多少").
+_DEMONSTRATIVE = re.compile(r"[那这该此][条个棵所座家封份件位项些]|现在|目前|如今|当前|有多大|多大|多高|多长|多久")
+# A particle or preposition left at a word's edge once frame words are gone ("渝中区有").
+_EDGE = re.compile(r"^[对在把将从向给被让]|[有是在都还又也]+$")
+_PUNCT = re.compile(r"[\s，,。？?！!；;：:、“”\"'‘’《》〈〉（）()\[\]【】<>·…—\-]+")
+# A quoted term the letter must contain (“258集市”, 《…》), at least two characters.
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,40})[”\"」』]|《([^》]{2,60})》")
+# The agency is the replying body (it answered, it wrote the letter), not one it mentions.
+_SENDS = re.compile(
+    r"^\s*(?:对|就|关于|给|那封|这封|的那?[封份])|^[^，,。？?]{0,40}?(?:答复|回复|复函|函复|的函|的回复|的答复|办理|回应)|"
+    r"^\s*(?:认为|表示|打算|计划|为什么|为何|怎么|如何|将|会|能|是否|对)"
+)
+_CLAUSE = re.compile(r"[？?；;!！。]+")
+# Characters that never belong to a place name (a question word, a particle, a verb).
+_NOT_PLACE = re.compile(
+    r"^.*(?:哪些|哪个|哪|谁|什么|怎么|列明|语料中|答复中|复函中|函中|[是的对和与及为在个首跨各每该此那这])"
+)
+# A clause that asks nothing (no question word): it sets the context of the asks after it
+# ("永川区萱花路斑马线的建议，哪些事项被采纳了？").
+_ASKS_SOMETHING = re.compile(
+    r"哪|什么|多少|多大|多高|多长|多久|多远|几|谁|怎|如何|何|为啥|是否|有没有|能否|能不能|吗|呢|咋|啥|"
+    r"\b(?:what|which|who|whom|when|where|why|how|is|are|does|do|did|will|can|has|have)\b",
+    re.I,
+)
+# Several asks in one clause joined by 、/，: "哪些已解决、哪些已采纳" or "…和…分别…".
+_ASK_SPLIT = re.compile(r"[、，,](?=哪些|哪个|哪位|多少|几|是否|有没有|什么|为什么|怎么|如何)")
+_PAIR = re.compile(
+    r"(?P<a>[\u4e00-\u9fffA-Za-z0-9]{2,12}?)(?:和|与|及|、)(?P<b>[\u4e00-\u9fffA-Za-z0-9]{2,12}?)"
+    r"(?P<how>分别|各自|两地|两家|两个部门|二者|两者)(?P<rest>.*)"
+)
+_PART_MIN = 4
+
+
+# A place name in running text: a short name and an administrative suffix (厦门市, 渝中区,
+# 郭扶镇, 石油路街道). Generic words with those suffixes are not places.
+_PLACE = re.compile(
+    r"(?<![\u4e00-\u9fff])?[\u4e00-\u9fff]{1,6}?(?:特别行政区|自治区|自治州|自治县|街道|省|市|区|县|镇|乡)"
+)
+_GENERIC_PLACE = re.compile(
+    r"城区|市区|社区|小区|园区|景区|片区|山区|辖区|郊区|新区|开发区|城市|县城|乡镇|城镇|集镇|村镇|"
+    r"本市|全市|全区|全县|全省|我市|我区|我县|该市|该区|该县|各区|各县|各市|各镇|省市|区县|县区|市县|"
+    r"都市|城乡|市级|区级|县级|地市|街区|商区|校区|示范区|保护区|试验区|功能区|经开区|高新区|城镇化|"
+    r"小镇|场镇|集市|超市|菜市|门市|夜市|早市|花市|股市|楼市|闹市|上市|城市"
+)
+_PLACE_LEAD = re.compile(
+    r"^.*(?:[的了和与及或对在是把将从向给被由为即等各该此那这哪些谁年月日号有个几首全跨明]|关于|有关|针对)"
+)
+# 乡 ends a township's name, but also 返乡, 城乡, 下乡 …; 省 ends a province's name only.
+_NOT_TOWNSHIP = re.compile(r"[返城下家回老入故还]乡$")
+_PROVINCES = frozenset(
+    "河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 "
+    "云南 陕西 甘肃 青海 台湾".split()
+)
+
+
+def read_places(question: str) -> tuple[str, ...]:
+    """The place names a Chinese question writes (厦门市, 渝中区, 郭扶镇)."""
+    out = []
+    for m in re.finditer(r"[\u4e00-\u9fff]{2,12}", question):
+        run = m.group()
+        pos = 0
+        while pos < len(run):
+            p = _PLACE.match(run, pos)
+            if p is None:
+                pos += 1
+                continue
+            name = p.group()
+            lead = _PLACE_LEAD.match(name)
+            if lead:
+                name = name[lead.end() :]
+            stem = name[:-2] if name.endswith("街道") else name[:-1]
+            if (
+                len(stem) >= 2 or (len(stem) == 1 and name[-1] in "县市区")
+            ) and not (
+                _GENERIC_PLACE.search(name)
+                or _NOT_TOWNSHIP.search(name)
+                or (name.endswith("省") and stem not in _PROVINCES)
+            ):
+                out.append(name)
+            pos = p.end()
+    return tuple(dict.fromkeys(out))
+
+
+@dataclass(frozen=True)
+class Body:
+    """An agency the question names: as written, its places and level, its canonical core."""
+
+    name: str
+    core: str
+    places: tuple[str, ...] = ()  # named places, outermost first (重庆市, 綦江区)
+    level: str | None = None  # the level word it carries (市, 区, 县, 省, 镇) if any
+    sender: bool = False  # the question makes it the replying body
+
+
+@dataclass(frozen=True)
+class Part:
+    """One ask of a question: its text, the kind of answer wanted, the fields and topic."""
+
+    text: str
+    ask: str  # number | time | reason | status | body | place | plan | how | what
+    fields: tuple[str, ...] = ()  # record fields asked for (doc_number, signer …)
+    topic: str = ""  # the content words left once frame words and names are removed
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What a question asks for and of which letters (see the module docstring)."""
+
+    question: str
+    info: QueryInfo
+    parts: tuple[Part, ...]
+    wants_list: bool = False  # several letters (哪些答复…, which agencies…)
+    compare: bool = False  # the answers of several letters side by side
+    bodies: tuple[Body, ...] = ()
+    places: tuple[str, ...] = ()  # place names written in the question (not inside a body)
+    quoted: tuple[str, ...] = ()
+    fields: tuple[str, ...] = field(default=())  # every field any part asks for
+    context: str = ""  # topic words of clauses that ask nothing themselves
+
+    @property
+    def english(self) -> bool:
+        return self.info.english
+
+    @property
+    def topic(self) -> str:
+        return " ".join([self.context, *(p.topic for p in self.parts if p.topic)]).strip()
+
+    @property
+    def field_only(self) -> bool:
+        """Every part asks for a field of the record and nothing else."""
+        return all(p.fields and p.ask == "what" for p in self.parts)
+
+
+def ask_of(text: str) -> str:
+    """The kind of answer `text` asks for (a row of `ASKS`), or "what"."""
+    for ask, pattern in ASKS:
+        if pattern.search(text):
+            return ask
+    return "what"
+
+
+def split_parts(question: str) -> list[str]:
+    """The separately answerable parts of a question (the whole question when it has one).
+
+    Clauses split at question marks and semicolons; "A和B分别X" becomes "A X" and "B X";
+    "哪些已解决、哪些已采纳" becomes one part per ask.
+    """
+    parts: list[str] = []
+    for clause in (c.strip(" ,，") for c in _CLAUSE.split(question)):
+        if len(clause) < _PART_MIN:
+            if parts and clause:
+                parts[-1] += clause
+            continue
+        pieces = re.split(r"[，,]", clause)
+        for i, piece in enumerate(pieces):
+            m = _PAIR.search(piece)
+            if m and len(m["rest"].strip()) >= 2:
+                context = "".join(pieces[:i])
+                parts += [f"{context}{m['a']}{m['rest']}", f"{context}{m['b']}{m['rest']}"]
+                break
+        else:
+            asks = [a for a in _ASK_SPLIT.split(clause) if a]
+            if len(asks) > 1 and all(len(a) >= 3 for a in asks):
+                head = clause[: clause.find(asks[0]) + len(asks[0])]
+                # "哪些事项已解决、哪些已采纳": later asks borrow the first one's subject.
+                parts += [head, *asks[1:]]
+            else:
+                parts.append(clause)
+    return parts or [question.strip()]
+
+
+def topic_of(text: str, info: QueryInfo, bodies: tuple[Body, ...] = ()) -> str:
+    """The content words of `text`: frame words, named bodies, numbers and punctuation removed."""
+    out = text
+    for body in bodies:
+        if body.sender:  # the letter's sender identifies the letter; it is not the topic
+            out = out.replace(body.name, " ")
+    for place in info.places:
+        out = out.replace(place, " ")
+    out = re.sub(r"第?[A-Za-z]{0,3}\d+号?|〔\d{4}〕|\d{4}年", " ", out)
+    # Alternatives are one thing: "老年食堂(老人食堂)", "路灯或照明" → 老年食堂|老人食堂.
+    out = re.sub(r"([\u4e00-\u9fff]{2,})\s*[（(]([\u4e00-\u9fff]{2,})[)）]", r"\1|\2", out)
+    out = re.sub(r"(?<=[\u4e00-\u9fff]{2})或(?=[\u4e00-\u9fff]{2})", "|", out)
+    out = _FRAME_WORDS.sub(" ", out)
+    out = _DEMONSTRATIVE.sub(" ", out)
+    words = []
+    for word in _PUNCT.split(out):
+        # "床位和职工" is two things; "和平路" is one (a conjunction needs a word on each side).
+        for piece in re.split(r"(?<=[\u4e00-\u9fff]{2})[和与及](?=[\u4e00-\u9fff]{2})", word):
+            piece = "|".join(f for f in (_EDGE.sub("", a) for a in piece.split("|")) if len(f) >= 2)
+            if piece:
+                words.append(piece)
+    return " ".join(words)
+
+
+def read_bodies(question: str) -> tuple[Body, ...]:
+    """The agencies `question` names, with their places, level and role."""
+    out = []
+    quoted = [m.span() for m in _QUOTED.finditer(question)]
+    for name, start, end in agency_spans(question):
+        if any(a <= start < b for a, b in quoted):
+            continue  # part of a quoted name (“黄桷湾工商局站”), not a body the question names
+        lead = _NOT_PLACE.match(name)
+        cut = lead.end() if lead else 0
+        name, start = name[cut:], start + cut
+        places, core = split_place(name)
+        if not core or not places and core != name:
+            continue
+        canonical = canonical_agency(name) or name
+        levels = [p[-1] for p in places if p and p[-1] in "省市区县镇乡"]
+        named = tuple(p for p in places if len(p) >= 2)
+        before = question[max(0, start - 4) : start]
+        after = question[end : end + 40]
+        sender = bool(_SENDS.search(after)) and not re.search(r"中|里|的函中", before)
+        out.append(
+            Body(
+                name=name,
+                core=agency_core(canonical),
+                places=named,
+                level=levels[-1] if levels else None,
+                sender=sender,
+            )
+        )
+    return tuple(out)
+
+
+def read_frame(question: str, info: QueryInfo | None = None) -> Frame:
+    """Read `question` into a frame (see the module docstring)."""
+    info = info or analyze(question)
+    bodies = read_bodies(question) if not info.english else ()
+    parts, context = [], []
+    for text in split_parts(question):
+        fields = tuple(analyze(text).intents)
+        if not fields and not _ASKS_SOMETHING.search(text):
+            context.append(text)  # sets the scene for the asks after it
+            continue
+        ask = ask_of(_FIELD_PHRASES.sub(" ", text))
+        parts.append(Part(text, ask, fields, topic_of(text, info, bodies)))
+    if not parts:  # a statement typed as a question ("长期护理保险政策"): one part
+        parts = [Part(question, "what", (), topic_of(question, info, bodies))]
+    fields = tuple(dict.fromkeys(f for p in parts for f in p.fields))
+    one_letter = bool(_ONE_LETTER.search(question)) and set(fields) <= _LIST_FIELDS
+    one_letter |= bool(_ONE_SUGGESTION.search(question))
+    wants_list = info.enumeration and not info.identifies_letter and not one_letter
+    quoted = tuple(a or b for a, b in _QUOTED.findall(question))
+    in_bodies = " ".join(b.name for b in bodies) + " ".join(quoted)
+    places = () if info.english else tuple(p for p in read_places(question) if p not in in_bodies)
+    return Frame(
+        question=question,
+        info=info,
+        parts=tuple(parts),
+        context=" ".join(topic_of(c, info, bodies) for c in context),
+        wants_list=wants_list,
+        compare=bool(_COMPARE.search(question)) and not wants_list,
+        bodies=bodies,
+        places=places,
+        quoted=quoted,
+        fields=fields,
+    )
+
+
+# Phrases that name a record field (文号, 审签人, 日期 …): they say which field is asked, not
+# what kind of content answer is wanted, so the ask is read without them ("落款日期是哪天" is a
+# field question, not a time question about the letter's content).
+_FIELD_PHRASES = re.compile(
+    r"文号|发文字号|索引号|审签人?|签发人?|联系人|联系电话|落款日期?|成文日期|发布日期|日期|"
+    r"哪个单位|哪个部门|答复单位|发文单位|会同|协办|会办|写给谁|答复谁|哪位代表|哪位委员|提案人|"
+    r"类别|哪一类|哪类|编号|第几号|几号|what date|document number|signed|addressed"
+)

@@ -1,0 +1,297 @@
+"""The constraint check: which letters meet everything a question names, read from records.
+
+Retrieval ranks; the frame decides. A question that names a body (重庆市教委 …答复), a place,
+a person (王琴代表), a proposal or document number, a year or a quoted term may only be
+answered from a letter that meets each of them:
+
+- a body the question makes the replying one (X答复的 / X对…的复函) must be the letter's
+  sender or a co-handler, at the same place and level: 重庆市教委 is not 綦江区教委, and
+  市财政局 is not 区财政局; a body it only mentions (…的复函中，市人力社保局提到…) may
+  also be named in the letter's text;
+- a place must be the sender's or be named in the letter; a person must be the addressee or
+  be named; a number must be the letter's (with its kind, 提案 or 建议, when the question
+  gives it); a year must be the letter's or be named in it; a quoted term must be in it.
+
+A constraint no letter in the collection meets is the reason to abstain, and the answer
+names it ("收录的复函中没有重庆市医疗保障局的答复").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rag.answer.frame import Body, Frame
+from rag.letters.agencies import aliases_of, canonical_agency, split_place
+from rag.search.lexicon import normalize
+from rag.search.query import agency_core, number_key
+from rag.search.retrieval import Retriever
+from rag.types import Letter
+
+# A person the question names by role: 王琴代表, 李中宇委员 (not 代表团, not 代表建议).
+_ROLE = re.compile(r"(?:代表|委员)(?![团会建议大])")
+# Characters that do not begin a personal name (a verb or a word before it: 答复王琴代表).
+_NOT_NAME_START = frozenset("答复给对向的了和与及是在由为请位名个些市区县镇省人政会届次级哪谁各该此那这等几")
+_NOT_NAME = re.compile(r"[的了和与及对在是哪谁各该此那这位名个些市区县镇省政]|人大|政协")
+
+
+def persons(question: str) -> list[str]:
+    """The personal names written before 代表 / 委员 (王琴代表 → 王琴)."""
+    out = []
+    for m in _ROLE.finditer(question):
+        for size in (3, 2):
+            name = question[max(0, m.start() - size) : m.start()]
+            if (
+                len(name) == size
+                and all("\u4e00" <= ch <= "\u9fff" for ch in name)
+                and name[0] not in _NOT_NAME_START
+                and not _NOT_NAME.search(name)
+            ):
+                out.append(name)
+                break
+    return list(dict.fromkeys(out))
+# A number with its kind: 第0123号提案, 123号建议.
+_NUMBER_KIND = re.compile(r"第?\s*([A-Za-z]{0,3}\d{1,9})\s*号\s*(?:代表|委员)?(提案|建议|议案)")
+# Constraints that name a letter's party (a body, a place, a person) rather than a key.
+_ENTITY = frozenset({"sender", "mention", "place", "person"})
+# Levels that are the same tier: a district and a county are both county-level.
+_TIER = {"省": 0, "市": 1, "州": 1, "盟": 1, "区": 2, "县": 2, "旗": 2, "镇": 3, "乡": 3}
+
+
+def _short(place: str) -> str:
+    """A place without its level word (綦江区 → 綦江), as letters often write it."""
+    return place[:-1] if len(place) > 2 and place[-1] in "省市区县" else place
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One thing the question names that a letter must meet."""
+
+    kind: str  # sender | mention | place | person | number | doc_number | year | quoted
+    value: str
+    label: str  # how an answer names it (重庆市医疗保障局, 2023年, “258集市”)
+    body: Body | None = None
+
+    @property
+    def hard(self) -> bool:
+        """Whether no letter meeting it is a reason to abstain. A body, a number, a year and a
+        city or province are; a small place, a person or a quoted phrase may be written
+        otherwise in the letter, so no letter meeting them only drops them."""
+        if self.kind in ("person", "quoted"):
+            return False
+        if self.kind == "place":
+            return self.value[-1] in "市省" or self.value.endswith("自治区")
+        return True
+
+
+@dataclass
+class Verdict:
+    """Which candidate letters meet every constraint, and which constraint no letter meets."""
+
+    constraints: list[Constraint]
+    passing: list[str] = field(default_factory=list)  # letter ids, in candidate order
+    failing: dict[str, Constraint] = field(default_factory=dict)  # letter id → first unmet
+    absent: Constraint | None = None  # met by no letter in the collection
+
+
+class Gate:
+    """Constraint checks over one retriever's letters."""
+
+    def __init__(self, retriever: Retriever) -> None:
+        self.retriever = retriever
+
+    # -- reading the constraints -------------------------------------------------------------
+    def constraints(self, frame: Frame) -> list[Constraint]:
+        info = frame.info
+        out: list[Constraint] = []
+        body_places = {p for b in frame.bodies for p in b.places}
+        for body in frame.bodies:
+            out.append(Constraint("sender" if body.sender else "mention", body.core, body.name, body))
+        # Places an English question names come from a translation table: a hint, not a gate.
+        places = [] if info.english else list(dict.fromkeys([*info.places, *frame.places]))
+        for place in places:
+            if place not in body_places and not any(place in b.name for b in frame.bodies):
+                out.append(Constraint("place", place, place))
+        if not info.english:
+            for name in persons(frame.question):
+                if not any(name in b.name for b in frame.bodies):
+                    out.append(Constraint("person", name, name))
+        kinds = {number_key(n): k for n, k in _NUMBER_KIND.findall(normalize(frame.question))}
+        for number in info.numbers:
+            label = f"第{number}号" + kinds.get(number, "").replace("议案", "建议")
+            out.append(Constraint("number", f"{number}|{kinds.get(number, '')}", label))
+        for key in info.doc_numbers:
+            out.append(Constraint("doc_number", key, key.replace("〔", "〔") + "号"))
+        in_doc = {int(k.split("〔")[0]) for k in info.doc_numbers}
+        for year in info.years:
+            if year not in in_doc:
+                out.append(Constraint("year", str(year), f"{year}年"))
+        for term in frame.quoted:
+            out.append(Constraint("quoted", term, f"“{term}”"))
+        return out
+
+    # -- checking letters ----------------------------------------------------------------------
+    def meets(self, c: Constraint, letter: Letter) -> bool:
+        """Whether `letter` meets constraint `c`."""
+        f = letter.fields
+        text = letter.text
+        if c.kind in ("sender", "mention"):
+            assert c.body is not None
+            senders = [n for n in (f.agency_canonical, f.agency) if n]
+            if any(body_is(c.body, name) for name in senders):
+                return True
+            sender_places = _places_of(senders[0]) if senders else ()
+            if c.kind == "mention" and any(
+                body_is(c.body, name, sender_places) for name in f.cohandlers
+            ):
+                return True  # a co-handler is mentioned, but did not write the reply
+            if c.kind == "mention" or not senders:
+                # A body merely mentioned; or a letter whose sender the parser could not read,
+                # named in its text instead (a heading, the signature, "我局" beside the name).
+                return _mentions_body(text, c.body)
+            # The sender may be written in the heading or the signature in another form.
+            edges = text[:300] + text[-300:]
+            return _mentions_body(edges, c.body)
+        if c.kind == "place":
+            senders = [n for n in (f.agency_canonical, f.agency) if n]
+            mine = {_short(p) for n in senders for p in _places_of(n)}
+            return any(v in mine or v in text for v in _place_forms(c.value))
+        if c.kind == "person":
+            return c.value in (f.addressee or "") or c.value in text
+        if c.kind == "number":
+            number, kind = c.value.split("|")
+            if number not in self.retriever.keys[letter.id].numbers and not re.search(
+                rf"(?<![\dA-Za-z])0*{re.escape(number)}\s*号", normalize(text[:800])
+            ):
+                return False
+            return not kind or not f.kind or f.kind == kind or kind == "议案"
+        if c.kind == "doc_number":
+            return c.value in self.retriever.keys[letter.id].doc_numbers
+        if c.kind == "year":
+            year = int(c.value)
+            return year in self.retriever.keys[letter.id].years or bool(
+                re.search(rf"{year}\s*(?:年|-|—|－|\.)", text)
+            )
+        if c.kind == "quoted":
+            return normalize(c.value) in normalize(text)
+        return True
+
+    def check(self, frame: Frame, candidates: Sequence[str], any_entity: bool = False) -> Verdict:
+        """Check `candidates` (letter ids, best first) against the frame's hard constraints
+        (a soft one — a small place, a person, a quoted phrase — only ranks: `soft_score`).
+
+        With `any_entity` (a comparison of several named bodies, places or people), a letter
+        needs to meet one of the entity constraints, not all: each names a different letter.
+        """
+        letters = self.retriever.index.letters
+        verdict = Verdict(self.constraints(frame))
+        hard = [c for c in verdict.constraints if c.hard]
+        entities = [c for c in hard if c.kind in _ENTITY] if any_entity else []
+        rest = [c for c in hard if c not in entities]
+        for lid in dict.fromkeys(candidates):
+            letter = letters[lid]
+            unmet = next((c for c in rest if not self.meets(c, letter)), None)
+            if unmet is None and entities and not any(self.meets(c, letter) for c in entities):
+                unmet = entities[0]
+            if unmet is None:
+                verdict.passing.append(lid)
+            else:
+                verdict.failing[lid] = unmet
+        if not verdict.passing:
+            verdict.absent = next((c for c in hard if not self.exists(c, candidates)), None)
+        return verdict
+
+    def soft_score(self, verdict: Verdict, letter: Letter) -> float:
+        """The share of the soft constraints a letter meets (1.0 when there are none)."""
+        soft = [c for c in verdict.constraints if not c.hard]
+        if not soft:
+            return 1.0
+        return sum(self.meets(c, letter) for c in soft) / len(soft)
+
+    def exists(self, c: Constraint, seen: Iterable[str] = ()) -> bool:
+        """Whether any letter in the collection meets `c`: the candidates first, then the
+        letters whose fields could (senders, numbers), then those a search for the name finds."""
+        letters = self.retriever.index.letters
+        if any(self.meets(c, letters[lid]) for lid in seen):
+            return True
+        if c.kind in ("sender", "mention", "number", "doc_number", "year", "person", "place"):
+            # Fields decide these for every letter at once (cheap: keys are in memory).
+            keys = self.retriever.keys
+            for lid, k in keys.items():
+                if c.kind in ("sender", "mention") and c.body is not None:
+                    if (c.body.core in k.agencies or c.body.core in k.cohandlers) and self.meets(
+                        c, letters[lid]
+                    ):
+                        return True
+                elif c.kind == "number" and c.value.split("|")[0] in k.numbers:
+                    if self.meets(c, letters[lid]):
+                        return True
+                elif c.kind == "doc_number" and c.value in k.doc_numbers or c.kind == "year" and int(c.value) in k.years or c.kind == "place" and any(f in k.place for f in _place_forms(c.value)):
+                    return True
+        if c.kind in ("mention", "place", "person", "quoted", "year"):
+            # Named in some letter's text: a search for the name reaches it if anything does.
+            found = self.retriever.search(c.label, 20)
+            return any(self.meets(c, h.letter) for h in found)
+        return False
+
+
+def body_is(body: Body, name: str, home: Sequence[str] = ()) -> bool:
+    """Whether the agency `name` (as a letter states it) is the body the question names: the
+    same core, and the same place and level when the question gives them. `home`: the places
+    of the letter's sender, for a co-handler written with a bare level word (区公安局)."""
+    return _body_is(body.core, body.places, body.level, name, tuple(home))
+
+
+@lru_cache(maxsize=65536)
+def _body_is(
+    core: str, places: tuple[str, ...], level: str | None, name: str, home: tuple[str, ...]
+) -> bool:
+    canonical = canonical_agency(name) or name
+    if agency_core(canonical) != core and agency_core(name) != core:
+        return False
+    mine = [p for p in split_place(canonical)[0] if len(p) >= 2] or list(home)
+    if places:
+        want = _short(places[-1])
+        shorts = [_short(p) for p in mine]
+        if want not in shorts:
+            return False
+        # The innermost place the question names is the body's own: 重庆市教委 is the city's,
+        # not a district's under it (whose innermost place is the district).
+        own = [p for p in split_place(canonical)[0] if len(p) >= 2]
+        return not own or _short(own[-1]) == want
+    if level:
+        named = split_place(canonical)[0]
+        last = named[-1] if named else ""
+        mine_level = last[-1] if last and last[-1] in _TIER else None
+        if mine_level is not None and _TIER[mine_level] != _TIER.get(level, _TIER[mine_level]):
+            return False
+    return True
+
+
+def _place_forms(place: str) -> list[str]:
+    """Ways a letter may write a place the question runs together with a wider one:
+    綦江横山镇 → 横山镇, 上海普陀区 → 普陀区 (and each without its level word)."""
+    suffix = 2 if place.endswith(("街道", "地区", "新区")) else 1
+    forms = [place[i:] for i in range(len(place)) if len(place) - i >= suffix + 2] or [place]
+    return list(dict.fromkeys([*forms, *(_short(f) for f in forms if len(_short(f)) >= 2)]))
+
+
+def _places_of(name: str) -> tuple[str, ...]:
+    return tuple(p for p in split_place(canonical_agency(name) or name)[0] if len(p) >= 2)
+
+
+def _mentions_body(text: str, body: Body) -> bool:
+    """Whether a letter's text names the body (as the question writes it, or by an alias)."""
+    if body.name in text:
+        return True
+    level = body.level or ""
+    forms = aliases_of(body.core) or [body.core]
+    for form in forms:
+        if len(form) < 3:
+            continue
+        for prefix in ({_short(p) for p in body.places} | {level} if body.places or level else {""}):
+            if f"{prefix}{form}" in text:
+                return True
+    return False

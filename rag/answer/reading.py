@@ -1,0 +1,143 @@
+"""Reading one letter for one ask: its candidate sentences, scored, and the direct span.
+
+A letter's body (after its salutation) is cut into sentences; chrome lines, the signature
+block and the letter's formulas never count: the acknowledgement (…收悉), the reply formula
+(现将办理情况答复如下), the closing (特此函复, 感谢您…, 如有意见…回执). A sentence that opens
+with a formula keeps what follows it ("…收悉。经研究，我局已…"). Each remaining sentence is
+scored for one part of a question by how much of the part's topic it covers
+(`rag.answer.topic`) and whether it holds a span of the asked kind (`rag.answer.spans`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.answer.frame import Part
+from rag.answer.spans import clauses, direct_span, has_span
+from rag.answer.topic import Term, TopicModel
+from rag.types import Letter
+
+_SENTENCE = re.compile(r"(?:……|[。！？!?；;])[”’」』）)\]】]*|\n")
+# Formula clauses at the start of a sentence: the acknowledgement and the reply formula.
+_OPENING_FORMULA = re.compile(
+    r"^[^。；;\n]{0,120}?(?:收悉|收到|已收悉|已转交[^。；;\n]{0,20}办理)[，,。；;：:\s]*|"
+    r"^[^。；;\n]{0,60}?(?:现(?:将|就)?[^。；;\n]{0,24}?(?:答复|函复|回复|复)如下|现答复如下|现函复如下)[：:，,。\s]*|"
+    r"^(?:经(?:认真)?研究(?:办理)?|经研究)[，,]"
+)
+# A sentence that is only courtesy or procedure: thanks, the closing, the feedback slip.
+_COURTESY = re.compile(
+    r"特此(?:函复|答复|复函)|感谢您|感谢你|衷心感谢|谢谢|欢迎[^。]{0,10}监督|如有(?:意见|疑问|不同意见)|"
+    r"对以上答复|对本答复|请填写|回执|反馈给|联系人|联系电话|联系方式|邮政编码|抄送|此复函已经|已经[^。]{0,20}审签|"
+    r"希望您?继续|一如既往|关心和支持|关心、支持"
+)
+# A sentence that restates what the proposer asked (您提出的《…》, 关于您提出的“…”建议): the
+# suggestion's words, not the letter's answer to it.
+_RESTATES = re.compile(
+    r"(?:您|你们?|贵(?:单位|组织|党派)?|代表|委员)[^。；;\n]{0,60}?(?:提出|提交|所提)的|提出的[^。；;\n]{0,6}[《“\"]|"
+    r"^关于[^。；;\n]{0,80}的(?:建议|提案|问题)[。；;]?$"
+)
+# A salutation line (张示例代表:), a date line, an agency line (the signature).
+_SALUTATION = re.compile(r"^(?:尊敬的)?[^，,。；;：:\n]{1,30}[：:]\s*$")
+_SIGNATURE = re.compile(
+    r"^[\u4e00-\u9fff（）()]{2,40}(?:局|委员会|委|厅|政府|办公室|办事处|中心|分局|管委会|街道|镇)$|"
+    r"^[\d〇零一二三四五六七八九十○Oo]{2,4}\s*年[\d一二三四五六七八九十]{1,2}\s*月[\d一二三四五六七八九十]{1,3}\s*日?$|"
+    r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{6,8}$"
+)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# A section heading: a short numbered line (一、…, （二）…, 3.…) — the topic of what follows.
+_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[、.．])[^。；;]{2,40}[。：:]?$")
+MIN_CONTENT = 8  # CJK characters a sentence keeps once its formula is cut off
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A candidate sentence of a letter: its exact span (formula openings cut off)."""
+
+    start: int
+    end: int
+    text: str
+    in_hit: bool = False  # inside a passage retrieval returned
+    heading: str = ""  # the section heading it stands under (二、区内赶场集市基本情况)
+
+
+@dataclass(frozen=True)
+class Scored:
+    sentence: Sentence
+    coverage: float  # of the part's topic
+    typed: bool  # holds a span of the asked kind
+    score: float
+
+
+def body_start(letter: Letter) -> int:
+    """Where the letter's body begins: after its salutation (张示例代表:), else 0."""
+    span = letter.fields.spans.get("addressee")
+    if span:
+        nl = letter.text.find("\n", span[1])
+        return span[1] if nl < 0 else nl
+    return 0
+
+
+def sentences(letter: Letter, hit_spans: Sequence[tuple[int, int]] = ()) -> list[Sentence]:
+    """The letter's content sentences, in reading order (see the module docstring)."""
+    text = letter.text
+    chrome = letter.boilerplate
+    out: list[Sentence] = []
+    heading = ""
+    pos = body_start(letter)
+    bounds = [m.end() for m in _SENTENCE.finditer(text, pos)] + [len(text)]
+    for b in bounds:
+        s, e = pos, b
+        pos = b
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e <= s or any(a <= s < z for a, z in chrome):
+            continue
+        line = text[s:e]
+        if _SALUTATION.match(line) or _SIGNATURE.match(line.strip("。")):
+            continue
+        if _HEADING.match(line):
+            heading = line  # what follows is about it; the heading alone answers nothing
+            continue
+        m = _OPENING_FORMULA.match(line)
+        while m and m.end() > 0:
+            s += m.end()
+            line = text[s:e]
+            m = _OPENING_FORMULA.match(line)
+        if len(_CJK.findall(line)) < MIN_CONTENT or _COURTESY.search(line) or _RESTATES.search(line):
+            continue
+        in_hit = any(a <= s < z for a, z in hit_spans)
+        out.append(Sentence(s, e, line, in_hit, heading))
+    return out
+
+
+def score(
+    topics: TopicModel, terms: Sequence[Term], part: Part, pool: Sequence[Sentence]
+) -> list[Scored]:
+    """The pool's sentences scored for one part, best first."""
+    out = []
+    typed_ask = part.ask not in ("what", "how")  # a number, a time, a reason, a plan …
+    for sent in pool:
+        cov = topics.coverage(terms, sent.text) if terms else 0.0
+        if sent.heading and terms:
+            # A sentence under a heading on the topic is on the topic, a little less surely.
+            cov = max(cov, 0.9 * topics.coverage(terms, sent.heading + sent.text))
+        typed = has_span(part.ask, sent.text)
+        value = cov + (0.25 if typed and typed_ask else 0.1 if typed else 0.0)
+        value += 0.05 if sent.in_hit else 0.0
+        out.append(Scored(sent, cov, typed, value))
+    out.sort(key=lambda x: (-x.score, x.sentence.start))
+    return out
+
+
+def direct(
+    letter: Letter, topics: TopicModel, terms: Sequence[Term], part: Part, best: Scored
+) -> tuple[int, int]:
+    """The span of the best sentence that answers the part directly (a run of its clauses)."""
+    s = best.sentence
+    parts = clauses(letter.text, s.start, s.end)
+    on_topic = [topics.coverage(terms, letter.text[c.start : c.end]) >= 0.25 for c in parts]
+    return direct_span(letter.text, s.start, s.end, part.ask, on_topic)

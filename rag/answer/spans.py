@@ -1,0 +1,180 @@
+"""Typed answer spans: the clause of a letter's sentence that holds what a question asks for.
+
+A question asking 多少 wants a number with its unit; 什么时候, a date or a time; 为什么, the
+letter's reason (由于…, 不符合…, 无法…); 能不能 / 有没有, its status words (已…, 将…, 暂不…);
+怎么 / 哪些措施, its measures (一是…, 将…); 哪个部门, a body; 在哪, a place. `SPAN` holds one
+pattern per kind of ask — one table, the same for every letter.
+
+Sentences split at 。！？；; a clause is a piece of a sentence between commas, colons and
+semicolons. The direct answer to one part of a question is the run of clauses of its best
+sentence from the first clause on the topic to the last clause holding the asked span — in
+the letter's own words, an exact span of its text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Units that make a number an amount or a count.
+_UNIT = (
+    r"(?:%|％|‰|个百分点|万元|亿元|千元|元|万亩|亩|万吨|吨|平方米|平方公里|公里|千米|米|公顷|"
+    r"万人|人次|人|户|家|个|所|座|条|名|项|处|张|台|辆|盏|块|批|间|栋|套|辆|只|头|羽|床|次|期|"
+    r"场|班|趟|站|路|件|份|册|本|篇|年|月|天|日|小时|分钟|岁|倍|万|亿)"
+)
+_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+SPAN: dict[str, re.Pattern[str]] = {
+    # A count or an amount: digits or Chinese numerals with a unit, a percentage, 百分之…
+    "number": re.compile(
+        rf"\d+(?:[.,，]\d+)*\s*(?:余|多|近|约)?\s*{_UNIT}|[{_CN_DIGITS}]{{1,6}}{_UNIT}|百分之[{_CN_DIGITS}]+"
+    ),
+    # A date, a month, a time of day, or a time word (年底, 下一步 …).
+    "time": re.compile(
+        rf"(?:19|20)\d\d\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?|底|初|内|前|以来|起)?|"
+        rf"[{_CN_DIGITS}〇○]{{4}}年|\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?|"
+        r"\d{1,2}\s*(?:点|时|:\d\d)(?:\s*\d{1,2}\s*分)?|(?:19|20)\d\d-\d{1,2}(?:-\d{1,2})?|"
+        r"年底|年内|年初|月底|近期|下一步|今年|明年|[一二三四]季度|上半年|下半年"
+    ),
+    # A reason the letter gives.
+    "reason": re.compile(
+        r"由于|因为|因此|原因|鉴于|不符合|不具备|无法|不能|不宜|受[^，。；]{1,12}(?:限制|影响|制约)|"
+        r"未(?:纳入|列入|达到|形成|落实)|不足|困难|尚未|缺乏|没有"
+    ),
+    # Where a request stands.
+    "status": re.compile(
+        r"已经?|将|拟|计划|正在|暂不|暂时不|暂无|无法|不具备|不予|同意|采纳|列入|纳入|完成|启动|开通|"
+        r"落实|安排|争取|投入使用|建成"
+    ),
+    # A plan: what the body will do.
+    "plan": re.compile(r"将|拟|计划|下一步|准备|争取|今后|力争|适时|逐步"),
+    # Measures: enumeration items and verbs of action.
+    "how": re.compile(
+        r"一是|二是|三是|四是|[（(][一二三四五六七八九十][）)]|^\s*\d{1,2}[.、．]|将|拟|计划|已|加强|推进|"
+        r"开展|实施|制定|完善|建立|协调|组织|落实|安排|更换|改造|修建|拆除|设置|增设"
+    ),
+    # A body (an agency acting or named).
+    "body": re.compile(
+        r"[\u4e00-\u9fff]{1,12}?(?:委员会|局|委|厅|办公室|人民政府|政府|办事处|中心|分局|管委会|街道|大队|支队)"
+    ),
+    # A place: a street, a town, a village, a road, a site.
+    "place": re.compile(
+        r"[\u4e00-\u9fff\dA-Za-z]{1,10}?(?:街道|社区|镇|乡|村|路|街|巷|广场|公园|园区|小区|集市|市场|大桥|路口|学校|小学|中学)"
+    ),
+    "what": re.compile(r"."),
+}
+# What a number question counts or measures, and the units that answer it: 多少个食堂 → 个,
+# 多少钱 / 资金 → 元, 多少人 → 人, 面积 → 亩 / 平方米. A number in another unit does not answer.
+_ASKED_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"多少钱|资金|经费|投资|投入|预算|补贴|金额|费用|造价|产值|收入|how much money|funding|budget|cost|yuan", re.I), r"元"),
+    (re.compile(r"多少人|几人|人数|多少名|几名|多少位|how many people", re.I), r"人|名|位"),
+    (re.compile(r"面积|多少亩|几亩|多大面积|area", re.I), r"亩|平方米|平方公里|公顷|㎡"),
+    (re.compile(r"多长|多远|长度|距离|几公里|多少公里|多少米|how (?:long|far)", re.I), r"米|公里|千米"),
+    (re.compile(r"比例|比重|占比|百分之|增长了?多少|增幅|覆盖面|覆盖率|percentage|share|rate", re.I), r"%|％|百分之|成"),
+)
+_MEASURE = re.compile(r"(?:多少|几)\s*([个所家块盏座条名人项处张台辆亩次批户间只栋吨])(?![位口员])")
+
+
+def asked_unit(question: str) -> re.Pattern[str] | None:
+    """The units that answer a number question (None when it does not say what it counts)."""
+    m = _MEASURE.search(question)
+    if m:
+        return re.compile(rf"\d\s*(?:余|多)?\s*(?:万|亿)?{re.escape(m.group(1))}|[{_CN_DIGITS}]{re.escape(m.group(1))}")
+    for pattern, units in _ASKED_UNITS:
+        if pattern.search(question):
+            return re.compile(rf"\d[\d.,]*\s*(?:余|多)?\s*(?:万|亿|千)?\s*(?:{units})|(?:{units})\s*[\d{_CN_DIGITS}]")
+    return None
+
+
+_SENTENCE_END = re.compile(r"(?:……|[。！？!?；;])[”’」』）)\]】]*|\n")
+_CLAUSE_END = re.compile(r"[，,；;：:]")
+# A clause that only opens a sentence (目前, 同时, 经研究): it carries no fact.
+_OPENER = re.compile(r"^(?:目前|同时|此外|另外|其次|首先|再次|最后|经研究|经调查|经核实|据了解|对此|为此|因此)$")
+MAX_DIRECT = 150  # characters of a direct answer drawn from one sentence
+
+
+@dataclass(frozen=True)
+class Clause:
+    start: int
+    end: int
+
+
+def clauses(text: str, start: int, end: int) -> list[Clause]:
+    """The clauses of `text[start:end]` (trimmed; punctuation stays with the clause before)."""
+    out, pos = [], start
+    for m in _CLAUSE_END.finditer(text, start, end):
+        out.append((pos, m.start()))
+        pos = m.end()
+    out.append((pos, end))
+    result = []
+    for s, e in out:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and (text[e - 1].isspace() or text[e - 1] in "。；;！!？?"):
+            e -= 1
+        if e > s:
+            result.append(Clause(s, e))
+    return result
+
+
+def has_span(ask: str, text: str) -> bool:
+    """Whether `text` holds an answer span of the kind `ask` wants."""
+    pattern = SPAN.get(ask)
+    return bool(pattern and pattern.search(text))
+
+
+def direct_span(
+    text: str,
+    start: int,
+    end: int,
+    ask: str,
+    on_topic: list[bool],
+) -> tuple[int, int]:
+    """The span of the sentence `text[start:end]` that answers: the whole sentence when it is
+    short, else the run of clauses (at most `MAX_DIRECT` characters) that holds the most
+    clauses on the topic and with the asked span. `on_topic[i]`: clause i covers the topic."""
+    if end - start <= MAX_DIRECT:
+        return start, end
+    parts = clauses(text, start, end)
+    if not parts:
+        return start, end
+    pattern = SPAN.get(ask) or SPAN["what"]
+    typed = [ask != "what" and bool(pattern.search(text[c.start : c.end])) for c in parts]
+    topical = list(on_topic[: len(parts)]) + [False] * (len(parts) - len(on_topic))
+    worth = [
+        (2.0 if t and y else 1.0 if t else 0.5 if y else 0.0) for t, y in zip(topical, typed, strict=True)
+    ]
+    best, span = -1.0, (0, 0)
+    for i in range(len(parts)):
+        if _OPENER.match(text[parts[i].start : parts[i].end]):
+            continue
+        total = 0.0
+        for j in range(i, len(parts)):
+            if parts[j].end - parts[i].start > MAX_DIRECT:
+                break
+            total += worth[j]
+            value = total - 0.01 * (j - i)
+            if value > best:
+                best, span = value, (i, j)
+    i, j = span
+    if parts[j].end - parts[i].start > MAX_DIRECT:
+        # One very long clause: the window around its first typed span.
+        c = parts[i]
+        m = pattern.search(text, c.start, c.end)
+        mid = m.start() if m else c.start
+        s = max(c.start, mid - MAX_DIRECT // 3)
+        return s, min(c.end, s + MAX_DIRECT)
+    return parts[i].start, parts[j].end
+
+
+def sentence_of(text: str, pos: int) -> tuple[int, int]:
+    """The sentence of `text` around position `pos`."""
+    start = 0
+    for m in _SENTENCE_END.finditer(text, 0, pos):
+        start = m.end()
+    m = _SENTENCE_END.search(text, pos)
+    end = m.end() if m else len(text)
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

@@ -1,0 +1,166 @@
+"""What a question is about, and how much of it a sentence says: rarity-weighted coverage.
+
+A question's topic is a few terms (老年食堂, 长期护理保险, 泥结石路); each term may be met by
+any of its alternatives (a paraphrase from the lexicon, a translation of an English word).
+A sentence covers a term by the share of the term's character bigrams it contains, each
+bigram weighted by its rarity over the letters (IDF): "长期护理保险" is barely covered by a
+sentence that says 护理 and 保险 apart, because 期护 and 理保 are the rare, telling bigrams.
+Bigrams work for Chinese without trusting a segmenter, and for names and numbers too.
+
+Rarity is counted over the index's passages once, on first use (over an even sample of at most
+`SAMPLE` passages on a very large index), so no build-time table is needed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.search.dictionary import translate_words
+from rag.search.lexicon import Tokenizer, normalize
+
+#: Passages counted for bigram rarity (an even sample beyond this many).
+SAMPLE = 20_000
+_KEEP = re.compile(r"[\u4e00-\u9fff0-9a-z]")
+# English words that frame a question, not its topic (which, reply, letter …).
+_EN_FRAME = frozenset(
+    "which what who whom whose when where why how does did do is are was were will would can could "
+    "the a an of to in on at for from by with about and or any some this that these those it its "
+    "their there reply replies replied letter letters answer answered answers corpus document "
+    "say says said mention mentions mentioned tell give given contain contains agency agencies "
+    "department bureau government city district county province chinese china rather than whole "
+    "many much number date".split()
+)
+
+
+@lru_cache(maxsize=65536)
+def norm(text: str) -> str:
+    """`normalize`, remembered: letters' sentences are matched again and again."""
+    return normalize(text)
+
+
+def bigrams(text: str) -> list[str]:
+    """The character bigrams of `text`'s letters and digits, normalised (a single character
+    stands for itself)."""
+    chars = [c for c in normalize(text) if _KEEP.match(c)]
+    if len(chars) == 1:
+        return chars
+    return [a + b for a, b in zip(chars, chars[1:], strict=False)]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One thing the question is about: any of its surface forms satisfies it."""
+
+    forms: tuple[str, ...]
+    weight: float
+
+
+class Rarity:
+    """Inverse document frequency of character bigrams over an index's passages."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._texts = texts
+        self._df: Counter[str] | None = None
+        self._n = 0
+        self._lock = threading.Lock()
+
+    def _count(self) -> None:
+        with self._lock:
+            if self._df is not None:
+                return
+            step = max(1, len(self._texts) // SAMPLE)
+            df: Counter[str] = Counter()
+            n = 0
+            for i in range(0, len(self._texts), step):
+                df.update(set(bigrams(self._texts[i])))
+                n += 1
+            self._n, self._df = n, df
+
+    def idf(self, gram: str) -> float:
+        if self._df is None:
+            self._count()
+        assert self._df is not None
+        return math.log((self._n + 1) / (self._df.get(gram, 0) + 0.5))
+
+
+class TopicModel:
+    """Topic terms of questions and their coverage by sentences, over one index."""
+
+    def __init__(self, texts: Sequence[str], tokenizer: Tokenizer) -> None:
+        self.rarity = Rarity(texts)
+        self.tokenizer = tokenizer
+
+    def terms(self, topic: str, english_question: str | None = None) -> list[Term]:
+        """The terms of a topic string (space-separated words, as `Frame.topic` gives), or of an
+        English question (each English word or glossary phrase, with its Chinese forms)."""
+        if english_question is not None:
+            return self._english_terms(english_question)
+        out = []
+        for word in dict.fromkeys(topic.split()):
+            # "A|B": alternatives the question gives (老年食堂(老人食堂), 路灯或照明).
+            alternatives = [a for a in word.split("|") if a]
+            forms = [f for a in alternatives for f in (a, *self._paraphrases(a))]
+            weights = [sum(self.rarity.idf(g) for g in bigrams(a)) for a in alternatives]
+            if not forms or not any(weights):
+                continue
+            out.append(Term(tuple(dict.fromkeys(forms)), max(weights)))
+        return out
+
+    def _paraphrases(self, word: str) -> list[str]:
+        """Surface forms of the lexicon concepts the word's tokens stand for (老人 ↔ 老年人)."""
+        tokens = self.tokenizer.tokenize(word)
+        return [f for f in self.tokenizer.expansions(tokens) if f != word][:6]
+
+    def _english_terms(self, question: str) -> list[Term]:
+        low = " " + re.sub(r"[^a-z0-9]+", " ", question.lower().replace("'", "")) + " "
+        groups: list[list[str]] = []
+        for phrase, chinese in self.tokenizer.lexicon.glossary:
+            key = f" {phrase} "
+            if key in low and not set(phrase.split()) <= _EN_FRAME:
+                groups.append(list(chinese))
+                low = low.replace(key, " ")
+        for word in low.split():
+            if word in _EN_FRAME or len(word) < 3 or word.isdigit():
+                continue
+            chinese = translate_words([word], per_word=3)
+            if chinese:
+                groups.append(chinese)
+        # Chinese names an English question spells out (石油路街道) are terms as they are.
+        groups += [[name] for name in re.findall(r"[\u4e00-\u9fff]{2,}", question)]
+        out = []
+        for forms in groups:
+            weights = [sum(self.rarity.idf(g) for g in bigrams(f)) / max(1, len(bigrams(f))) for f in forms]
+            out.append(Term(tuple(dict.fromkeys(forms)), max(weights, default=0.0)))
+        return out
+
+    def term_coverage(self, term: Term, text: str) -> float:
+        """How much of `term` the text says: its best form's rarity-weighted bigram share."""
+        have_text = norm(text)
+        best = 0.0
+        for form in term.forms:
+            grams = bigrams(form)
+            if not grams:
+                continue
+            if norm(form) in have_text:
+                return 1.0
+            total = sum(self.rarity.idf(g) for g in grams)
+            have = sum(self.rarity.idf(g) for g in grams if g in have_text)
+            best = max(best, have / total if total else 0.0)
+        return best
+
+    def coverage(self, terms: Sequence[Term], text: str) -> float:
+        """The weighted share of `terms` that `text` covers (0 for no terms)."""
+        total = sum(t.weight for t in terms)
+        if not total:
+            return 0.0
+        return sum(t.weight * self.term_coverage(t, text) for t in terms) / total
+
+    def best(self, terms: Sequence[Term], texts: Iterable[str]) -> float:
+        """The highest coverage among `texts`."""
+        return max((self.coverage(terms, t) for t in texts), default=0.0)
