@@ -146,9 +146,9 @@ def test_conversation_is_kept_across_turns(service: Service) -> None:
 def test_feedback_is_appended_as_json_lines(service: Service) -> None:
     _, state = run(service, "老旧小区加装电梯有什么补贴？")
     index = next(iter(state.turns))
-    record_feedback(service.config, state, index, True)
-    record_feedback(service.config, state, index, False)
-    assert record_feedback(service.config, state, 99, True) is None
+    record_feedback(service.feedback_path, state, index, True)
+    record_feedback(service.feedback_path, state, index, False)
+    assert record_feedback(service.feedback_path, state, 99, True) is None
     path = service.config.feedback_path
     assert path is not None
     lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]

@@ -17,12 +17,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio read
 
 import json
 import logging
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -130,20 +128,6 @@ def show_letter(service: Service, cite: str, lang: str = "zh") -> str:
 _feedback_lock = threading.Lock()
 
 
-def feedback_path(config: ServerConfig) -> Path:
-    """Where votes go: `config.feedback_path`, else a file in the temp folder (logged once)."""
-    if config.feedback_path is not None:
-        return Path(config.feedback_path)
-    return _temp_feedback_path()
-
-
-@cache
-def _temp_feedback_path() -> Path:
-    path = Path(tempfile.gettempdir()) / "replyqa-feedback.jsonl"
-    log.warning("replyqa: no feedback_path configured; writing feedback to %s", path)
-    return path
-
-
 def _vote(liked: bool | str | None) -> str:
     if liked is True or liked is False:
         return "like" if liked else "dislike"
@@ -151,9 +135,10 @@ def _vote(liked: bool | str | None) -> str:
 
 
 def record_feedback(
-    config: ServerConfig, state: ChatState, index: int, liked: bool | str | None
+    path: Path, state: ChatState, index: int, liked: bool | str | None
 ) -> dict[str, Any] | None:
-    """Append one vote on the answer at message `index` as a JSON line; returns the record."""
+    """Append one vote on the answer at message `index` to the JSONL file at `path`;
+    returns the record (None for a message that is not an answer)."""
     turn = state.turns.get(index)
     if turn is None:  # a vote on a message we did not answer (or an error line)
         return None
@@ -170,7 +155,6 @@ def record_feedback(
         "filters": turn["filters"],
         "lang": state.lang,
     }
-    path = feedback_path(config)
     with _feedback_lock:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as fh:
@@ -242,7 +226,7 @@ def build_chat(service: Service) -> gr.Blocks:
 
         def _like(st: ChatState, like: gr.LikeData) -> None:
             index = like.index if isinstance(like.index, int) else like.index[0]
-            record_feedback(service.config, st, index, like.liked)
+            record_feedback(service.feedback_path, st, index, like.liked)
 
         def _example(evt: gr.SelectData) -> str:
             value = evt.value

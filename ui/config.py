@@ -61,7 +61,9 @@ class ServerConfig(BaseModel):
     conversation_ttl_s: int = Field(
         3600, ge=60, description="A conversation idle this long is forgotten."
     )
-    feedback_path: Path | None = Field(None, description="JSONL file for like/dislike feedback.")
+    feedback_path: Path | None = Field(
+        None, description="JSONL file for chat votes; default: feedback.jsonl in the index folder."
+    )
 
     def key(self, token: str) -> KeyConfig | None:
         """The key config for a bearer token, compared in constant time."""
