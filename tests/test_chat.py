@@ -101,7 +101,9 @@ def test_cards_are_collapsed_one_per_letter_named_by_title_and_sender(service: S
         assert c["source"] not in visible_text(card)  # never the file name
         # Each of the letter's quotes is inside its card, with a "查看全文" for it.
         keys = [x["key"] for x in answer["citations"] if x["letter_id"] == letter_id]
-        assert [int(k) for k in re.findall(r'rq-key">\[(\d+)\]</span> ', card.split("</summary>")[1])] == keys
+        assert [
+            int(k) for k in re.findall(r'rq-key">\[(\d+)\]</span> ', card.split("</summary>")[1])
+        ] == keys
         assert card.count('class="rq-view"') == len(keys)
 
 
