@@ -280,6 +280,7 @@ def test_follow_up_chips_follow_the_answer(service: Service) -> None:
     updates = list(act(service, "ask", state.follow_ups[0], updates[-1][1], state))
     answer = state.turns[max(state.turns)]["answer"]
     assert answer["answered"] and {c["letter_id"] for c in answer["citations"]} == {letter}
+    assert state.follow_ups and render.FOLLOW_UPS[("zh", False)][0] not in state.follow_ups
     _, none = run(service, "火星基地建设进展如何？")
     assert none.follow_ups == ()
 

@@ -3,7 +3,7 @@
 `create_app(service)` composes the parts; `replyqa serve` runs it with uvicorn. Tests
 build it with a small index and drive it with TestClient or a loopback server. The API
 docs (`/docs`, `/redoc`) come from `fastapi-offline`: Swagger UI and ReDoc are served from
-the package's own files, not a CDN, so they work where the server has no internet.
+bundled files, not a CDN, so they work where the server has no internet (`ui.docs`).
 """
 
 from __future__ import annotations
@@ -27,17 +27,12 @@ def create_app(service: Service, with_chat: bool = True) -> FastAPI:
         with_chat: Mount the gradio chat at /chat (tests of the API alone skip it).
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from fastapi_offline import FastAPIOffline
+    from . import api, auth, docs, widget
 
-    from . import api, auth, widget
-
-    app = FastAPIOffline(
+    app = docs.make_app(
         title="replyqa",
         version="0.1.0",
         description="Answers with exact citations over government reply letters (建议提案复函).",
-        favicon_url="/favicon.ico",
-        # Swagger UI would otherwise send the spec to validator.swagger.io for a badge.
-        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.service = service
     auth.install(app, service.config)

@@ -140,7 +140,7 @@ def respond(
         "answer": final.to_json(),
         "filters": filters.__dict__ if filters else None,
     }
-    state.follow_ups, state.follow_lang = render.follow_ups(final, lang), lang
+    state.follow_ups, state.follow_lang = render.follow_ups(final, lang, question), lang
     letters = service.retriever.index.letters
     content = render.answer_message(final, letters, lang, filters, typed=question)
     yield "", shown(content), state, bar(state, filters), ""

@@ -423,13 +423,14 @@ def filter_note(question: str, filters: Filters | None, lang: str = "zh") -> str
     )
 
 
-def follow_ups(answer: Answer, lang: str = "zh") -> tuple[str, ...]:
-    """Follow-up questions to offer as chips: none unless the answer cites letters."""
+def follow_ups(answer: Answer, lang: str = "zh", typed: str = "") -> tuple[str, ...]:
+    """Follow-up questions to offer as chips (none unless the answer cites letters), less
+    the one just asked."""
     if not answer.answered or not answer.citations:
         return ()
     several = len({c.letter_id for c in answer.citations}) > 1
-    asked = answer.question.strip()
-    return tuple(q for q in FOLLOW_UPS[("en" if lang == "en" else "zh", several)] if q != asked)
+    asked = {answer.question.strip(), typed.strip()}
+    return tuple(q for q in FOLLOW_UPS[("en" if lang == "en" else "zh", several)] if q not in asked)
 
 
 def chip_bar(
