@@ -108,8 +108,8 @@ def respond(
     question = typed.strip()
     filters = make_filters(agency, place, year)
     if problem := question_problem(typed, service.config.max_question_chars):
-        shown = render.notice(problem) if question else ""
-        yield message or "", history, state, bar(state, filters), shown
+        note = render.notice(problem) if question else ""
+        yield message or "", history, state, bar(state, filters), note
         return
     asked = [*history, {"role": "user", "content": render.question_html(question)}]
     lang = question_lang(question)
@@ -365,7 +365,7 @@ def build_chat(service: Service) -> gr.Blocks:
             wanted = str(dict(request.query_params).get("lang", "")).lower()
             return "English" if wanted.startswith("en") else "中文"
 
-        fields = [agency, place, year]
+        fields: list[Any] = [agency, place, year]
         ins, outs = [box, chatbot, state, *fields], [box, chatbot, state, chips, status]
         # Answers take well under a second: serve a few sessions at once, not gradio's one.
         box.submit(_respond, ins, outs, concurrency_limit=4)

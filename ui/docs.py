@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html
@@ -29,7 +30,7 @@ def _redoc_bundle() -> bytes:
     return path.read_bytes().replace(_REDOC_LOGO, _LOCAL_LOGO)
 
 
-def make_app(**kwargs: object) -> FastAPI:
+def make_app(**kwargs: Any) -> FastAPI:
     """A FastAPI app whose /docs and /redoc need no internet (`kwargs` go to FastAPI)."""
     from fastapi_offline import FastAPIOffline
 
