@@ -8,6 +8,7 @@ and the CLI agree on one shape.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -220,3 +221,8 @@ class Answer:
             "suggestions": list(self.suggestions),
             "route": self.route,
         }
+
+
+def search_result(id: str, question: str, hits: Sequence[Hit]) -> dict[str, Any]:
+    """One question's hits as `replyqa search --json` prints them (also GET /api/v1/search)."""
+    return {"id": id, "question": question, "hits": [h.to_json() for h in hits]}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import threading
 import time
@@ -20,16 +21,19 @@ from typing import Any
 import openai
 import pytest
 import uvicorn
+from click.testing import CliRunner
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from rag.answer.extractive import StreamEvent
+from rag.cli import main
 from rag.config import Settings
 from rag.pipeline import build_folder
 from ui.app import create_app
 from ui.auth import RateLimiter
 from ui.config import KeyConfig, ServerConfig
 from ui.openai_compat import stream_tail
+from ui.requests import question_problem
 from ui.service import Service
 from ui.tokens import mint_token
 
@@ -91,6 +95,27 @@ def test_healthz_and_openapi_need_no_key(client: TestClient) -> None:
         assert route in paths
     assert {"/api/v1/tokens", "/v1/chat/completions", "/healthz"} <= set(paths)
     assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_work_offline(client: TestClient, page: str) -> None:
+    """Swagger UI and ReDoc load only this server's files (no CDN), every one of which exists."""
+    html = client.get(page)
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert "http://" not in html.text and "https://" not in html.text
+    urls = re.findall(r"""(?:src|href|spec-url|url)\s*[=:]\s*["']([^"']+)["']""", html.text)
+    assert len(urls) >= 2
+    for url in urls:
+        assert url.startswith("/") and not url.startswith("//"), url
+        served = client.get(url)
+        assert served.status_code == 200, url
+        assert b"cdn.redoc.ly" not in served.content  # ReDoc's footer logo, re-pointed
+
+
+def test_favicon(client: TestClient) -> None:
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    assert r.content.startswith(b"\x89PNG")
 
 
 # -- keys and tokens ------------------------------------------------------------------------
@@ -195,7 +220,12 @@ def test_bad_requests_are_4xx_never_500(client: TestClient) -> None:
     r = client.post(chat, content=chunked(), headers={**h, "Content-Type": "application/json"})
     assert r.status_code == 413 and r.json()["error"]["type"] == "request_too_large"
     long = client.post(chat, json={"question": "问" * 2001}, headers=h)
-    assert long.status_code == 422 and "limit is 2000" in long.json()["error"]["message"]
+    assert long.status_code == 422
+    assert long.json()["error"]["message"] == question_problem("问" * 2001, 2000)
+    assert "limit is 2000" in long.json()["error"]["message"]
+    search = client.get("/api/v1/search", params={"q": "问" * 2001}, headers=h)
+    assert search.status_code == 422
+    assert search.json()["error"]["message"] == long.json()["error"]["message"]
     assert client.post(chat, json={"question": "  "}, headers=h).status_code == 422
     assert client.post(chat, json={"question": 5}, headers=h).status_code == 422
     assert (
@@ -257,6 +287,24 @@ def test_letter_text_holds_every_cited_quote(client: TestClient) -> None:
             assert 0 <= start < end <= len(letter["text"])
     r = client.get("/api/v1/letters/no-such-letter", headers=auth())
     assert r.status_code == 404 and r.json()["error"]["type"] == "not_found"
+
+
+def test_search_has_the_cli_shape(client: TestClient, index_dir: Path) -> None:
+    """GET /api/v1/search and `replyqa search --json` answer one question alike."""
+    question = "老旧小区加装电梯有什么补贴？"
+    api = client.get("/api/v1/search", params={"q": question, "k": 4}, headers=auth()).json()
+    cli = CliRunner().invoke(
+        main,
+        ["search", question, "--index", str(index_dir), "-k", "4", "--json"],
+        env={"REPLYQA_EMBEDDER": "hash"},
+    )
+    assert cli.exit_code == 0, cli.output
+    expected = json.loads(cli.stdout)
+    assert set(expected) == {"id", "question", "hits"}
+    assert {k: api[k] for k in expected} == expected
+    assert api["query"] == api["question"]  # the first version's field, kept
+    named = client.get("/api/v1/search", params={"q": question, "id": "t7"}, headers=auth())
+    assert named.json()["id"] == "t7"
 
 
 def test_search_returns_ranked_hits_and_filters(client: TestClient) -> None:

@@ -1,4 +1,7 @@
-"""End to end in Debian's chromium: ask, read the cited letter, embed the widget, stay inert.
+"""End to end in Debian's chromium: ask, read the cited letter, embed the widget, stay inert;
+the answer in view after sending, cards collapsed, filter chips and their reset, the phone
+layout (390×844: input on the first screen, no horizontal scroll), a question that looks
+like HTML shown as text, the API docs offline.
 
 One uvicorn server (closed chat: widget tokens, `frame-ancestors` set to the host page's
 origin) serves a tiny index of the made-up demo letters plus the made-up XSS letter; a
@@ -163,9 +166,13 @@ def pages(site: dict[str, Any], browser: Any) -> Iterator[list[Any]]:
         page.close()
 
 
-def _open(browser: Any, pages: list[Any], allowed: tuple[str, ...]) -> tuple[Any, list[str]]:
-    """A page that records every request leaving the allowed origins."""
-    page = browser.new_page(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+def _open(
+    browser: Any, pages: list[Any], allowed: tuple[str, ...], phone: bool = False
+) -> tuple[Any, list[str]]:
+    """A page (desktop 1280×860, or a 390×844 phone) that records every request leaving
+    the allowed origins."""
+    size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 860}
+    page = browser.new_page(viewport=size, locale="zh-CN", has_touch=phone)
     pages.append(page)
     page.set_default_timeout(TIMEOUT_MS)
     outside: list[str] = []
@@ -181,10 +188,17 @@ def _open(browser: Any, pages: list[Any], allowed: tuple[str, ...]) -> tuple[Any
     return page, outside
 
 
+def _chat(page: Any, site: dict[str, Any]) -> None:
+    page.goto(f"{site['chat']}/chat/?token={site['token']}", wait_until="domcontentloaded")
+    page.locator("#rq-input textarea").wait_for()
+
+
 def _ask(scope: Any, question: str) -> None:
+    """Type and send a question; wait for its final answer (the n-th for the n-th question)."""
+    before = scope.locator("#rq-chatbot .rq-final").count()
     scope.locator("#rq-input textarea").fill(question)
     scope.locator("#rq-input textarea").press("Enter")
-    scope.locator(".rq-card").first.wait_for()
+    scope.locator("#rq-chatbot .rq-final").nth(before).wait_for()
 
 
 def _in_viewport(page: Any, selector: str) -> bool:
@@ -197,25 +211,62 @@ def _in_viewport(page: Any, selector: str) -> bool:
     )
 
 
+_ANSWER_TOP = """() => {
+    // Where the newest answer's top sits, against the chat's visible box and the window;
+    // and whether the chat could scroll it any higher.
+    const answers = document.querySelectorAll('#rq-chatbot .rq-msg');
+    const last = answers[answers.length - 1];
+    const a = last.getBoundingClientRect();
+    const c = document.querySelector('#rq-chatbot').getBoundingClientRect();
+    let p = last.parentElement;
+    while (p && !(p.scrollHeight > p.clientHeight && /(auto|scroll)/.test(getComputedStyle(p).overflowY))) p = p.parentElement;
+    const atEnd = !p || p.scrollTop + p.clientHeight >= p.scrollHeight - 2;
+    return {top: a.top, chatTop: c.top, chatBottom: c.bottom, inner: innerHeight, atEnd};
+}"""
+
+
+def _answer_top_in_view(page: Any) -> bool:
+    """The newest answer's top is on the screen, inside the chat box, and at the box's top
+    unless the chat cannot scroll further (a short last answer)."""
+    deadline = time.monotonic() + 5  # page.js scrolls on the next animation frame
+    while True:
+        box = page.evaluate(_ANSWER_TOP)
+        inside = box["chatTop"] - 1 <= box["top"] <= box["chatBottom"] - 40
+        on_screen = 0 <= box["top"] <= box["inner"] - 40
+        at_top = box["top"] <= box["chatTop"] + 120 or box["atEnd"]
+        if inside and on_screen and at_top:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+
+
 def test_answer_cards_and_cited_span(
     site: dict[str, Any], browser: Any, pages: list[Any], tmp_path: Path
 ) -> None:
     page, outside = _open(browser, pages, (site["chat"],))
-    page.goto(f"{site['chat']}/chat/?token={site['token']}", wait_until="domcontentloaded")
+    _chat(page, site)
     page.get_by_text("老旧小区加装电梯有什么补贴？").click()  # an example question
     assert "token=" not in page.url  # traded for a cookie, then dropped from the address
-    page.locator(".rq-card").first.wait_for()
+    page.locator("#rq-chatbot .rq-final").first.wait_for()
     answer = page.locator(".rq-answer").last
     assert "[1]" in answer.inner_text() and "补助" in answer.inner_text()
-    button = page.locator(".rq-card .rq-view").last
-    letter_id, start, end = button.get_attribute("value").split(":")
+    # The sources sit collapsed under the answer: title · sender · date, quotes hidden.
+    card = page.locator(".rq-card").first
+    assert card.evaluate("d => d.tagName === 'DETAILS' && !d.open")
+    assert not card.locator(".rq-view").first.is_visible()
+    summary = card.locator("summary").inner_text()
+    letter_id, start, end = card.locator(".rq-view").first.get_attribute("value").split(":")
     letter = site["service"].letter(letter_id)
-    quote = letter.text[int(start) : int(end)]
-    assert "".join(quote.split()) in "".join(
-        page.locator(".rq-card mark").last.inner_text().split()
-    )
+    assert letter.fields.title in summary and letter.fields.agency in summary
+    assert letter.source not in card.inner_text()
     _shot(page, "chat-answer", tmp_path)
 
+    card.locator("summary").click()  # open the card: the quote in its passage
+    button = card.locator(".rq-view").first
+    button.wait_for(state="visible")
+    quote = letter.text[int(start) : int(end)]
+    assert "".join(quote.split()) in "".join(card.locator("mark").first.inner_text().split())
     button.click()
     page.locator("#rq-cited").wait_for()
     page.wait_for_function(
@@ -227,10 +278,12 @@ def test_answer_cards_and_cited_span(
     assert letter.fields.addressee and letter.fields.addressee in page.inner_text(".rq-fields")
     _shot(page, "chat-letter-view", tmp_path)
 
-    # gradio labels the thumb in the page's language ("赞" under zh-CN).
+    # gradio labels the thumb in the page's language ("赞" under zh-CN); the page confirms.
     page.locator(
         '#rq-chatbot button[aria-label="Like"], #rq-chatbot button[aria-label="赞"]'
     ).last.click()
+    page.locator("#rq-status .rq-notice").wait_for()
+    assert "已记录" in page.locator("#rq-status").inner_text()
     feedback = site["service"].config.feedback_path
     deadline = time.monotonic() + 10
     while not (feedback.exists() and feedback.read_text(encoding="utf-8")):
@@ -241,15 +294,150 @@ def test_answer_cards_and_cited_span(
     assert outside == []
 
 
+def test_each_new_answer_is_in_view_at_its_top(
+    site: dict[str, Any], browser: Any, pages: list[Any], tmp_path: Path
+) -> None:
+    page, outside = _open(browser, pages, (site["chat"],))
+    _chat(page, site)
+    _ask(page, "哪些部门支持人才政策？")  # a long list answer
+    assert _answer_top_in_view(page)
+    _ask(page, "老旧小区加装电梯有什么补贴？")
+    assert _answer_top_in_view(page)
+    # The agent scrolls back up to an earlier answer, then asks again.
+    page.evaluate(
+        """() => { const m = document.querySelector('#rq-chatbot .rq-msg');
+        let p = m.parentElement;
+        while (p && !(p.scrollHeight > p.clientHeight && /(auto|scroll)/.test(getComputedStyle(p).overflowY))) p = p.parentElement;
+        p.scrollTop = 0; }"""
+    )
+    _ask(page, "第0123号提案是谁答复的？")
+    assert _answer_top_in_view(page)
+    assert "重庆市人力资源和社会保障局" in page.locator(".rq-answer").last.inner_text()
+    # The follow-up chips ask about that answer's letter.
+    page.locator(".rq-follow", has_text="这份复函是谁签发的？").click()
+    page.locator("#rq-chatbot .rq-final").nth(3).wait_for()
+    assert _answer_top_in_view(page)
+    assert "这份复函是谁签发的？" in page.locator(".rq-question").last.inner_text()
+    _shot(page, "chat-follow-up", tmp_path)
+    assert outside == []
+
+
+def test_a_filter_chip_and_its_reset(
+    site: dict[str, Any], browser: Any, pages: list[Any], tmp_path: Path
+) -> None:
+    page, outside = _open(browser, pages, (site["chat"],))
+    _chat(page, site)
+    page.locator("#rq-filters").get_by_text("筛选").click()
+    page.locator("#rq-year input").fill("2019")
+    page.locator("#rq-year input").press("Enter")
+    chip = page.locator(".rq-filter-chip")
+    chip.wait_for()
+    assert chip.inner_text().startswith("年份：2019")
+    _ask(page, "哪些部门支持人才政策？")
+    note = page.locator(".rq-filter-note").last
+    assert "年份：2019" in note.inner_text() and note.locator(".rq-unfilter").is_visible()
+    _shot(page, "chat-filter-not-found", tmp_path)
+
+    chip.locator(".rq-chip-x").click()  # × removes the filter, and its input empties
+    chip.wait_for(state="detached")
+    page.wait_for_function("() => document.querySelector('#rq-year input').value === ''")
+
+    page.locator("#rq-year input").fill("2019")
+    page.locator("#rq-year input").press("Enter")
+    chip.wait_for()
+    page.locator("#rq-new").click()  # 新对话: conversation and filters both go
+    chip.wait_for(state="detached")
+    page.wait_for_function("() => !document.querySelector('#rq-chatbot .rq-msg')")
+    assert page.locator("#rq-year input").input_value() == ""
+
+    page.locator("#rq-year input").fill("2019")
+    page.locator("#rq-year input").press("Enter")
+    chip.wait_for()
+    _ask(page, "哪些部门支持人才政策？")
+    page.locator(".rq-unfilter").last.click()  # ask again without the filters
+    page.locator("#rq-chatbot .rq-final").nth(1).wait_for()
+    assert page.locator(".rq-card").count() >= 2 and chip.count() == 0
+    assert outside == []
+
+
+def test_phone_layout(site: dict[str, Any], browser: Any, pages: list[Any], tmp_path: Path) -> None:
+    page, outside = _open(browser, pages, (site["chat"],), phone=True)
+    _chat(page, site)
+    layout = """() => ({
+        scroll: document.documentElement.scrollWidth, width: innerWidth, height: innerHeight,
+        input: document.querySelector('#rq-input textarea').getBoundingClientRect().bottom,
+        send: document.querySelector('#rq-input').parentElement.getBoundingClientRect().bottom,
+        title: document.querySelector('#rq-title h2').getBoundingClientRect().height,
+        line: parseFloat(getComputedStyle(document.querySelector('#rq-title h2')).lineHeight),
+        lang: document.querySelector('#rq-lang').getBoundingClientRect().width })"""
+    first = page.evaluate(layout)
+    assert first["scroll"] <= first["width"]  # no horizontal scroll
+    assert first["input"] <= first["height"] and first["send"] <= first["height"]
+    assert first["title"] < 1.6 * first["line"]  # the title on one line
+    assert first["lang"] <= 160  # a compact language switch
+    _ask(page, "哪些部门支持人才政策？")
+    page.evaluate("() => window.scrollTo(0, 0)")
+    after = page.evaluate(layout)
+    assert after["input"] <= after["height"] and after["scroll"] <= after["width"]
+    _shot(page, "phone-answer", tmp_path)
+    page.locator(".rq-card summary").first.click()
+    page.locator(".rq-card .rq-view").first.click()
+    page.locator("#rq-cited").wait_for()
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('.rq-card, .rq-letter, .rq-letter td')]
+        .filter(e => e.getBoundingClientRect().right > innerWidth + 1).length"""
+    )
+    assert wide == 0 and page.evaluate(layout)["scroll"] <= after["width"]
+    _shot(page, "phone-letter-view", tmp_path)
+    assert outside == []
+
+
+def test_an_html_looking_question_is_shown_as_text(
+    site: dict[str, Any], browser: Any, pages: list[Any], tmp_path: Path
+) -> None:
+    page, outside = _open(browser, pages, (site["chat"],))
+    _chat(page, site)
+    typed = '<img src=x onerror="window.__xss=3"> <b>粗体</b> *星号* 共享单车停放点有多少个？'
+    _ask(page, typed)
+    bubble = page.locator("#rq-chatbot .rq-question").last
+    assert bubble.inner_text() == typed
+    assert bubble.locator("img, b, em").count() == 0
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    # Over the limit: a notice with the API's words, and the text stays in the box.
+    long = "问" * (site["service"].config.max_question_chars + 1)
+    page.locator("#rq-input textarea").fill(long)
+    page.locator("#rq-input textarea").press("Enter")
+    page.locator("#rq-status .rq-notice").wait_for()
+    assert "超过 2000 字的上限" in page.locator("#rq-status").inner_text()
+    assert page.locator("#rq-input textarea").input_value() == long
+    assert page.locator("#rq-chatbot .rq-question").count() == 1
+    _shot(page, "question-as-text", tmp_path)
+    assert outside == []
+
+
+@pytest.mark.parametrize(("path", "ready"), [("/docs", ".swagger-ui .info"), ("/redoc", "h1")])
+def test_api_docs_work_offline(
+    site: dict[str, Any], browser: Any, pages: list[Any], path: str, ready: str
+) -> None:
+    page, outside = _open(browser, pages, (site["chat"],))
+    page.goto(site["chat"] + path, wait_until="networkidle")
+    page.locator(ready).first.wait_for()
+    assert "replyqa" in page.locator(ready).first.inner_text()
+    assert outside == []
+
+
 def test_letter_markup_stays_inert(
     site: dict[str, Any], browser: Any, pages: list[Any], tmp_path: Path
 ) -> None:
     page, outside = _open(browser, pages, (site["chat"],))
-    page.goto(f"{site['chat']}/chat/?token={site['token']}", wait_until="domcontentloaded")
+    _chat(page, site)
     _ask(page, "共享单车停放点有多少个？")
     # The card whose quote carries the markup (the answer may cite other sentences too).
     quoted = page.locator("mark", has_text="window.__xss=1")
-    page.locator(".rq-card").filter(has=quoted).locator(".rq-view").first.click()
+    card = page.locator(".rq-card").filter(has=quoted).first
+    card.locator("summary").click()
+    # Each quote of the letter has its own "查看全文" right after it.
+    card.locator("blockquote", has=quoted).locator("xpath=following-sibling::button[1]").click()
     page.locator("#rq-cited").wait_for()
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert "<script>window.__xss=1</script>" in page.locator("#rq-cited").inner_text()
@@ -275,6 +463,7 @@ def test_widget_on_another_origin(
     frame = page.frame_locator("[data-replyqa-widget] iframe")
     _ask(frame, "第0123号提案是谁答复的？")
     assert "重庆市人力资源和社会保障局" in frame.locator(".rq-answer").last.inner_text()
+    frame.locator(".rq-card summary").first.click()
     frame.locator(".rq-card .rq-view").first.click()
     frame.locator("#rq-cited").wait_for()
     # Scrolled into view inside the iframe (the scroll runs on the next animation frame).

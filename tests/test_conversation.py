@@ -5,6 +5,8 @@ Every letter, title, 文号 and quote below is made up (虚构) for the tests; n
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from rag.answer.conversation import Conversation, Rewrite, record, rewrite
@@ -157,7 +159,132 @@ def test_english_place_swap() -> None:
     conv = chat(("What did Jiangbei District say about school buses?", ONE))
     r = rewrite("what about Jiangjin District?", conv)
     assert r.question == "What did Jiangjin District say about school buses?"
-    assert (r.reason, r.filters.place) == ("place_swap", "江津区")
+    # The place stands free in the question: it is the question's words, not a new filter.
+    assert (r.reason, r.filters.place) == ("place_swap", None)
+
+
+# --- follow-ups replace the place, year or number they name and keep the rest ----------
+
+TODAY = date(2025, 6, 1)  # what 去年 / last year count from in these tests
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "expected", "reason"),
+    [
+        # 那X呢: a place standing free in the question is replaced, not joined.
+        ("南岸区老年食堂建了多少个?", "那九龙坡区呢?", "九龙坡区老年食堂建了多少个?", "place_swap"),
+        # X的呢
+        ("南岸区老年食堂建了多少个?", "九龙坡区的呢", "九龙坡区老年食堂建了多少个?", "place_swap"),
+        # 换成X (no 呢), under a higher place that stays
+        (
+            "重庆市南岸区老年食堂建了多少个?",
+            "换成九龙坡区",
+            "重庆市九龙坡区老年食堂建了多少个?",
+            "place_swap",
+        ),
+        # a county replaces a district (one level); 老旧小区 is not a place
+        (
+            "请问南岸区老旧小区加装电梯有什么补贴?",
+            "那石柱土家族自治县呢",
+            "请问石柱土家族自治县老旧小区加装电梯有什么补贴?",
+            "place_swap",
+        ),
+        # 去年的呢: relative to today, replacing the year the question named
+        (
+            "2023年南岸区老年食堂建了多少个?",
+            "去年的呢",
+            "2024年南岸区老年食堂建了多少个?",
+            "year_swap",
+        ),
+        # 那N年呢, replacing a relative year
+        (
+            "今年南岸区老年食堂建了多少个?",
+            "那2022年呢",
+            "2022年南岸区老年食堂建了多少个?",
+            "year_swap",
+        ),
+        # 那第N号呢: the number changes, the kind and session stay
+        ("第0123号提案是谁答复的？", "那第0124号呢", "第0124号提案是谁答复的？", "number_swap"),
+        (
+            "市政协五届三次会议第0310号提案的答复是什么？",
+            "第0311号的呢",
+            "市政协五届三次会议第0311号提案的答复是什么？",
+            "number_swap",
+        ),
+        # a number with its own kind brings it
+        (
+            "第0123号提案是谁答复的？",
+            "那第0456号建议呢？",
+            "第0456号建议是谁答复的？",
+            "number_swap",
+        ),
+        # an agency of the same place (区卫健委 under 南岸区)
+        (
+            "南岸区民政局对老年食堂怎么答复的?",
+            "那区卫健委呢?",
+            "南岸区卫健委对老年食堂怎么答复的?",
+            "agency_swap",
+        ),
+        # English: what about X (place, year, number)
+        (
+            "How many elderly canteens did Nanan District build?",
+            "what about Jiulongpo District?",
+            "How many elderly canteens did Jiulongpo District build?",
+            "place_swap",
+        ),
+        (
+            "How many elderly canteens did Nanan District build in 2023?",
+            "what about last year?",
+            "How many elderly canteens did Nanan District build in 2024?",
+            "year_swap",
+        ),
+        (
+            "How many elderly canteens did Nanan District build in 2023?",
+            "and in 2021?",
+            "How many elderly canteens did Nanan District build in 2021?",
+            "year_swap",
+        ),
+        (
+            "Who replied to proposal No. 0123?",
+            "what about No. 124?",
+            "Who replied to proposal No. 124?",
+            "number_swap",
+        ),
+    ],
+)
+def test_follow_up_replaces_what_it_names(
+    previous: str, follow_up: str, expected: str, reason: str
+) -> None:
+    conv = Conversation("t")
+    record(conv, previous, rewrite(previous, conv, TODAY), ONE)
+    r = rewrite(follow_up, conv, TODAY)
+    assert (r.question, r.reason) == (expected, reason)
+
+
+def test_year_follow_up_without_a_year_leads_with_it() -> None:
+    conv = chat(("南岸区老年食堂建了多少个?", ONE))
+    assert rewrite("去年的呢", conv, TODAY).question == "2024年南岸区老年食堂建了多少个?"
+    conv = chat(("How many elderly canteens were built?", ONE))
+    assert rewrite("what about 2022?", conv, TODAY).question == (
+        "In 2022: How many elderly canteens were built?"
+    )
+
+
+def test_a_year_inside_a_document_number_is_not_the_question_year() -> None:
+    conv = chat(("渝经信复函〔2020〕300号的2021年补贴是多少？", ONE))
+    r = rewrite("那2022年呢", conv, TODAY)
+    assert r.question == "渝经信复函〔2020〕300号的2022年补贴是多少？"
+
+
+def test_free_words_swapped_add_no_filter_and_keep_explicit_ones() -> None:
+    conv = chat(("南岸区老年食堂建了多少个?", ONE), explicit=Filters(year=2024))
+    for follow_up in ("那九龙坡区呢?", "那2023年呢", "那第0124号呢"):
+        assert rewrite(follow_up, conv, TODAY).filters == Filters(year=2024)
+
+
+def test_a_number_follow_up_with_no_number_before_is_its_own_question() -> None:
+    r = rewrite("那第0124号呢", chat(("南岸区老年食堂建了多少个?", ONE)), TODAY)
+    assert (r.question, r.reason) == ("那第0124号呢", "standalone")
 
 
 # --- anaphora to a letter ---------------------------------------------------------------

@@ -18,12 +18,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.search.query import Filters
-from rag.types import Answer, Citation
+from rag.search.query import Filters, clean_question
+from rag.types import Answer, Citation, search_result
 
 from . import openai_compat
 from .auth import ApiError, ApiKey, ChatAccess
-from .requests import SSE_HEADERS, FiltersIn, check_question, failure_message, sse
+from .requests import FILTER_DOCS, SSE_HEADERS, FiltersIn, check_question, failure_message, sse
 from .service import Service
 from .tokens import mint_token
 
@@ -157,19 +157,23 @@ def router(service: Service) -> APIRouter:
     @r.get("/api/v1/search", tags=["letters"])
     def search(
         key: ApiKey,
-        q: str = Query(min_length=1, max_length=config.max_question_chars, description="Query."),
+        q: str = Query(description="The question (its limit and error are those of /api/v1/chat)."),
         k: int = Query(10, ge=1, le=100, description="Number of hits."),
-        agency: str | None = Query(None, max_length=100),
-        place: str | None = Query(None, max_length=50),
-        year: int | None = Query(None, ge=1949, le=2100),
-        kind: str | None = Query(None, max_length=20),
-        category: str | None = Query(None, max_length=20),
+        id: str = Query("q", max_length=128, description="Echoed as `id`, as in a batch file."),
+        agency: str | None = Query(None, max_length=100, description=FILTER_DOCS["agency"]),
+        place: str | None = Query(None, max_length=50, description=FILTER_DOCS["place"]),
+        year: int | None = Query(None, ge=1949, le=2100, description=FILTER_DOCS["year"]),
+        kind: str | None = Query(None, max_length=20, description=FILTER_DOCS["kind"]),
+        category: str | None = Query(None, max_length=20, description=FILTER_DOCS["category"]),
     ) -> dict[str, Any]:
-        """Retrieved passages, best first (the hits of `replyqa search --json`)."""
-        query = check_question(config, q)
+        """Retrieved passages, best first: `replyqa search --json`'s `{id, question, hits}`.
+
+        `query` repeats `question` for clients written against the first version.
+        """
+        question = clean_question(check_question(config, q))
         filters = Filters(agency, place, year, kind, category)
-        hits = service.search(query, k, filters if filters.active() else None)
-        return {"query": query, "hits": [h.to_json() for h in hits]}
+        hits = service.search(question, k, filters if filters.active() else None)
+        return {**search_result(id, question, hits), "query": question}
 
     @r.post("/api/v1/tokens", response_model=TokenResponse, tags=["chat"])
     def tokens(request: Request, key: ApiKey) -> dict[str, Any]:

@@ -1,12 +1,17 @@
-"""The gradio chat at /chat: streamed answers with [n] markers, citation cards, the letter view.
+"""The gradio chat at /chat: the answer first, sources folded under it, filters as chips.
 
-`build_chat(service)` returns the `gr.Blocks`; the handlers it wires (`respond`,
-`show_letter`, `record_feedback`, `language_updates`) are plain functions of the service
-and their inputs, so tests call them directly. `mount_chat(app, service)` mounts the
-Blocks on the FastAPI app (its stylesheet, no web fonts or analytics) and installs
-`ChatAccess`: /chat needs a widget token (`?token=`, then a cookie) or an API key unless
-`config.public_chat`, and it sends `frame-ancestors` from `config.widget_origins`.
-Everything shown from a letter is escaped in `ui.render`.
+`build_chat(service)` returns the `gr.Blocks`; the handlers it wires (`respond`, `act`,
+`show_letter`, `record_feedback`, `vote_notice`, `language_updates`, `restart`) are plain
+functions of the service and their inputs, so tests call them directly. `mount_chat(app,
+service)` mounts the Blocks on the FastAPI app (its stylesheet and favicon, no web fonts or
+analytics) behind `ui.chat_access.ChatPageAccess`.
+
+The page, top down: title and a compact language switch; the chat; a bar of chips (the
+active filters, each removable, and follow-up questions for the last answer); the input;
+a status line (an over-long question's notice, a recorded vote); "新对话", which clears the
+conversation and the filters. Clicks on buttons inside messages and chips (follow-ups,
+"search without filters", a filter's ×) reach `act` through the bar's `js_on_load`.
+Everything shown is escaped in `ui.render`, the agent's own question included.
 """
 
 from __future__ import annotations
@@ -17,50 +22,51 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio read
 
 import json
 import logging
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI
-from starlette.datastructures import Headers, MutableHeaders, QueryParams
-from starlette.requests import cookie_parser
-from starlette.responses import PlainTextResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rag.errors import ReplyQAError
-from rag.search.query import Filters
+from rag.search.query import Filters, analyze
 
 from . import render
-from .config import ServerConfig
+from .chat_access import CHAT_PATH, ChatPageAccess
+from .requests import question_problem
 from .service import Service
-from .tokens import mint_token, verify_token
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-CHAT_PATH = "/chat"
-COOKIE = "replyqa_chat"
 
 LANGS = {"中文": "zh", "English": "en"}
 
 # The letter view's `js_on_load` (a click on any card's "查看全文" opens the letter and
-# scrolls to the cited span) and the page script (embed mode, token out of the URL).
+# scrolls to the cited span), the chip bar's (clicks on chips and message buttons), and the
+# page script (embed mode, token out of the URL, each new answer scrolled into view).
 _LETTER_JS = (STATIC / "letter_view.js").read_text(encoding="utf-8")
+_BAR_JS = (STATIC / "chip_bar.js").read_text(encoding="utf-8")
 _PAGE_JS = (STATIC / "page.js").read_text(encoding="utf-8")
+_HEAD = "<style>" + (STATIC / "page.css").read_text(encoding="utf-8") + "</style>"
+
+#: What one chat update sets: (input box, messages, state, chip bar, status line).
+Update = tuple[str, list[dict[str, Any]], "ChatState", str, str]
 
 
 @dataclass
 class ChatState:
-    """Per browser session: the service conversation, the language, answers by message index."""
+    """Per browser session: the service conversation, the page language, answers by message
+    index (for votes), and the follow-ups offered for the last answer."""
 
     conversation_id: str | None = None
     lang: str = "zh"
     turns: dict[int, dict[str, Any]] = field(default_factory=dict)
+    follow_ups: tuple[str, ...] = ()
+    follow_lang: str = "zh"  # the language of the question the follow-ups follow
 
 
 def make_filters(agency: str | None, place: str | None, year: float | None) -> Filters | None:
@@ -73,6 +79,16 @@ def make_filters(agency: str | None, place: str | None, year: float | None) -> F
     return f if f.active() else None
 
 
+def question_lang(question: str) -> str:
+    """The language an answer's own words follow: the question's, not the page's."""
+    return "en" if analyze(question).english else "zh"
+
+
+def bar(state: ChatState, filters: Filters | None) -> str:
+    """The chip bar for the current filters and the last answer's follow-ups."""
+    return render.chip_bar(filters, state.follow_ups, state.lang, state.follow_lang)
+
+
 def respond(
     service: Service,
     message: str,
@@ -81,32 +97,41 @@ def respond(
     agency: str | None = None,
     place: str | None = None,
     year: float | None = None,
-) -> Iterator[tuple[str, list[dict[str, Any]], ChatState]]:
-    """Stream one answer into the chat: (cleared input, messages, state) per update."""
+) -> Iterator[Update]:
+    """Stream one answer into the chat: (input, messages, state, chip bar, status) per update.
+
+    An empty question changes nothing; an over-long one stays in the input box with the
+    API's 422 message as a notice (nothing is cut, nothing is lost).
+    """
     # A lone surrogate (possible in JSON from a browser) breaks the text tools downstream.
-    question = (message or "").encode("utf-8", "replace").decode("utf-8").strip()
-    question = question[: service.config.max_question_chars]
-    if not question:
-        yield "", history, state
+    typed = (message or "").encode("utf-8", "replace").decode("utf-8")
+    question = typed.strip()
+    filters = make_filters(agency, place, year)
+    if problem := question_problem(typed, service.config.max_question_chars):
+        note = render.notice(problem) if question else ""
+        yield message or "", history, state, bar(state, filters), note
         return
-    asked = [*history, {"role": "user", "content": question}]
+    asked = [*history, {"role": "user", "content": render.question_html(question)}]
+    lang = question_lang(question)
+    state.follow_ups = ()
 
     def shown(content: str) -> list[dict[str, Any]]:  # a fresh list per update
         return [*asked, {"role": "assistant", "content": content}]
 
-    filters = make_filters(agency, place, year)
     try:
-        cid, events = service.stream(question, state.conversation_id, filters)
+        # The inputs are the whole truth: no filter set means none (not "keep the last ones").
+        cid, events = service.stream(question, state.conversation_id, filters or Filters())
         state.conversation_id = cid
         text, final = "", None
         for event in events:
             if event.kind == "delta":
                 text += event.text
-                yield "", shown(render.answer_text(text)), state
+                yield "", shown(render.answer_text(text, lang)), state, bar(state, filters), ""
             elif event.kind == "answer":
                 final = event.answer
     except ReplyQAError as exc:  # a domain error is one line for the user, not a traceback
-        yield "", shown(render.answer_text(str(exc))), state
+        line = render.answer_text(str(exc), lang, final=True)
+        yield "", shown(line), state, bar(state, filters), ""
         return
     if final is None:
         return
@@ -115,8 +140,47 @@ def respond(
         "answer": final.to_json(),
         "filters": filters.__dict__ if filters else None,
     }
+    state.follow_ups, state.follow_lang = render.follow_ups(final, lang, question), lang
     letters = service.retriever.index.letters
-    yield "", shown(render.answer_message(final, letters, state.lang)), state
+    content = render.answer_message(final, letters, lang, filters, typed=question)
+    yield "", shown(content), state, bar(state, filters), ""
+
+
+#: What `act` sets: an update plus the three filter inputs.
+ActUpdate = tuple[str, list[dict[str, Any]], "ChatState", str, str, Any, Any, Any]
+
+
+def act(
+    service: Service,
+    action: str,
+    value: str,
+    history: list[dict[str, Any]],
+    state: ChatState,
+    agency: str | None = None,
+    place: str | None = None,
+    year: float | None = None,
+) -> Iterator[ActUpdate]:
+    """A click on a chip or a message button: `ask` a follow-up, `unfilter` (ask again
+    without filters), or `clear` one filter (`value` = its name, or `all`)."""
+    values: dict[str, Any] = {"agency": agency, "place": place, "year": year}
+    if action == "clear" or action == "unfilter":
+        names = list(values) if action == "unfilter" or value == "all" else [value]
+        values |= {name: None for name in names if name in values}
+    if action in ("ask", "unfilter") and value.strip():
+        for update in respond(service, value, history, state, **values):
+            yield (*update, values["agency"], values["place"], values["year"])
+        return
+    filters = make_filters(values["agency"], values["place"], values["year"])
+    yield (
+        "",
+        history,
+        state,
+        bar(state, filters),
+        "",
+        values["agency"],
+        values["place"],
+        values["year"],
+    )
 
 
 def show_letter(service: Service, cite: str, lang: str = "zh") -> str:
@@ -130,20 +194,6 @@ def show_letter(service: Service, cite: str, lang: str = "zh") -> str:
 _feedback_lock = threading.Lock()
 
 
-def feedback_path(config: ServerConfig) -> Path:
-    """Where votes go: `config.feedback_path`, else a file in the temp folder (logged once)."""
-    if config.feedback_path is not None:
-        return Path(config.feedback_path)
-    return _temp_feedback_path()
-
-
-@cache
-def _temp_feedback_path() -> Path:
-    path = Path(tempfile.gettempdir()) / "replyqa-feedback.jsonl"
-    log.warning("replyqa: no feedback_path configured; writing feedback to %s", path)
-    return path
-
-
 def _vote(liked: bool | str | None) -> str:
     if liked is True or liked is False:
         return "like" if liked else "dislike"
@@ -151,9 +201,14 @@ def _vote(liked: bool | str | None) -> str:
 
 
 def record_feedback(
-    config: ServerConfig, state: ChatState, index: int, liked: bool | str | None
+    path: Path, state: ChatState, index: int, liked: bool | str | None
 ) -> dict[str, Any] | None:
-    """Append one vote on the answer at message `index` as a JSON line; returns the record."""
+    """Append one vote on the answer at message `index` to the JSONL file at `path`;
+    returns the record (None for a message that is not an answer).
+
+    Raises:
+        OSError: The file cannot be written (the page says so).
+    """
     turn = state.turns.get(index)
     if turn is None:  # a vote on a message we did not answer (or an error line)
         return None
@@ -170,12 +225,25 @@ def record_feedback(
         "filters": turn["filters"],
         "lang": state.lang,
     }
-    path = feedback_path(config)
     with _feedback_lock:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     return record
+
+
+def vote_notice(path: Path, state: ChatState, index: int, liked: bool | str | None) -> str:
+    """Record a vote and say so in the status line (or say why it was not recorded)."""
+    w = render.ui_words(state.lang)
+    try:
+        record = record_feedback(path, state, index, liked)
+    except OSError as exc:
+        log.warning("feedback not written to %s: %s", path, exc)
+        return render.notice(w["vote_failed"].format(error=exc.strerror or exc))
+    if record is None:
+        return render.notice(w["vote_none"])
+    key = {"like": "voted_like", "dislike": "voted_dislike"}.get(record["vote"], "voted_retract")
+    return render.notice(w[key])
 
 
 # (text key, component property) of each relabelled component, in `build_chat`'s order.
@@ -194,151 +262,130 @@ _RELABEL = (
 
 def language_updates(lang: str) -> tuple[Any, ...]:
     """Relabel the page: header, chatbot, input, buttons, filters."""
-    t: dict[str, Any] = dict(render.UI.get(lang, render.UI["zh"]))
+    t: dict[str, Any] = dict(render.ui_words(lang))
     return tuple(gr.update(**{prop: t[key]}) for key, prop in _RELABEL)
+
+
+def restart(state: ChatState) -> tuple[Any, ...]:
+    """ "新对话": a new conversation with no filters (the page language is kept)."""
+    return [], ChatState(lang=state.lang), render.LETTER_HINT, None, "", None, "", ""
 
 
 def build_chat(service: Service) -> gr.Blocks:
     """The chat page, wired to `service` (mount it with `mount_chat`)."""
-    t = render.UI["zh"]
-    with gr.Blocks(title="建议提案复函问答", analytics_enabled=False) as demo:
+    t = render.ui_words("zh")
+    with gr.Blocks(title=t["title"], analytics_enabled=False) as demo:
         state = gr.State(ChatState())
-        with gr.Row(elem_classes="rq-header"):
-            header = gr.Markdown(t["header"])
-            lang = gr.Radio(list(LANGS), value="中文", show_label=False, scale=0, min_width=240)
-        with gr.Row():
+        with gr.Row(elem_classes="rq-header", equal_height=True):
+            header = gr.Markdown(t["header"], elem_id="rq-title")
+            lang = gr.Radio(
+                list(LANGS),
+                value="中文",
+                show_label=False,
+                scale=0,
+                min_width=0,
+                container=False,
+                elem_id="rq-lang",
+            )
+        with gr.Row(elem_classes="rq-main"):
             with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(
                     label=t["chat"],
-                    height=520,
+                    show_label=False,  # a floating label would cover the first line
+                    height="62vh",
+                    autoscroll=False,  # page.js brings each new answer's top into view
                     examples=[{"text": q} for q in render.EXAMPLES],
                     latex_delimiters=[],  # "$" in a letter is money, not math
                     allow_tags=False,
-                    buttons=["copy", "copy_all"],  # "share" posts to Hugging Face: not offline
+                    buttons=["copy"],  # "share" posts to Hugging Face: not offline
                     elem_id="rq-chatbot",
                 )
-                with gr.Row():
+                chips = gr.HTML("", js_on_load=_BAR_JS, elem_id="rq-bar", padding=False)
+                with gr.Row(elem_classes="rq-input-row"):
                     box = gr.Textbox(
-                        placeholder=t["placeholder"], show_label=False, scale=5, elem_id="rq-input"
+                        placeholder=t["placeholder"],
+                        show_label=False,
+                        scale=5,
+                        lines=1,
+                        max_lines=6,
+                        elem_id="rq-input",
                     )
-                    send = gr.Button(t["send"], variant="primary", scale=1, min_width=80)
-                clear = gr.Button(t["clear"], size="sm")
+                    send = gr.Button(t["send"], variant="primary", scale=1, min_width=72)
+                status = gr.HTML("", elem_id="rq-status", padding=False)
+                clear = gr.Button(t["clear"], size="sm", elem_id="rq-new")
             with gr.Column(scale=2, min_width=300):
-                with gr.Accordion(t["filters"], open=False) as filters:
-                    agency = gr.Dropdown(choices=service.agencies(), value=None, label=t["agency"])
-                    place = gr.Textbox(label=t["place"])
-                    year = gr.Number(label=t["year"], value=None, precision=0)
+                with gr.Accordion(t["filters"], open=False, elem_id="rq-filters") as filters:
+                    agency = gr.Dropdown(
+                        choices=service.agencies(),
+                        value=None,
+                        label=t["agency"],
+                        elem_id="rq-agency",
+                    )
+                    place = gr.Textbox(label=t["place"], elem_id="rq-place")
+                    year = gr.Number(label=t["year"], value=None, precision=0, elem_id="rq-year")
                 letter = gr.HTML(
                     render.LETTER_HINT, js_on_load=_LETTER_JS, elem_id="rq-letter-view"
                 )
 
         def _respond(
             message: str, history: list[dict[str, Any]], st: ChatState, *f: Any
-        ) -> Iterator[tuple[str, list[dict[str, Any]], ChatState]]:
+        ) -> Iterator[Update]:
             yield from respond(service, message, history, st, *f)
+
+        def _act(
+            history: list[dict[str, Any]],
+            st: ChatState,
+            ag: str | None,
+            pl: str | None,
+            yr: float | None,
+            evt: gr.EventData,
+        ) -> Iterator[ActUpdate]:
+            action, value = str(getattr(evt, "action", "")), str(getattr(evt, "value", ""))
+            yield from act(service, action, value, history, st, ag, pl, yr)
 
         def _letter(st: ChatState, evt: gr.EventData) -> str:
             return show_letter(service, str(getattr(evt, "cite", "")), st.lang)
 
-        def _like(st: ChatState, like: gr.LikeData) -> None:
+        def _like(st: ChatState, like: gr.LikeData) -> str:
             index = like.index if isinstance(like.index, int) else like.index[0]
-            record_feedback(service.config, st, index, like.liked)
+            return vote_notice(service.feedback_path, st, index, like.liked)
 
         def _example(evt: gr.SelectData) -> str:
             value = evt.value
             return str(value.get("text", "") if isinstance(value, dict) else value)
 
-        def _set_lang(choice: str, st: ChatState) -> tuple[Any, ...]:
+        def _set_lang(choice: str, st: ChatState, *f: Any) -> tuple[Any, ...]:
             st.lang = LANGS.get(choice, "zh")
-            return (st, *language_updates(st.lang))
+            return (st, bar(st, make_filters(*f)), *language_updates(st.lang))
 
-        def _restart(st: ChatState) -> tuple[list[Any], ChatState, str]:
-            return [], ChatState(lang=st.lang), render.LETTER_HINT
+        def _filters_changed(st: ChatState, *f: Any) -> str:
+            return bar(st, make_filters(*f))
 
         def _load(st: ChatState, request: gr.Request) -> Any:
             wanted = str(dict(request.query_params).get("lang", "")).lower()
             return "English" if wanted.startswith("en") else "中文"
 
-        ins, outs = [box, chatbot, state, agency, place, year], [box, chatbot, state]
+        fields: list[Any] = [agency, place, year]
+        ins, outs = [box, chatbot, state, *fields], [box, chatbot, state, chips, status]
         # Answers take well under a second: serve a few sessions at once, not gradio's one.
         box.submit(_respond, ins, outs, concurrency_limit=4)
         send.click(_respond, ins, outs, concurrency_limit=4)
         chatbot.example_select(_example, None, box).then(_respond, ins, outs, concurrency_limit=4)
-        chatbot.like(_like, [state], None)
+        chips.click(_act, [chatbot, state, *fields], [*outs, *fields], concurrency_limit=4)
+        chatbot.like(_like, [state], [status])
         letter.click(_letter, [state], [letter])
-        clear.click(_restart, [state], [chatbot, state, letter])
-        chatbot.clear(_restart, [state], [chatbot, state, letter])  # its own trash button
+        clear.click(restart, [state], [chatbot, state, letter, agency, place, year, chips, status])
+        for f in fields:
+            f.change(_filters_changed, [state, *fields], [chips])
         relabel = [header, chatbot, box, send, clear, filters, agency, place, year]
-        lang.change(_set_lang, [lang, state], [state, *relabel])
+        lang.change(_set_lang, [lang, state, *fields], [state, chips, *relabel])
         demo.load(_load, [state], [lang])
     return demo
 
 
-class ChatAccess:
-    """ASGI middleware for /chat: token, cookie or API key unless public; frame-ancestors."""
-
-    def __init__(self, app: ASGIApp, config: ServerConfig, prefix: str = CHAT_PATH) -> None:
-        self.app, self.config, self.prefix = app, config, prefix
-        origins = [o for o in config.widget_origins if o != "*"]
-        self.csp = (
-            None if "*" in config.widget_origins else "frame-ancestors 'self' " + " ".join(origins)
-        )
-
-    def _grant(self, scope: Scope) -> tuple[bool, str | None]:
-        """(allowed, Set-Cookie header to add)."""
-        if self.config.public_chat:
-            return True, None
-        token = QueryParams(scope.get("query_string", b"").decode("latin-1")).get("token")
-        if verify_token(self.config, token):
-            # Trade the short-lived page token for a session cookie that outlives it as
-            # long as a conversation does, so a chat is not cut off mid-way.
-            session, _ = mint_token(self.config, ttl_s=self.config.conversation_ttl_s)
-            ttl = self.config.conversation_ttl_s
-            cookie = f"{COOKIE}={session}; Max-Age={ttl}; Path={self.prefix}; HttpOnly"
-            if scope.get("scheme") in ("https", "wss"):
-                # A cross-site iframe only gets a cookie marked None + Secure; Partitioned
-                # (CHIPS) keeps it working where third-party cookies are blocked.
-                return True, cookie + "; Secure; SameSite=None; Partitioned"
-            return True, cookie + "; SameSite=Lax"
-        headers = Headers(scope=scope)
-        if verify_token(self.config, cookie_parser(headers.get("cookie", "")).get(COOKIE)):
-            return True, None
-        scheme, _, key = headers.get("authorization", "").partition(" ")
-        return (scheme.lower() == "bearer" and self.config.key(key.strip()) is not None), None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] not in ("http", "websocket") or not (
-            path == self.prefix or path.startswith(self.prefix + "/")
-        ):
-            await self.app(scope, receive, send)
-            return
-        allowed, cookie = self._grant(scope)
-        if not allowed:
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1008})
-                return
-            deny = PlainTextResponse(
-                "401: /chat needs a widget token or an API key (需要令牌或 API 密钥)", 401
-            )
-            await deny(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                if self.csp:
-                    headers.append("Content-Security-Policy", self.csp)
-                if cookie:
-                    headers.append("Set-Cookie", cookie)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
 def mount_chat(app: FastAPI, service: Service) -> FastAPI:
     """Mount the chat at /chat on `app` (offline: no web fonts, no analytics)."""
-    app.add_middleware(ChatAccess, config=service.config)
+    app.add_middleware(ChatPageAccess, config=service.config)
     return gr.mount_gradio_app(
         app,
         build_chat(service),
@@ -348,4 +395,5 @@ def mount_chat(app: FastAPI, service: Service) -> FastAPI:
         footer_links=[],
         ssr_mode=False,
         show_error=False,
+        head=_HEAD,
     )

@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -22,7 +23,7 @@ class KeyConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    key: str = Field(min_length=8, description="The bearer token.")
+    key: str = Field(min_length=8, description="The bearer token (at least 8 characters).")
     name: str = Field("", description="A label for logs and feedback (never the key itself).")
     origins: tuple[str, ...] = Field(
         ("*",),
@@ -60,7 +61,9 @@ class ServerConfig(BaseModel):
     conversation_ttl_s: int = Field(
         3600, ge=60, description="A conversation idle this long is forgotten."
     )
-    feedback_path: Path | None = Field(None, description="JSONL file for like/dislike feedback.")
+    feedback_path: Path | None = Field(
+        None, description="JSONL file for chat votes; default: feedback.jsonl in the index folder."
+    )
 
     def key(self, token: str) -> KeyConfig | None:
         """The key config for a bearer token, compared in constant time."""
@@ -71,29 +74,73 @@ class ServerConfig(BaseModel):
         return found
 
 
+#: API keys are bearer secrets: shorter ones are guessable (`KeyConfig.key`'s minimum).
+MIN_KEY_CHARS = 8
+_KEY_HINT = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(16))'"
+
+
 def load_server_config(path: Path | None = None, env: dict[str, str] | None = None) -> ServerConfig:
     """The config file (if any) plus keys from `REPLYQA_API_KEYS` (comma-separated).
 
+    Every failure is a `ConfigError` whose one line says what is wrong, where (the file or
+    the variable) and what to do; a key is never quoted in it.
+
     Raises:
-        ConfigError: The file is missing, not JSON, or has unknown/invalid fields.
+        ConfigError: The file is missing or not a JSON object, a field is unknown or has a
+            bad value, or a key is shorter than `MIN_KEY_CHARS`.
     """
     env = dict(os.environ) if env is None else env
+    where = f"server config {path}" if path is not None else "server config"
     data: dict[str, object] = {}
     if path is not None:
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            loaded = json.loads(Path(path).read_text(encoding="utf-8-sig"))
         except OSError as exc:
-            raise ConfigError(f"cannot read server config {path}: {exc.strerror}") from exc
+            raise ConfigError(
+                f"cannot read {where}: {exc.strerror}; check the --config path"
+            ) from exc
         except ValueError as exc:
-            raise ConfigError(f"server config {path} is not valid JSON: {exc}") from exc
-    keys = list(data.get("api_keys") or [])  # type: ignore[call-overload]
-    for token in filter(None, (t.strip() for t in env.get("REPLYQA_API_KEYS", "").split(","))):
-        keys.append({"key": token, "name": f"env:{token[:4]}…"})
-    data["api_keys"] = keys
+            detail = (
+                f"{exc.msg}, line {exc.lineno} column {exc.colno}"
+                if isinstance(exc, json.JSONDecodeError)
+                else str(exc)
+            )
+            raise ConfigError(f"{where} is not valid JSON ({detail}); fix the file") from exc
+        if not isinstance(loaded, dict):
+            raise ConfigError(
+                f'{where} must be a JSON object such as {{"api_keys": [...]}}, '
+                f"not a {type(loaded).__name__}; fix the file"
+            )
+        data = loaded
+    keys = data.get("api_keys") or []
+    if not isinstance(keys, list):
+        raise ConfigError(
+            f"{where}: api_keys must be a list of objects like "
+            f'{{"key": "…at least {MIN_KEY_CHARS} characters…", "name": "…"}}, '
+            f"not {json.dumps(keys)[:40]}; fix the file"
+        )
+    tokens = [t.strip() for t in env.get("REPLYQA_API_KEYS", "").split(",") if t.strip()]
+    for n, token in enumerate(tokens, 1):
+        if len(token) < MIN_KEY_CHARS:
+            raise ConfigError(
+                f"REPLYQA_API_KEYS: key {n} of {len(tokens)} has {len(token)} characters; "
+                f"API keys need at least {MIN_KEY_CHARS} ({_KEY_HINT})"
+            )
+    data = {**data, "api_keys": [*keys, *({"key": t, "name": f"env:{t[:4]}…"} for t in tokens)]}
     if env.get("REPLYQA_FEEDBACK_PATH") and "feedback_path" not in data:
         data["feedback_path"] = env["REPLYQA_FEEDBACK_PATH"]
     try:
         return ServerConfig(**data)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"invalid server config ({problems})") from exc
+        problems = "; ".join(_problem(e) for e in exc.errors())
+        raise ConfigError(
+            f"invalid {where} ({problems}); fix these fields (see ServerConfig in ui/config.py)"
+        ) from exc
+
+
+def _problem(error: Any) -> str:
+    """One validation error as `field.path: message`, without echoing a key's value."""
+    loc = ".".join(map(str, error["loc"]))
+    if error["loc"][-1:] == ("key",) and error["type"] == "string_too_short":
+        return f"{loc}: an API key needs at least {MIN_KEY_CHARS} characters ({_KEY_HINT})"
+    return f"{loc}: {error['msg']}"

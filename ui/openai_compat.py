@@ -90,11 +90,14 @@ def footnotes(answer: Answer) -> str:
     """`\\n\\n[1] title 文号 — quote` lines (and reading suggestions when abstaining)."""
     lines = []
     for c in answer.citations:
-        label = " ".join(x for x in (c.title, c.doc_number) if x) or c.source
+        # A letter is named by title and 文号, else by its sender; the file name is a last resort.
+        label = " ".join(x for x in (c.title, c.doc_number) if x) or c.agency or c.source
         lines.append(f"[{c.key}] {label} — {c.quote}")
     if not answer.answered and answer.suggestions:
         lines.append("You may want to read:" if answer.text.isascii() else "您可以看看：")
-        lines += [f"- {s.get('title') or s.get('source')}" for s in answer.suggestions]
+        lines += [
+            f"- {s.get('title') or s.get('agency') or s.get('source')}" for s in answer.suggestions
+        ]
     return "\n\n" + "\n".join(lines) if lines else ""
 
 

@@ -165,6 +165,13 @@ class Service:
 
         return cid, events()
 
+    @property
+    def feedback_path(self) -> Path:
+        """Where chat votes go: `config.feedback_path`, else `feedback.jsonl` in the index
+        folder (a build leaves files other than its generations and manifest alone)."""
+        configured = self.config.feedback_path
+        return Path(configured) if configured is not None else self.index_dir / "feedback.jsonl"
+
     # -- records ----------------------------------------------------------------------------
     def letter(self, letter_id: str) -> Letter | None:
         self.refresh()

@@ -1,7 +1,7 @@
 """The embeddable widget: `GET /widget.js`, a script that adds a chat bubble to any page.
 
 The bubble opens the chat (/chat?embed=1) in an iframe; the chat itself decides who may
-use it (`ui.chat.ChatAccess`: a widget token, or a public chat) and which pages may frame
+use it (`ui.chat_access.ChatPageAccess`: a widget token, or a public chat) and which pages may frame
 it (`frame-ancestors` from `widget_origins`). A help desk puts one tag in its pages;
 with a closed chat its backend mints the token (`POST /api/v1/tokens` with its API key)
 and writes it into the tag, so no long-lived key sits in the page:

@@ -11,7 +11,9 @@ bounded `Conversation`. Rules, tried in this order (the first that fits wins):
     ordinal         第二封呢 / the second one          about the n-th letter of the last list
     this_letter     这份复函是谁签发的？ / who signed it?  the anaphor replaced by the letter's name
     agency_swap     那经信委呢？ / what about the …?   previous question, agency replaced
-    place_swap      换成江津区呢                       previous question, place replaced
+    place_swap      换成江津区呢 / 那九龙坡区呢          previous question, place replaced
+    year_swap       去年的呢 / what about 2023?        previous question, year replaced
+    number_swap     那第0124号呢 / what about No. 124?  previous question, number replaced
     standalone      names its own agency or number    unchanged; explicit filters only
     field_followup  文号呢？ / 谁签发的                the last answer's letter(s) named
     topic_carry     那补贴标准呢？                     previous topic words + "，" + follow-up
@@ -24,19 +26,25 @@ prepended, so a chain of them accumulates topic words. Filters: the explicit one
 (`Conversation.explicit`, set by the user or UI) always apply and always win; a follow-up
 that keeps the subject carries the filters in force plus the agency/place the previous
 question named; a swap replaces that inferred field; a standalone question starts a new
-subject, so inferred filters are dropped (a different agency no longer filters).
+subject, so inferred filters are dropped (a different agency no longer filters). A swap
+replaces the words of its kind and keeps the rest: a place of the same level (a district for
+a district or county, 南岸区 → 九龙坡区, not 九龙坡区南岸区), a year (去年 counts from
+today), a number (its 提案/建议 kind kept unless the follow-up names one). Words that stand
+free in the question (a place naming no agency, a year, a number) are the question's own:
+swapping them adds no filter that the same question typed afresh would not have.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields, replace
-from functools import cache
+from datetime import date
 
-from rag.letters.agencies import canonical_agency, default_table, place_of, split_place
-from rag.search.lexicon import build_lexicon
+from rag.letters.agencies import canonical_agency, place_of
 from rag.search.query import Filters, agency_core, analyze
 from rag.types import Answer, Citation
+
+from .swaps import en_agencies, mentions_zh, swap
 
 
 @dataclass
@@ -110,11 +118,6 @@ _STOP_EN = frozenset(
 )
 _WORD_EN = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _VERB_END_EN = re.compile(r"(?:signed|issued|replied|answered|handled|approved|sent|wrote)$", re.I)
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_EN_PLACE = re.compile(r"([a-z]+) (district|county)", re.I)
-_EN_PLACE_IN = re.compile(r"\b[A-Z][a-z]+ (?:District|County)\b")
-# Characters that end a place prefix when reading an agency name leftwards (对江北区教委).
-_NOT_PLACE = frozenset("对向在的和与及是由给于那这请问了就把将从，、,：: ")
 
 
 def _merge(first: Filters, then: Filters) -> Filters:
@@ -142,67 +145,29 @@ def _latest(conv: Conversation, n: int = 1) -> list[Citation]:
 
 
 def _label(c: Citation, english: bool) -> str:
-    """Name a letter by its title and 文号 (or, lacking both, by its source)."""
+    """Name a letter by its title and 文号, else by its sender; its file name only when the
+    letter states neither (a file name means nothing to the person asking)."""
     title, doc = c.title, c.doc_number
     if english:
-        return f'"{title}" ({doc})' if title and doc else f'"{title or doc or c.source}"'
-    return f"{title}（{doc}）" if title and doc else title or doc or f"《{c.source}》"
+        if title or doc:
+            return f'"{title}" ({doc})' if title and doc else f'"{title or doc}"'
+        return f"the reply from {c.agency}" if c.agency else f'"{c.source}"'
+    if title or doc:
+        return f"{title}（{doc}）" if title and doc else title or doc or ""
+    return f"{c.agency}的复函" if c.agency else f"《{c.source}》"
 
 
 def _labels(cited: list[Citation], english: bool) -> str:
     return (", " if english else "、").join(_label(c, english) for c in cited)
 
 
-@cache
-def _core_re() -> re.Pattern[str]:
-    return re.compile("|".join(map(re.escape, sorted(default_table().canonical, key=len)[::-1])))
-
-
-def _mentions_zh(text: str) -> list[tuple[int, int]]:
-    """Spans of agency names in Chinese text, each with the longest place prefix before it."""
-    spans = []
-    for m in _core_re().finditer(text):
-        start = m.start()
-        for s in range(m.start() - 1, max(-1, m.start() - 13), -1):
-            if text[s] in _NOT_PLACE:
-                break
-            toks, core = split_place(text[s : m.end()])
-            if core == m.group() and "".join(toks) == text[s : m.start()]:
-                start = s
-        spans.append((start, m.end()))
-    return spans
-
-
-@cache
-def _glossary() -> dict[str, list[str]]:
-    return dict(build_lexicon().glossary)
-
-
-@cache
-def _en_agencies() -> tuple[re.Pattern[str], dict[str, str]]:
-    """English agency phrases of the glossary (longest first) and their canonical cores."""
-    known = default_table().canonical
-    cores = {
-        en: agency_core(zh[0]) for en, zh in _glossary().items() if split_place(zh[0])[1] in known
-    }
-    alternation = "|".join(re.escape(p) for p in sorted(cores, key=len, reverse=True))
-    return re.compile(rf"\b(?:{alternation})\b", re.I), cores
-
-
-def _is_place(name: str) -> bool:
-    # 老旧小区 parses as a place, but 小区 is a residential compound, never a district.
-    return (
-        2 <= len(name) <= 12 and not name.endswith("小区") and place_of(name + "人民政府") == name
-    )
-
-
 def _subject(text: str) -> Filters:
     """The agency (core) and place of the one agency a question names, if exactly one."""
-    names = {text[s:e] for s, e in _mentions_zh(text)}
+    names = {text[s:e] for s, e in mentions_zh(text)}
     if len({agency_core(n) for n in names}) == 1:
         name = names.pop()
         return Filters(agency=agency_core(name), place=place_of(canonical_agency(name) or name))
-    pattern, cores = _en_agencies()
+    pattern, cores = en_agencies()
     found = {cores[m.group().lower()] for m in pattern.finditer(text)}
     return Filters(agency=found.pop()) if len(found) == 1 else Filters()
 
@@ -226,41 +191,6 @@ def _bare(question: str) -> str:
     """The follow-up without its lead-in (那, what about …) and its tail (呢, ?)."""
     text = _TAIL_ZH.sub("", _END.sub("", question.strip()))
     return _LEAD_EN.sub("", _LEAD_ZH.sub("", text)).strip()
-
-
-def _swap(prev: str, new: str, old_place: str | None) -> tuple[str, str, Filters] | None:
-    """`prev` with its agency or place replaced by `new`: (question, reason, new filters)."""
-    if not _CJK.search(new):
-        if place := _EN_PLACE.fullmatch(new):
-            zh = _glossary().get(place.group(1).lower())
-            suffix = "区" if place.group(2).lower() == "district" else "县"
-            old = _EN_PLACE_IN.search(prev)
-            text = prev[: old.start()] + new + prev[old.end() :] if old else f"In {new}: {prev}"
-            return text, "place_swap", Filters(place=zh[0] + suffix if zh else None)
-        pattern, cores = _en_agencies()
-        if not (m := pattern.search(new)) or m.end() != len(new):
-            return None
-        old = pattern.search(prev)
-        text = prev[: old.start()] + new + prev[old.end() :] if old else f"For the {new}: {prev}"
-        return text, "agency_swap", Filters(agency=cores[m.group().lower()])
-    if _is_place(new):
-        if old_place and old_place in prev:
-            return prev.replace(old_place, new, 1), "place_swap", Filters(place=new)
-        reason, swapped = "place_swap", Filters(place=new)
-    elif (canonical := canonical_agency(new)) and split_place(new)[1] in default_table().canonical:
-        reason, swapped = "agency_swap", Filters(agency=agency_core(new), place=place_of(canonical))
-    else:
-        return None
-    if not (spans := _mentions_zh(prev)):
-        return new + prev, reason, swapped
-    s, e = spans[0]
-    toks, core = split_place(prev[s:e])
-    if reason == "place_swap":  # 重庆市江北区教委 → 重庆市江津区教委; 市教委 → 江津区教委
-        same = [i for i, t in enumerate(toks) if t[-1] == new[-1]]
-        name = "".join(toks[: same[0]]) + new + core if same else new + core
-    else:  # 市教委 → 市交通局 unless the new name brings its own place
-        name = new if split_place(new)[0] else "".join(toks) + new
-    return prev[:s] + name + prev[e:], reason, swapped
 
 
 def _position(m: re.Match[str]) -> int:
@@ -289,12 +219,13 @@ def _with_letter(question: str, label: str, english: bool) -> str:
     return f"{label}{'' if text.startswith('是') else '的'}{text}{'' if asks else '是什么'}？"
 
 
-def rewrite(question: str, conv: Conversation | None) -> Rewrite:
+def rewrite(question: str, conv: Conversation | None, today: date | None = None) -> Rewrite:
     """Make `question` self-contained given the conversation so far (rules in the module doc).
 
     Args:
         question: The follow-up as the user typed it.
         conv: The conversation, or None for a one-off question.
+        today: What 今年 / 去年 / last year count from (default: the system date).
 
     Returns:
         The question to run, its filters, the letters it is about or must skip, and the rule.
@@ -327,13 +258,20 @@ def rewrite(question: str, conv: Conversation | None) -> Rewrite:
         label = _labels(cited, english) + ("'s" if a.group().lower() == "its" else "")
         text = question[: a.start()] + label + question[a.end() :]
         return Rewrite(text, _carried(conv), tuple(c.letter_id for c in cited), (), "this_letter")
-    if bare and (swapped := _swap(prev.rewritten, bare, conv.filters.place)):
-        text, reason, new = swapped
-        base = _carried(conv)
-        place = new.place or base.place if reason == "agency_swap" else new.place
+    this_year = (today or date.today()).year
+    if bare and (swapped := swap(prev.rewritten, bare, conv.filters.place, this_year)):
+        base, new = _carried(conv), swapped.filters
+        if not swapped.binding:  # free words: a filter of that field in force follows them
+            place = new.place if base.place is not None else base.place
+            return Rewrite(
+                swapped.text,
+                _merge(conv.explicit, replace(base, place=place)),
+                reason=swapped.reason,
+            )
+        place = new.place or base.place if swapped.reason == "agency_swap" else new.place
         swapped_filters = replace(base, agency=new.agency or base.agency, place=place)
-        return Rewrite(text, _merge(conv.explicit, swapped_filters), reason=reason)
-    if info.identifies_letter or _mentions_zh(question) or _en_agencies()[0].search(question):
+        return Rewrite(swapped.text, _merge(conv.explicit, swapped_filters), reason=swapped.reason)
+    if info.identifies_letter or mentions_zh(question) or en_agencies()[0].search(question):
         return Rewrite(question, explicit)  # names its own subject
     content = _content(question, english)
     size = len(content.split()) if english else len(content)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from rag.cli.common import echo_json, handle_errors, open_retriever, question_rows
+from rag.types import search_result
 
 
 @click.command()
@@ -71,9 +72,7 @@ def search(
     for row in rows:
         hits = retriever.search(row["question"], k, filters)
         if as_json:
-            echo_json(
-                {"id": row["id"], "question": row["question"], "hits": [h.to_json() for h in hits]}
-            )
+            echo_json(search_result(row["id"], row["question"], hits))
             continue
         click.echo(f"Q: {row['question']}")
         for h in hits:
