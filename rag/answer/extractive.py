@@ -213,9 +213,16 @@ class ExtractiveAnswerer:
         topic = frame.topic if part is None else " ".join([frame.context, part.topic]).strip()
         return self.topics.terms(topic)
 
-    def read(self, frame: Frame, hits: Sequence[Hit], limit: int = 8) -> list[_Reading]:
-        """The hits' letters (at most `limit`), in retrieval order, read for the frame."""
-        terms = self.terms(frame)
+    def read(
+        self,
+        frame: Frame,
+        hits: Sequence[Hit],
+        limit: int = 8,
+        terms: Sequence[Term] | None = None,
+    ) -> list[_Reading]:
+        """The hits' letters (at most `limit`), in retrieval order, read for the frame (its
+        relevance measured with `terms`, the question's topic terms by default)."""
+        terms = self.terms(frame) if terms is None else terms
         by_letter: dict[str, list[Hit]] = {}
         for h in hits:
             by_letter.setdefault(h.letter.id, []).append(h)
@@ -223,7 +230,7 @@ class ExtractiveAnswerer:
         for rank, letter_hits in enumerate(list(by_letter.values())[:limit]):
             letter = letter_hits[0].letter
             pool = sentences(letter, [(h.chunk.start, h.chunk.end) for h in letter_hits])
-            texts = [s.text for s in pool] + [clean(letter.fields.title or "")]
+            texts = [s.heading + s.text for s in pool] + [clean(letter.fields.title or "")]
             relevance = self.topics.best(terms, texts) if terms else 0.0
             out.append(_Reading(letter, pool, relevance, rank))
         return out
@@ -327,23 +334,25 @@ class ExtractiveAnswerer:
         on_topic = [x for x in ranked if x.coverage >= floor]
         if part.ask in _TYPED:
             # A number must be in a unit that answers (多少钱 → 元); a time, any date or time.
-            unit = asked_unit(part.text) if part.ask == "number" else None
-
-            def answers(text: str) -> bool:
-                return has_span(part.ask, text) and (unit is None or bool(unit.search(text)))
-
-            for x in on_topic:
-                if not x.typed:
-                    continue
-                ds, de = direct(letter, self.topics, terms, part, x)
-                window = letter.text[ds:de]
-                if answers(window) and (not terms or self.topics.coverage(terms, window) >= floor):
-                    return x, (ds, de)
-            if unit is not None:
-                return None  # the letter gives no figure in the unit asked for
+            asked = asked_unit(part.text) if part.ask == "number" else None
+            for strict_unit in (True, False):
+                unit = asked[0] if asked and (strict_unit or asked[1]) else None
+                for x in on_topic:
+                    if not x.typed:
+                        continue
+                    ds, de = direct(letter, self.topics, terms, part, x)
+                    window = letter.text[ds:de]
+                    if not has_span(part.ask, window) or (unit and not unit.search(window)):
+                        continue
+                    if not terms or self.topics.coverage(terms, window) >= floor:
+                        return x, (ds, de)
+                if asked is None:
+                    break
+            if asked is not None and asked[1] and not frame.english:
+                return None  # the letter gives no amount in the unit asked for
             # No span of the asked kind on the topic. Unless the letter is plainly about the
             # topic and says no such thing anywhere, the best sentence holding one answers.
-            typed = [x for x in ranked[:5] if x.typed and x.coverage > 0]
+            typed = [x for x in ranked[:5] if x.typed and (x.coverage > 0 or frame.english)]
             if typed and not (on_topic and on_topic[0].coverage >= 0.6):
                 x = typed[0]
                 return x, direct(letter, self.topics, terms, part, x)

@@ -33,6 +33,14 @@ if TYPE_CHECKING:
     from rag.answer.extractive import ExtractiveAnswerer
 
 
+#: A row's quote says the list's main topic term this much, where a sentence of it does.
+MAIN_TERM = 0.75
+#: A letter joins a list when its evidence is at least this share of the best letter's …
+ROW_SHARE = 0.6
+#: … and at least this much in itself.
+ROW_FLOOR = 0.15
+
+
 def row_name(letter: Letter, english: bool) -> str:
     """A letter's short name in a list row: its sender and its number (or its title)."""
     f = letter.fields
@@ -61,9 +69,31 @@ def list_answer(answerer: ExtractiveAnswerer, frame: Frame, hits: Sequence[Hit])
     """One row per letter that meets the constraints and covers the topic; None if none does."""
     s = answerer.settings
     n_letters = len({h.letter.id for h in hits})
-    readings = answerer.read(frame, hits, limit=n_letters)
-    floor = max(s.min_row, answerer._floor(frame))
-    rows = [r for r in readings if r.relevance >= floor]
+    topics = answerer.topics
+    # A list's topic is read word by word (支持人才政策 → 人才): rows come from many letters,
+    # each in its own words. The main topic is the weightiest word.
+    terms = answerer.terms(frame) if frame.english else topics.terms(frame.topic, split=True)
+    main = max(terms, key=lambda t: t.weight) if terms else None
+    readings = answerer.read(frame, hits, limit=n_letters, terms=terms)
+
+    def main_share(reading) -> float:  # type: ignore[no-untyped-def]
+        # How much of the list's main topic (公共厕所 in 哪些答复涉及公共厕所) the letter says.
+        if main is None:
+            return 1.0
+        texts = [x.heading + x.text for x in reading.pool] + [title_of(reading.letter) or ""]
+        return max((topics.term_coverage(main, t) for t in texts), default=0.0)
+
+    # A row is a letter about the list's topic: its evidence (the topic covered, the main word
+    # said) close to the best letter's. Relative, because a list's letters say the topic in
+    # their own words; absolute floors only keep out letters that say nothing of it.
+    rated = [(0.5 * r.relevance + 0.5 * main_share(r), r) for r in readings]
+    best = max((v for v, _ in rated), default=0.0)
+    cut = max(ROW_FLOOR, ROW_SHARE * best)
+    rows = [r for v, r in rated if v >= cut and r.relevance >= answerer._floor(frame)]
+
+    def says_main(text: str) -> bool:
+        return main is None or topics.term_coverage(main, text) >= MAIN_TERM
+
     if not rows:
         return None
     english = frame.english
@@ -71,11 +101,11 @@ def list_answer(answerer: ExtractiveAnswerer, frame: Frame, hits: Sequence[Hit])
     draft.add(_lead(len(rows), english, "相关"))
     content = [p for p in frame.parts if not p.fields] or [Part(frame.question, "what", (), frame.topic)]
     asked = [f for f in frame.fields if f in LABELS and f not in ("agency",)]
-    terms = answerer.terms(frame)
     for i, reading in enumerate(rows[: s.max_rows], 1):
         letter = reading.letter
         part = content[-1] if len(content) > 1 and content[-1].ask != "what" else content[0]
         ranked = score(answerer.topics, terms, part, reading.pool)
+        ranked = [x for x in ranked if says_main(x.sentence.heading + x.sentence.text)] or ranked
         bits = []
         if ranked:
             pick = ranked[0]

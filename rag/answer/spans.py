@@ -65,8 +65,8 @@ SPAN: dict[str, re.Pattern[str]] = {
 # What a number question counts or measures, and the units that answer it: 多少个食堂 → 个,
 # 多少钱 / 资金 → 元, 多少人 → 人, 面积 → 亩 / 平方米. A number in another unit does not answer.
 _ASKED_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"多少钱|资金|经费|投资|投入|预算|补贴|金额|费用|造价|产值|收入|how much money|funding|budget|cost|yuan", re.I), r"元"),
-    (re.compile(r"多少人|几人|人数|多少名|几名|多少位|how many people", re.I), r"人|名|位"),
+    (re.compile(r"多少钱|资金|经费|投资|投入|预算|补贴|金额|费用|造价|产值|收入|how much money|funding|budget|cost|yuan", re.I), r"元|万|亿"),
+    (re.compile(r"多少人|几人|人数|多少名|几名|多少位|how many people", re.I), r"人|名|位|人次"),
     (re.compile(r"面积|多少亩|几亩|多大面积|area", re.I), r"亩|平方米|平方公里|公顷|㎡"),
     (re.compile(r"多长|多远|长度|距离|几公里|多少公里|多少米|how (?:long|far)", re.I), r"米|公里|千米"),
     (re.compile(r"比例|比重|占比|百分之|增长了?多少|增幅|覆盖面|覆盖率|percentage|share|rate", re.I), r"%|％|百分之|成"),
@@ -74,14 +74,20 @@ _ASKED_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
 _MEASURE = re.compile(r"(?:多少|几)\s*([个所家块盏座条名人项处张台辆亩次批户间只栋吨])(?![位口员])")
 
 
-def asked_unit(question: str) -> re.Pattern[str] | None:
-    """The units that answer a number question (None when it does not say what it counts)."""
-    m = _MEASURE.search(question)
-    if m:
-        return re.compile(rf"\d\s*(?:余|多)?\s*(?:万|亿)?{re.escape(m.group(1))}|[{_CN_DIGITS}]{re.escape(m.group(1))}")
+def asked_unit(question: str) -> tuple[re.Pattern[str], bool] | None:
+    """The units that answer a number question, and whether only they answer (an amount of
+    money, people, an area, a length, a share: strict; a classifier such as 个 or 所: a
+    preference, since letters count with other classifiers). None when it does not say."""
     for pattern, units in _ASKED_UNITS:
         if pattern.search(question):
-            return re.compile(rf"\d[\d.,]*\s*(?:余|多)?\s*(?:万|亿|千)?\s*(?:{units})|(?:{units})\s*[\d{_CN_DIGITS}]")
+            return (
+                re.compile(rf"\d[\d.,]*\s*(?:余|多)?\s*(?:万|亿|千)?\s*(?:{units})|(?:{units})\s*[\d{_CN_DIGITS}]"),
+                True,
+            )
+    m = _MEASURE.search(question)
+    if m:
+        unit = re.escape(m.group(1))
+        return re.compile(rf"\d\s*(?:余|多)?\s*(?:万|亿)?{unit}|[{_CN_DIGITS}]{unit}"), False
     return None
 
 

@@ -24,8 +24,17 @@ from functools import lru_cache
 from rag.search.dictionary import translate_words
 from rag.search.lexicon import Tokenizer, normalize
 
+#: A topic phrase longer than this is cut into words (`TopicModel._words`).
+LONG_PHRASE = 6
+# Generic heads: alone, they say nothing about what a question is about.
+GENERIC = frozenset(
+    "政策 工作 问题 情况 建设 管理 服务 发展 措施 项目 方面 体系 机制 制度 相关 有关 事项 "
+    "方案 计划 规划 活动 水平 能力 建议 提案 答复 现在 目前 进行 开展 实施 支持 认为".split()
+)
 #: Passages counted for bigram rarity (an even sample beyond this many).
 SAMPLE = 20_000
+#: The document frequency a bigram that no passage holds is weighted as (see `Rarity.idf`).
+UNSEEN_DF = 5
 _KEEP = re.compile(r"[\u4e00-\u9fff0-9a-z]")
 # English words that frame a question, not its topic (which, reply, letter …).
 _EN_FRAME = frozenset(
@@ -86,7 +95,9 @@ class Rarity:
         if self._df is None:
             self._count()
         assert self._df is not None
-        return math.log((self._n + 1) / (self._df.get(gram, 0) + 0.5))
+        # A bigram no passage holds is often the seam between two words of the question
+        # ("局对", "化滩"): it counts as rare, but no more than one a few passages hold.
+        return math.log((self._n + 1) / (max(self._df.get(gram, 0), UNSEEN_DF) + 0.5))
 
 
 class TopicModel:
@@ -96,13 +107,18 @@ class TopicModel:
         self.rarity = Rarity(texts)
         self.tokenizer = tokenizer
 
-    def terms(self, topic: str, english_question: str | None = None) -> list[Term]:
+    def terms(
+        self, topic: str, english_question: str | None = None, split: bool = False
+    ) -> list[Term]:
         """The terms of a topic string (space-separated words, as `Frame.topic` gives), or of an
-        English question (each English word or glossary phrase, with its Chinese forms)."""
+        English question (each English word or glossary phrase, with its Chinese forms). With
+        `split`, long phrases are cut into words (`_words`)."""
         if english_question is not None:
             return self._english_terms(english_question)
         out = []
-        for word in dict.fromkeys(topic.split()):
+        phrases = topic.split()
+        words = [w for p in phrases for w in self._words(p)] if split else phrases
+        for word in dict.fromkeys(words):
             # "A|B": alternatives the question gives (老年食堂(老人食堂), 路灯或照明).
             alternatives = [a for a in word.split("|") if a]
             forms = [f for a in alternatives for f in (a, *self._paraphrases(a))]
@@ -111,6 +127,23 @@ class TopicModel:
                 continue
             out.append(Term(tuple(dict.fromkeys(forms)), max(weights)))
         return out
+
+    def _words(self, phrase: str) -> list[str]:
+        """A long run of the question's words, cut into its words (支持人才政策 → 支持, 人才):
+        each is a term of its own, so a sentence is not asked to repeat the question's phrasing.
+        Generic heads (政策, 工作, 问题 …) are dropped; a short phrase stays whole."""
+        if "|" in phrase or len(phrase) <= LONG_PHRASE:
+            return [phrase]
+        words: list[str] = []
+        for token in self.tokenizer._jieba.cut(normalize(phrase)):
+            token = token.strip()
+            if not token:
+                continue
+            if len(token) == 1 and words:
+                words[-1] += token  # a lone character belongs to the word before it
+            else:
+                words.append(token)
+        return [w for w in words if len(w) >= 2 and w not in GENERIC] or [phrase]
 
     def _paraphrases(self, word: str) -> list[str]:
         """Surface forms of the lexicon concepts the word's tokens stand for (老人 ↔ 老年人)."""
