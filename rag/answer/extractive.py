@@ -37,7 +37,7 @@ from rag.answer.frame import Frame, Part, read_frame
 from rag.answer.gate import Constraint, Gate
 from rag.answer.listing import list_answer, records_answer
 from rag.answer.quotes import verify
-from rag.answer.reading import Scored, Sentence, direct, score, sentences
+from rag.answer.reading import Reading, Scored, Sentence, direct, score, sentences
 from rag.answer.spans import SPAN, asked_unit, clauses, has_span
 from rag.answer.topic import Term, TopicModel
 from rag.config import AnswerSettings
@@ -104,16 +104,6 @@ class _ChunkTexts(Sequence[str]):
 
     def __getitem__(self, i):  # type: ignore[no-untyped-def,override]
         return self._chunks[i].text
-
-
-@dataclass
-class _Reading:
-    """One letter read for a frame: its sentences and how well it covers the topic."""
-
-    letter: Letter
-    pool: list[Sentence]
-    relevance: float
-    rank: int
 
 
 class ExtractiveAnswerer:
@@ -219,7 +209,7 @@ class ExtractiveAnswerer:
         hits: Sequence[Hit],
         limit: int = 8,
         terms: Sequence[Term] | None = None,
-    ) -> list[_Reading]:
+    ) -> list[Reading]:
         """The hits' letters (at most `limit`), in retrieval order, read for the frame (its
         relevance measured with `terms`, the question's topic terms by default)."""
         terms = self.terms(frame) if terms is None else terms
@@ -232,17 +222,18 @@ class ExtractiveAnswerer:
             pool = sentences(letter, [(h.chunk.start, h.chunk.end) for h in letter_hits])
             texts = [s.heading + s.text for s in pool] + [clean(letter.fields.title or "")]
             relevance = self.topics.best(terms, texts) if terms else 0.0
-            out.append(_Reading(letter, pool, relevance, rank))
+            out.append(Reading(letter, pool, relevance, rank))
         return out
 
-    def _floor(self, frame: Frame) -> float:
+    def floor(self, frame: Frame) -> float:
+        """The least topic coverage a letter needs to answer at all."""
         s = self.settings
         return s.min_topic_english if frame.english else s.min_topic
 
     # -- lookups -------------------------------------------------------------------------------
     def _lookup(self, frame: Frame, hits: Sequence[Hit]) -> Answer:
         readings = self.read(frame, hits)
-        floor = self._floor(frame)
+        floor = self.floor(frame)
         strong = [r for r in readings if r.relevance >= floor]
         if not strong:
             return self._abstain(frame, hits, weak=True)
@@ -255,7 +246,7 @@ class ExtractiveAnswerer:
             return Answer(frame.question, draft.text(), tuple(draft.citations), False, (), "unstated")
         return Answer(frame.question, draft.text(), tuple(draft.citations), True, (), "lookup")
 
-    def _choose(self, frame: Frame, strong: list[_Reading]) -> list[_Reading]:
+    def _choose(self, frame: Frame, strong: list[Reading]) -> list[Reading]:
         """Which letters answer: one for a question about one thing, one per thing compared."""
         s = self.settings
         # Retrieval's order breaks near-ties; a clearly better covering letter wins.
@@ -277,7 +268,7 @@ class ExtractiveAnswerer:
         """The question is about several letters (两封, 分别, A和B …)."""
         return frame.compare or len({b.name for b in frame.bodies}) > 1
 
-    def _answer_letter(self, draft: Draft, frame: Frame, reading: _Reading) -> int:
+    def _answer_letter(self, draft: Draft, frame: Frame, reading: Reading) -> int:
         """Write one letter's direct answers, supporting quotes and source line; returns how
         many parts it states."""
         letter = reading.letter
@@ -378,7 +369,7 @@ class ExtractiveAnswerer:
         return f"{_english_lead(part.ask, clause)}: “{clause}”{mark}"
 
     def _support(
-        self, frame: Frame, reading: _Reading, used: list[tuple[int, int]]
+        self, frame: Frame, reading: Reading, used: list[tuple[int, int]]
     ) -> list[tuple[int, int]]:
         """Whole sentences that support the direct answers, best first: enumeration items that
         continue a quoted measure, then the sentences that add most to what is quoted — topic

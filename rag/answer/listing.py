@@ -15,13 +15,14 @@ mentioned inside a quote.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from rag.answer.compose import Draft, clean, sender_of, title_of
 from rag.answer.english import agency_en
 from rag.answer.fieldanswers import LABELS
 from rag.answer.frame import Frame, Part
-from rag.answer.reading import direct, score
+from rag.answer.reading import Reading, direct, score
+from rag.answer.topic import Term, TopicModel
 from rag.config import AnswerSettings
 from rag.letters.values import field_value
 from rag.search.query import Filters
@@ -29,8 +30,20 @@ from rag.search.records import self_reference
 from rag.search.retrieval import Retriever
 from rag.types import Answer, Hit, Letter
 
-if TYPE_CHECKING:
-    from rag.answer.extractive import ExtractiveAnswerer
+
+class Reader(Protocol):
+    """What a list answer needs of the answerer: its settings, topic model and letter reading."""
+
+    settings: AnswerSettings
+    topics: TopicModel
+
+    def terms(self, frame: Frame, part: Part | None = None) -> list[Term]: ...
+
+    def read(
+        self, frame: Frame, hits: Sequence[Hit], limit: int = 8, terms: Sequence[Term] | None = None
+    ) -> list[Reading]: ...
+
+    def floor(self, frame: Frame) -> float: ...
 
 
 #: A row's quote says the list's main topic term this much, where a sentence of it does.
@@ -65,7 +78,7 @@ def _lead(n: int, english: bool, noun: str = "") -> str:
     return f"共{n}封{noun}复函："
 
 
-def list_answer(answerer: ExtractiveAnswerer, frame: Frame, hits: Sequence[Hit]) -> Answer | None:
+def list_answer(answerer: Reader, frame: Frame, hits: Sequence[Hit]) -> Answer | None:
     """One row per letter that meets the constraints and covers the topic; None if none does."""
     s = answerer.settings
     n_letters = len({h.letter.id for h in hits})
@@ -89,7 +102,7 @@ def list_answer(answerer: ExtractiveAnswerer, frame: Frame, hits: Sequence[Hit])
     rated = [(0.5 * r.relevance + 0.5 * main_share(r), r) for r in readings]
     best = max((v for v, _ in rated), default=0.0)
     cut = max(ROW_FLOOR, ROW_SHARE * best)
-    rows = [r for v, r in rated if v >= cut and r.relevance >= answerer._floor(frame)]
+    rows = [r for v, r in rated if v >= cut and r.relevance >= answerer.floor(frame)]
 
     def says_main(text: str) -> bool:
         return main is None or topics.term_coverage(main, text) >= MAIN_TERM

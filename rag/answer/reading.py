@@ -62,6 +62,16 @@ class Sentence:
     heading: str = ""  # the section heading it stands under (二、区内赶场集市基本情况)
 
 
+@dataclass
+class Reading:
+    """One letter read for a frame: its sentences and how well it covers the topic."""
+
+    letter: Letter
+    pool: list[Sentence]
+    relevance: float
+    rank: int
+
+
 @dataclass(frozen=True)
 class Scored:
     sentence: Sentence
