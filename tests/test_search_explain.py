@@ -85,3 +85,13 @@ def test_cli_explain_json_and_text(index: Path, hash_settings: Settings) -> None
     )
     assert "normalized: " in out and "bm25 tokens: " in out
     assert out.count("dense #") + out.count("dense -") == 2 and "fused #" in out
+
+
+def test_typed_question_is_searched_as_written_and_shown(index: Path) -> None:
+    retriever = open_retriever(index, Settings(embedder="hash"))
+    trace = Trace()
+    hits = retriever.search("请问24年江北区学校门口接送车辆咋管的呀", 3, trace=trace)
+    assert "24年 → 2024年" in trace.query["rewrites"]
+    assert trace.query["analysis"]["years"] == [2024]
+    assert retriever.analyze("24年江北区学校门口接送车辆").years == [2024]
+    assert hits[0].letter.source.startswith("08")

@@ -107,13 +107,15 @@ def search(
 def explain_query(trace: Trace) -> list[str]:
     """The lines that say what the question became (normalised text, analysis, tokens)."""
     q = trace.query
-    lines = [f"normalized: {q.get('normalized', '')}"]
+    lines = [f"searched as: {q.get('question', '')}", f"normalized: {q.get('normalized', '')}"]
     for note in q.get("rewrites", []):
         lines.append(f"rewrite: {note}")
     if q.get("translated"):
         lines.append(f"translated: {q['translated']}")
     analysis = ", ".join(f"{k}={v}" for k, v in q.get("analysis", {}).items())
     lines.append(f"analysis: {analysis or '-'}")
+    if q.get("agency_places") == "any":
+        lines.append("agencies: named without a place, so every place's body of that kind")
     lines.append(f"bm25 tokens: {' '.join(q.get('bm25_tokens', []))}")
     if trace.filters:
         lines.append("filters: " + ", ".join(f"{k}={v}" for k, v in trace.filters.items()))

@@ -43,6 +43,7 @@ from rag.search.query import (
     number_key,
 )
 from rag.search.records import RecordIndex, RecordMatch, asks_for_records
+from rag.search.typed import retype
 from rag.types import Chunk, Hit, Letter
 
 log = logging.getLogger(__name__)
@@ -264,8 +265,9 @@ class Retriever:
         return out
 
     def analyze(self, question: str) -> QueryInfo:
-        """`rag.search.query.analyze`, plus the places an English question names (via the gazetteer)."""
-        info = analyze(question)
+        """`rag.search.query.analyze` of the question as written formally (`retype`), plus the
+        places an English question names (via the gazetteer)."""
+        info = analyze(retype(question)[0])
         if info.english:
             gazetteer = self.tokenizer.lexicon.places
             info.places += [t for t in self.tokenizer.translate(question).split() if t in gazetteer]
@@ -283,6 +285,8 @@ class Retriever:
                 for k, v in asdict(info).items()
                 if k != "text" and v not in (None, False, [], "")
             },
+            # An agency named without a place is every place's body of that kind.
+            "agency_places": ("as named" if info.places else "any") if info.agencies else None,
             "bm25_tokens": self.tokenizer.query_tokens(question),
         }
         if info.english:
@@ -440,7 +444,9 @@ class Retriever:
             exclude_letters: Leave these letters out ("anything else?").
             trace: Filled in with how each hit got its place (`--explain`).
         """
-        question = clean_question(question)
+        question, rewrites = retype(clean_question(question))
+        if trace is not None:
+            trace.query["rewrites"] = rewrites
         scope = (filters, only_letters, exclude_letters)
         bridge = resolve(
             question,
@@ -472,8 +478,8 @@ class Retriever:
         s = self.settings
         info = self.analyze(question)
         filters = filters or Filters()
-        if trace is not None and not trace.query:
-            trace.query = self.describe(question, info)
+        if trace is not None and "normalized" not in trace.query:
+            trace.query.update(self.describe(question, info))
             trace.filters = {k: v for k, v in asdict(filters).items() if v is not None}
             if only_letters is not None:
                 trace.filters["only_letters"] = len(set(only_letters))
