@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from rag.cli.common import echo_json, handle_errors, open_retriever, question_rows
 from rag.types import search_result
+
+if TYPE_CHECKING:
+    from rag.search.retrieval import Trace
 
 
 @click.command()
@@ -29,6 +33,12 @@ from rag.types import search_result
     help="JSONL file of {id, question} to run in batch.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Show how each hit ranked (dense and BM25 scores, fused rank, boosts) and what the "
+    "question became; with --json, an `explain` field.",
+)
 @click.option("--embedder", default=None, help="Override the embedder (must match the index).")
 @click.option(
     "--agency", default=None, help="Only letters from this agency (any known alias, e.g. 市经信委)."
@@ -53,6 +63,7 @@ def search(
     k: int,
     questions: Path | None,
     as_json: bool,
+    explain: bool,
     embedder: str | None,
     agency: str | None,
     place: str | None,
@@ -66,18 +77,65 @@ def search(
     """
     rows = question_rows(question, questions)
     from rag.search.query import Filters
+    from rag.search.retrieval import Trace
 
     filters = Filters(agency=agency, place=place, year=year, kind=kind, category=category)
     retriever = open_retriever(index_dir, embedder)
     for row in rows:
-        hits = retriever.search(row["question"], k, filters)
+        trace = Trace() if explain else None
+        hits = retriever.search(row["question"], k, filters, trace=trace)
         if as_json:
-            echo_json(search_result(row["id"], row["question"], hits))
+            result = search_result(row["id"], row["question"], hits)
+            if trace is not None:
+                result["explain"] = trace.to_json(hits)
+            echo_json(result)
             continue
         click.echo(f"Q: {row['question']}")
+        if trace is not None:
+            for line in explain_query(trace):
+                click.echo(f"   {line}")
         for h in hits:
             snippet = " ".join(h.chunk.text.split())[:120]
             click.echo(
                 f"  {h.rank:>2}. {h.score:.3f}  {h.letter.source} [{h.chunk.start}:{h.chunk.end}] "
                 f"{h.chunk.section}\n      {snippet}"
             )
+            if trace is not None:
+                click.echo(f"      {explain_hit(trace.hit(h))}")
+
+
+def explain_query(trace: Trace) -> list[str]:
+    """The lines that say what the question became (normalised text, analysis, tokens)."""
+    q = trace.query
+    lines = [f"searched as: {q.get('question', '')}", f"normalized: {q.get('normalized', '')}"]
+    for note in q.get("rewrites", []):
+        lines.append(f"rewrite: {note}")
+    if q.get("translated"):
+        lines.append(f"translated: {q['translated']}")
+    analysis = ", ".join(f"{k}={v}" for k, v in q.get("analysis", {}).items())
+    lines.append(f"analysis: {analysis or '-'}")
+    if q.get("agency_places") == "any":
+        lines.append("agencies: named without a place, so every place's body of that kind")
+    lines.append(f"bm25 tokens: {' '.join(q.get('bm25_tokens', []))}")
+    if trace.filters:
+        lines.append("filters: " + ", ".join(f"{k}={v}" for k, v in trace.filters.items()))
+    lines += trace.notes
+    return lines
+
+
+def explain_hit(row: dict[str, Any]) -> str:
+    """One hit's ranking in a line: dense and BM25 rank/score, fused rank, boosts."""
+
+    def part(name: str, rank: int | None, score: float | None) -> str:
+        return f"{name} #{rank} {score:.4g}" if rank is not None else f"{name} -"
+
+    boosts = " ".join(f"+{why} {v:.4f}" for why, v in row["boosts"].items()) or "no boost"
+    fused = f"fused #{row['fused_rank']}" if row["fused_rank"] is not None else "fused -"
+    return " · ".join(
+        (
+            part("dense", row["dense_rank"], row["dense_score"]),
+            part("bm25", row["bm25_rank"], row["bm25_score"]),
+            fused,
+            boosts,
+        )
+    )

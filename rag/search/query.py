@@ -190,14 +190,24 @@ def analyze(question: str) -> QueryInfo:
     info.years = sorted({int(a or b) for a, b in _YEAR.findall(norm)})
     known = default_table().canonical
     for m in _AGENCY_MENTION.finditer(question):
-        places, core = split_place(m.group())
+        name = m.group()
+        places, core = split_place(name)
+        if core not in known:
+            # Words leading into a bare abbreviation (老旧小区改造住建委, 和住建委) are cut off:
+            # a known core at the end of the mention is that body, in whatever place.
+            for cut in range(1, len(name) - 1):
+                cut_places, cut_core = split_place(name[cut:])
+                if cut_core in known:
+                    name, places, core = name[cut:], cut_places, cut_core
+                    break
         # A place counts when it prefixes something agency-like ("北京市朝阳区商务局"); an
         # agency only when the table knows its core ("哪位委" and "对李中宇委" are not bodies).
         if core in known:
-            info.agencies.append(agency_core(canonical_agency(m.group()) or core))
+            info.agencies.append(agency_core(canonical_agency(name) or core))
         if core and AGENCY_SUFFIX.search(core) and not _NOT_PLACE.search("".join(places)):
             info.places += [p for p in places if len(p) >= 2]
     info.places = list(dict.fromkeys(info.places))
+    info.agencies = list(dict.fromkeys(info.agencies))
     info.intents = [name for name, pattern in _FIELD_INTENT if pattern.search(question)]
     for kind, pattern in _KIND:
         if pattern.search(question):

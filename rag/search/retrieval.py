@@ -19,7 +19,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Collection, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,7 @@ from rag.embedding import Embedder
 from rag.letters.agencies import place_of
 from rag.letters.values import field_value
 from rag.search.hops import merge, resolve
-from rag.search.lexicon import Tokenizer, default_tokenizer
+from rag.search.lexicon import Tokenizer, default_tokenizer, normalize
 from rag.search.query import (
     Filters,
     QueryInfo,
@@ -43,6 +43,7 @@ from rag.search.query import (
     number_key,
 )
 from rag.search.records import RecordIndex, RecordMatch, asks_for_records
+from rag.search.typed import retype
 from rag.types import Chunk, Hit, Letter
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,54 @@ class LetterKeys:
         if shared is not None:
             values = tuple(shared.setdefault(v, v) for v in values)
         return cls(*values)
+
+
+@dataclass
+class Trace:
+    """What one search did, for `replyqa search --explain`: filled in as the stages run.
+
+    Rows are chunk rows of the index; a two-hop question fills one trace from both hops.
+    """
+
+    query: dict[str, Any] = field(default_factory=dict)  # normalised text, analysis, tokens
+    filters: dict[str, Any] = field(default_factory=dict)
+    dense: dict[int, tuple[int, float]] = field(default_factory=dict)  # row → (rank, score)
+    lexical: dict[int, tuple[int, float]] = field(default_factory=dict)
+    fused: dict[int, tuple[int, float]] = field(default_factory=dict)  # before field boosts
+    boosts: dict[str, dict[str, float]] = field(default_factory=dict)  # letter → {why: boost}
+    bonuses: dict[int, dict[str, float]] = field(default_factory=dict)  # row → {why: bonus}
+    notes: list[str] = field(default_factory=list)  # the second hop, the ranking mode …
+    rows: dict[str, int] = field(default_factory=dict)  # chunk id → row, of the candidates
+
+    def hit(self, hit: Hit) -> dict[str, Any]:
+        """How `hit` got its place: each ranking's rank and score, the fused rank, boosts."""
+        row = self.rows.get(hit.chunk.id)
+        dense = self.dense.get(row) if row is not None else None
+        lexical = self.lexical.get(row) if row is not None else None
+        fused = self.fused.get(row) if row is not None else None
+        boosts = dict(self.boosts.get(hit.letter.id, {}))
+        boosts.update(self.bonuses.get(row, {}) if row is not None else {})
+        return {
+            "rank": hit.rank,
+            "chunk_id": hit.chunk.id,
+            "dense_rank": dense[0] if dense else None,
+            "dense_score": round(dense[1], 4) if dense else None,
+            "bm25_rank": lexical[0] if lexical else None,
+            "bm25_score": round(lexical[1], 4) if lexical else None,
+            "fused_rank": fused[0] if fused else None,
+            "fused_score": round(fused[1], 6) if fused else None,
+            "boosts": {why: round(v, 6) for why, v in boosts.items()},
+            "score": round(float(hit.score), 6),
+        }
+
+    def to_json(self, hits: Sequence[Hit]) -> dict[str, Any]:
+        """The `explain` field of `replyqa search --json --explain`."""
+        return {
+            "query": self.query,
+            "filters": self.filters,
+            "notes": self.notes,
+            "hits": [self.hit(h) for h in hits],
+        }
 
 
 def matches(keys: LetterKeys, filters: Filters) -> bool:
@@ -171,18 +220,32 @@ class Retriever:
             )
 
     # -- the stages --------------------------------------------------------------------------
-    def _dense(self, question: str, pool: int, rows: np.ndarray | None = None) -> list[int]:
+    def _dense(
+        self,
+        question: str,
+        pool: int,
+        rows: np.ndarray | None = None,
+        trace: Trace | None = None,
+    ) -> list[int]:
         query = self.embedder.embed_query(question)
         subset = None if rows is None else self.index.vector_ids[rows]
-        _, ids = self.index.store.search(query.reshape(1, -1), pool, subset)
+        scores, ids = self.index.store.search(query.reshape(1, -1), pool, subset)
         out = []
-        for vid in ids[0]:
+        for vid, score in zip(ids[0], scores[0], strict=True):
             row = self.index.row_for_vector(int(vid)) if vid >= 0 else None
             if row is not None:
                 out.append(row)
+                if trace is not None:
+                    trace.dense.setdefault(row, (len(out), float(score)))
         return out
 
-    def _lexical(self, question: str, pool: int, rows: np.ndarray | None = None) -> list[int]:
+    def _lexical(
+        self,
+        question: str,
+        pool: int,
+        rows: np.ndarray | None = None,
+        trace: Trace | None = None,
+    ) -> list[int]:
         if self.index.bm25 is None:
             return []
         mask = None
@@ -195,15 +258,40 @@ class Retriever:
             return []
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.lexsort((top, -scores[top]))]
-        return [int(r) for r in top if scores[r] > 0]
+        out = [int(r) for r in top if scores[r] > 0]
+        if trace is not None:
+            for rank, row in enumerate(out, 1):
+                trace.lexical.setdefault(row, (rank, float(scores[row])))
+        return out
 
     def analyze(self, question: str) -> QueryInfo:
-        """`rag.search.query.analyze`, plus the places an English question names (via the gazetteer)."""
-        info = analyze(question)
+        """`rag.search.query.analyze` of the question as written formally (`retype`), plus the
+        places an English question names (via the gazetteer)."""
+        info = analyze(retype(question)[0])
         if info.english:
             gazetteer = self.tokenizer.lexicon.places
             info.places += [t for t in self.tokenizer.translate(question).split() if t in gazetteer]
         return info
+
+    def describe(self, question: str, info: QueryInfo | None = None) -> dict[str, Any]:
+        """What the question became: its normalised text, what analysis read in it, the BM25
+        tokens (frame words dropped), and for English the Chinese words it was translated to."""
+        info = info or self.analyze(question)
+        out: dict[str, Any] = {
+            "question": question,
+            "normalized": normalize(question),
+            "analysis": {
+                k: v
+                for k, v in asdict(info).items()
+                if k != "text" and v not in (None, False, [], "")
+            },
+            # An agency named without a place is every place's body of that kind.
+            "agency_places": ("as named" if info.places else "any") if info.agencies else None,
+            "bm25_tokens": self.tokenizer.query_tokens(question),
+        }
+        if info.english:
+            out["translated"] = self.tokenizer.translate(question)
+        return out
 
     def lexical_scores(self, question: str) -> dict[str, float]:
         """BM25 score of every chunk that shares a token with `question`, by chunk id."""
@@ -239,21 +327,25 @@ class Retriever:
         return named
 
     def _field_boost(self, info: QueryInfo, keys: LetterKeys) -> float:
+        return sum(self._field_boosts(info, keys).values())
+
+    def _field_boosts(self, info: QueryInfo, keys: LetterKeys) -> dict[str, float]:
+        """The boosts a letter's fields earn for what the question names, by reason."""
         s, unit = self.settings, 1.0 / (self.settings.rrf_k + 1)
-        boost = 0.0
+        boost: dict[str, float] = {}
         if info.doc_numbers and keys.doc_numbers & set(info.doc_numbers):
-            boost += s.boost_doc_number * unit
+            boost["doc_number"] = s.boost_doc_number * unit
         if info.numbers and keys.numbers & set(info.numbers):
-            boost += s.boost_number * unit
+            boost["number"] = s.boost_number * unit
         if info.agencies:
             if keys.agencies & set(info.agencies):
-                boost += s.boost_agency * unit
+                boost["agency"] = s.boost_agency * unit
             elif keys.cohandlers & set(info.agencies):
-                boost += 0.5 * s.boost_agency * unit
+                boost["cohandler"] = 0.5 * s.boost_agency * unit
         if info.places and keys.place and any(p in keys.place for p in info.places):
-            boost += s.boost_place * unit
+            boost["place"] = s.boost_place * unit
         if info.years and keys.years & set(info.years):
-            boost += s.boost_year * unit
+            boost["year"] = s.boost_year * unit
         return boost
 
     def _landmark_rows(self, letter_id: str) -> list[int]:
@@ -337,6 +429,7 @@ class Retriever:
         filters: Filters | None = None,
         only_letters: Collection[str] | None = None,
         exclude_letters: Collection[str] = (),
+        trace: Trace | None = None,
     ) -> list[Hit]:
         """The top-`k` chunks for `question`, best first.
 
@@ -349,19 +442,27 @@ class Retriever:
             filters: Hard constraints on letter fields.
             only_letters: Restrict to these letter ids (a follow-up about "this letter").
             exclude_letters: Leave these letters out ("anything else?").
+            trace: Filled in with how each hit got its place (`--explain`).
         """
-        question = clean_question(question)
+        question, rewrites = retype(clean_question(question))
+        if trace is not None:
+            trace.query["rewrites"] = rewrites
         scope = (filters, only_letters, exclude_letters)
         bridge = resolve(
-            question, lambda first: self._search(first, k, *scope), self.index, self.tokenizer
+            question,
+            lambda first: self._search(first, k, *scope, trace=trace),
+            self.index,
+            self.tokenizer,
         )
         if bridge is None:
-            return self._search(question, k, *scope)
+            return self._search(question, k, *scope, trace=trace)
         # The later clause is about the bridge: its answer lies in letters that name it.
         about = bridge.letters & set(only_letters) if only_letters is not None else bridge.letters
         later = bridge.ref.resolved(bridge.name)
         log.debug("second hop: %s -> %s (%d letters)", bridge.ref.rest, later, len(about))
-        second = self._search(later, k, filters, about or only_letters, exclude_letters)
+        if trace is not None:
+            trace.notes.append(f"second hop: {bridge.ref.rest} → {later} ({len(about)} letters)")
+        second = self._search(later, k, filters, about or only_letters, exclude_letters, trace)
         return merge(bridge.passage, second, bridge.first, k)
 
     def _search(
@@ -371,11 +472,19 @@ class Retriever:
         filters: Filters | None,
         only_letters: Collection[str] | None,
         exclude_letters: Collection[str],
+        trace: Trace | None = None,
     ) -> list[Hit]:
         """One hop: dense + lexical, fused, field-aware, grouped by letter."""
         s = self.settings
         info = self.analyze(question)
         filters = filters or Filters()
+        if trace is not None and "normalized" not in trace.query:
+            trace.query.update(self.describe(question, info))
+            trace.filters = {k: v for k, v in asdict(filters).items() if v is not None}
+            if only_letters is not None:
+                trace.filters["only_letters"] = len(set(only_letters))
+            if exclude_letters:
+                trace.filters["exclude_letters"] = len(set(exclude_letters))
         allowed = self._allowed(filters) if filters.active() else None
         if only_letters is not None:
             allowed = (set(only_letters) if allowed is None else allowed & set(only_letters)) & set(
@@ -389,8 +498,8 @@ class Retriever:
         pool = s.pool * (2 if info.enumeration else 1)
         fused: dict[int, float] = defaultdict(float)
         for weight, ranking in (
-            (s.dense_weight, self._dense(question, pool, rows)),
-            (s.lexical_weight, self._lexical(question, pool, rows)),
+            (s.dense_weight, self._dense(question, pool, rows, trace)),
+            (s.lexical_weight, self._lexical(question, pool, rows, trace)),
         ):
             for rank, row in enumerate(ranking, 1):
                 fused[row] += weight / (s.rrf_k + rank)
@@ -399,16 +508,25 @@ class Retriever:
         named = self._named_letters(info)
         if allowed is not None:
             named &= allowed
+        if trace is not None:
+            order = sorted(fused, key=lambda r: (-fused[r], r))
+            for rank, row in enumerate(order, 1):
+                trace.fused.setdefault(row, (rank, fused[row]))
         for lid in named:
             for row in self._landmark_rows(lid):
                 fused.setdefault(row, 0.0)
+                if trace is not None:
+                    trace.bonuses.setdefault(row, {})["named_by_number"] = 0.0
         # Record questions (which letters were co-handled by X, came from a town government,
         # were proposed by a party …) are answered by fields: the passages where the matching
         # letters write those fields lead.
         for row in self._record_rows(question, info, allowed, fused.keys(), pool):
             fused[row] = fused.get(row, 0.0) + s.record_bonus / (s.rrf_k + 1)
+            if trace is not None:
+                trace.bonuses.setdefault(row, {})["record"] = s.record_bonus / (s.rrf_k + 1)
         candidates = {self.index.chunks[row].letter_id for row in fused}
-        boosts = {lid: self._field_boost(info, self.keys[lid]) for lid in candidates}
+        reasons = {lid: self._field_boosts(info, self.keys[lid]) for lid in candidates}
+        boosts = {lid: sum(why.values()) for lid, why in reasons.items()}
         focus = None
         if info.intents and not info.enumeration and fused:
             # A field question (文号, 审签, 日期 …) about one letter: the best-matching letter's
@@ -417,6 +535,14 @@ class Retriever:
             focus = self.index.chunks[best].letter_id
             for row in self._landmark_rows(focus):
                 fused[row] += s.landmark_bonus / (s.rrf_k + 1)
+                if trace is not None:
+                    trace.bonuses.setdefault(row, {})["landmark"] = s.landmark_bonus / (s.rrf_k + 1)
+        if trace is not None:
+            for lid, why in reasons.items():
+                if why:
+                    trace.boosts.setdefault(lid, why)
+            for row in fused:
+                trace.rows.setdefault(self.index.chunks[row].id, row)
         scored = [
             (score + boosts[self.index.chunks[row].letter_id], row) for row, score in fused.items()
         ]

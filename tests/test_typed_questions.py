@@ -1,0 +1,67 @@
+"""Questions as people type them (made-up questions): year shorthand, colloquial question words
+and fillers, missing or wrong punctuation, agency abbreviations without a place."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.search.query import analyze
+from rag.search.typed import retype
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("23年经信委咋答复的", "2023年经信委怎么答复的"),
+        ("请问19年底老楼加装电梯啥时候开始补贴呀", "2019年底老楼加装电梯什么时候开始补贴"),
+        ("停车场建设给了多少钱 谢谢", "停车场建设安排了多少资金"),
+        ("为啥没采纳", "为什么没采纳"),
+        ("有补贴么", "有补贴吗"),
+        ("路灯坏了找谁 修好了没??", "路灯坏了找谁，修好了没？"),
+        ("98年的老楼咋改造", "1998年的老楼怎么改造"),
+        ("渝经信复函2020 300号是谁发的", "渝经信复函〔2020〕300号是谁发的"),
+        ("渝建函【2021】15号", "渝建函〔2021〕15号"),
+    ],
+)
+def test_typed_question_is_written_formally(typed: str, written: str) -> None:
+    assert retype(typed)[0] == written
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "近10年来的变化",  # a duration, not a year
+        "第23年的补贴",  # an order
+        "23年以上的老楼",
+        "为什么？",  # 么 of 什么 is not a particle
+        "哈尔滨的冰雪旅游",  # 哈 inside a name
+        "渝经信复函〔2020〕300号是谁发的？",  # already formal
+        "What did the 2023 reply say?",  # English is left alone
+        "50年代的建筑",  # 50 is no year of this century or the 1980s-90s
+    ],
+)
+def test_written_question_is_left_alone(question: str) -> None:
+    assert retype(question) == (question, [])
+
+
+def test_every_change_is_noted() -> None:
+    text, notes = retype("请问23年住建委咋答复的")
+    assert text == "2023年住建委怎么答复的"
+    assert "23年 → 2023年" in notes and "咋 → 怎么" in notes
+    assert any(n.startswith("filler dropped") for n in notes)
+
+
+@pytest.mark.parametrize(
+    ("question", "core"),
+    [
+        ("住建委咋答复老旧小区改造的", "住房和城乡建设委员会"),
+        ("老旧小区改造住建委咋说的", "住房和城乡建设委员会"),  # words lead into the abbreviation
+        ("发改委和住建委哪些答复提到了停车", "住房和城乡建设委员会"),
+        ("经信委关于智谷的答复", "经济和信息化委员会"),
+    ],
+)
+def test_bare_abbreviation_names_the_body_in_any_place(question: str, core: str) -> None:
+    info = analyze(question)
+    assert core in info.agencies
+    assert not info.places  # no place: every place's body of that kind matches
+
