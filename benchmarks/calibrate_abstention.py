@@ -3,7 +3,7 @@
 Usage:
     python benchmarks/calibrate_abstention.py [INDEX_DIR] [QUESTIONS.jsonl]
 
-For each (min_relevance, min_relevance_english) pair, answers every question and prints
+For each (min_topic, min_topic_english) pair, answers every question and prints
 the share of no-evidence questions abstained on and of answerable questions answered —
 the table in README "Answers". Choose the operating point in the middle of the flat
 region where both are high.
@@ -39,7 +39,7 @@ def main() -> None:
     print("|---|---|---|---|")
     for zh, en in FLOORS:
         answerer = ExtractiveAnswerer(
-            retriever, AnswerSettings(min_relevance=zh, min_relevance_english=en)
+            retriever, AnswerSettings(min_topic=zh, min_topic_english=en)
         )
         report = evaluate_answers(answerer.answer, questions, retriever.index.letters).to_json()
         print(

@@ -115,10 +115,13 @@ class AnswerSettings(BaseModel):
         ),
     )
     min_topic_english: float = Field(
-        0.1,
+        0.2,
         ge=0,
         le=1,
-        description="The same for English questions (their topic words are translations).",
+        description=(
+            "The same for English questions. Their words are dictionary translations, nearly "
+            "equal in weight, so one common word in six (system → 系统) must not be enough."
+        ),
     )
     min_part: float = Field(
         0.2,

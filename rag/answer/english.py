@@ -47,7 +47,9 @@ def number_en(span: str) -> str | None:
         return None
     value *= _SCALE.get(m["scale"] or "", 1)
     unit = _UNITS_EN.get(m["unit"] or "", "")
-    if value >= 1_000_000 and m["scale"]:
+    if value >= 1_000_000_000 and m["scale"]:
+        text = f"{value / 1e9:,.6g} billion"
+    elif value >= 1_000_000 and m["scale"]:
         text = f"{value / 1e6:,.6g} million"
     elif value == int(value):
         text = f"{int(value):,}"

@@ -221,7 +221,8 @@ class ExtractiveAnswerer:
             letter = letter_hits[0].letter
             pool = sentences(letter, [(h.chunk.start, h.chunk.end) for h in letter_hits])
             texts = [s.heading + s.text for s in pool] + [clean(letter.fields.title or "")]
-            relevance = self.topics.best(terms, texts) if terms else 0.0
+            # Whether a letter answers at all rests on words, not on single characters.
+            relevance = self.topics.best(terms, texts, weak=False) if terms else 0.0
             out.append(Reading(letter, pool, relevance, rank))
         return out
 
@@ -454,6 +455,11 @@ class ExtractiveAnswerer:
         names = [n for n in frame.fields if n in LABELS]
         lines = self._field_lines(draft, letter, names, english)
         missing = [n for n in names if field_value(letter, n).value is None]
+        if lines:
+            # A person the question names to pick the letter (答复张诗于代表的…) is shown where
+            # the letter names them, so the reader sees why this letter answers.
+            named = [n for n in ("addressee", "signer") if n not in names and _names(frame, letter, n)]
+            lines += self._field_lines(draft, letter, named, english)
         if not lines:
             text = " ".join(unstated(n, english) for n in missing) or (
                 NOT_FOUND_EN if english else NOT_FOUND_ZH
@@ -534,10 +540,22 @@ class ExtractiveAnswerer:
         return Answer(frame.question, text, (), False, self._suggest(hits), "abstain")
 
 
+def _names(frame: Frame, letter: Letter, name: str) -> bool:
+    """Whether the question names the person in the letter's `name` field (张诗于代表 → 张诗于)."""
+    value = field_value(letter, name).value
+    person = re.sub(r"(?:代表|委员|同志|先生|女士)?[:：]?$", "", clean(value or ""))
+    return len(person) >= 2 and person in frame.question
+
+
 def _not_found(frame: Frame, missing: Constraint | None, weak: bool) -> str:
     if frame.english:
+        if missing is not None and missing.kind in ("number", "year"):
+            what = f"No. {missing.value.split('|')[0]}" if missing.kind == "number" else missing.value
+            return f"None of the reply letters on file is for {what}."
         if missing is not None and missing.kind == "sender":
             return f"None of the reply letters on file is from {missing.label}."
+        if missing is not None and missing.kind in ("name", "place", "person", "mention"):
+            return f"None of the reply letters on file mentions {missing.label}."
         if missing is not None:
             return f"None of the reply letters on file matches {missing.label}."
         return NOT_FOUND_EN

@@ -25,7 +25,8 @@ ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "number",
         re.compile(
             r"多少|几[个所家块盏座条名人项处张台辆亩次批户间只栋万千百]|几成|有?多大|多高|多长|多远|"
-            r"how (?:many|much|large|big|long|far)|what (?:number|percentage|share|amount|area|size)",
+            r"how (?:many|much|large|big|long|far)|what (?:number|percentage|share|amount|area|size)|"
+            r"what (?:is|was|are|were) the (?:budget|cost|amount|total|number|funding|subsidy|investment)",
             re.I,
         ),
     ),
@@ -119,7 +120,14 @@ _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,40})[”\"」』]|《([^�
 # The agency is the replying body (it answered, it wrote the letter), not one it mentions.
 _SENDS = re.compile(
     r"^\s*(?:对|就|关于|给|那封|这封|的那?[封份])|^[^，,。？?]{0,40}?(?:答复|回复|复函|函复|的函|的回复|的答复|办理|回应)|"
-    r"^\s*(?:认为|表示|打算|计划|为什么|为何|怎么|如何|将|会|能|是否|对)"
+    r"^\s*(?:认为|表示|打算|计划|为什么|为何|怎么|如何|将|会|能|是否|对|提到|提及|说|讲|写)"
+)
+# 政府 with no place before it: the state in general (政府能补贴多少), not a body or a topic.
+_GENERIC_GOV = re.compile(r"(?<![市区县省镇乡州旗])(?:人民)?政府(?![办部])")
+# The kind of thing a question word asks for (在哪个街道, 什么时候): the answer's type, not its topic.
+_ASKED_KIND = re.compile(
+    r"(?:哪个|哪些|哪几个?|哪家|哪条|哪一个?|什么)(?:街道|社区|镇|乡|村|区县|区|县|市|省|地方|地点|"
+    r"位置|时间|时候|日期|文件|措施|办法)"
 )
 _CLAUSE = re.compile(r"[？?；;!！。]+")
 # Characters that never belong to a place name (a question word, a particle, a verb).
@@ -288,6 +296,8 @@ def topic_of(text: str, info: QueryInfo, bodies: tuple[Body, ...] = ()) -> str:
             out = out.replace(body.name, " ")
     for place in info.places:
         out = out.replace(place, " ")
+    out = _GENERIC_GOV.sub(" ", out)  # 政府 with no place: the state in general, not a topic
+    out = _ASKED_KIND.sub(" ", out)
     out = re.sub(r"第?[A-Za-z]{0,3}\d+号?|〔\d{4}〕|\d{4}年", " ", out)
     # Alternatives are one thing: "老年食堂(老人食堂)", "路灯或照明" → 老年食堂|老人食堂.
     out = re.sub(r"([\u4e00-\u9fff]{2,})\s*[（(]([\u4e00-\u9fff]{2,})[)）]", r"\1|\2", out)
@@ -304,6 +314,10 @@ def topic_of(text: str, info: QueryInfo, bodies: tuple[Body, ...] = ()) -> str:
     return " ".join(words)
 
 
+#: Bodies that, named with no place, mean the state in general (政府能补贴吗), not a sender.
+_GENERIC_BODY = frozenset({"人民政府", "政府"})
+
+
 def read_bodies(question: str) -> tuple[Body, ...]:
     """The agencies `question` names, with their places, level and role."""
     out = []
@@ -317,6 +331,8 @@ def read_bodies(question: str) -> tuple[Body, ...]:
         places, core = split_place(name)
         if not core or not places and core != name:
             continue
+        if not places and agency_core(canonical_agency(name) or name) in _GENERIC_BODY:
+            continue  # "政府能补贴多少" — the state in general, not a body that replied
         canonical = canonical_agency(name) or name
         levels = [p[-1] for p in places if p and p[-1] in "省市区县镇乡"]
         named = tuple(p for p in places if len(p) >= 2)

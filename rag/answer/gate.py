@@ -26,6 +26,7 @@ from functools import lru_cache
 from rag.answer.frame import Body, Frame
 from rag.letters.agencies import aliases_of, canonical_agency, split_place
 from rag.search.lexicon import normalize
+from rag.search.names import PinyinNames, spelled_names
 from rag.search.query import agency_core, number_key
 from rag.search.retrieval import Retriever
 from rag.types import Letter
@@ -69,7 +70,7 @@ def _short(place: str) -> str:
 class Constraint:
     """One thing the question names that a letter must meet."""
 
-    kind: str  # sender | mention | place | person | number | doc_number | year | quoted
+    kind: str  # sender | mention | place | person | number | doc_number | year | quoted | name
     value: str
     label: str  # how an answer names it (重庆市医疗保障局, 2023年, “258集市”)
     body: Body | None = None
@@ -78,8 +79,9 @@ class Constraint:
     def hard(self) -> bool:
         """Whether no letter meeting it is a reason to abstain. A body, a number, a year and a
         city or province are; a small place, a person or a quoted phrase may be written
-        otherwise in the letter, so no letter meeting them only drops them."""
-        if self.kind in ("person", "quoted"):
+        otherwise in the letter, so no letter meeting them only drops them. So may a name an
+        English question spells in pinyin: a letter seldom writes its own town (市水利局)."""
+        if self.kind in ("person", "quoted", "name"):
             return False
         if self.kind == "place":
             return self.value[-1] in "市省" or self.value.endswith("自治区")
@@ -101,6 +103,7 @@ class Gate:
 
     def __init__(self, retriever: Retriever) -> None:
         self.retriever = retriever
+        self._names: PinyinNames | None = None  # the letters' names by pinyin, on first use
 
     # -- reading the constraints -------------------------------------------------------------
     def constraints(self, frame: Frame) -> list[Constraint]:
@@ -118,6 +121,10 @@ class Gate:
             for name in persons(frame.question):
                 if not any(name in b.name for b in frame.bodies):
                     out.append(Constraint("person", name, name))
+        else:
+            # A Chinese name an English question spells in pinyin (Shanghai, Jiulongpo).
+            for word in spelled_names(frame.question):
+                out.append(Constraint("name", word, word))
         kinds = {number_key(n): k for n, k in _NUMBER_KIND.findall(normalize(frame.question))}
         for number in info.numbers:
             label = f"第{number}号" + kinds.get(number, "").replace("议案", "建议")
@@ -176,6 +183,8 @@ class Gate:
             )
         if c.kind == "quoted":
             return normalize(c.value) in normalize(text)
+        if c.kind == "name":
+            return _writes(letter.id, text, c.value)
         return True
 
     def check(self, frame: Frame, candidates: Sequence[str], any_entity: bool = False) -> Verdict:
@@ -230,11 +239,21 @@ class Gate:
                         return True
                 elif c.kind == "doc_number" and c.value in k.doc_numbers or c.kind == "year" and int(c.value) in k.years or c.kind == "place" and any(f in k.place for f in _place_forms(c.value)):
                     return True
+        if c.kind == "name":
+            if self._names is None:
+                self._names = PinyinNames(lt.text for lt in letters.values())
+            return self._names.written(c.value)
         if c.kind in ("mention", "place", "person", "quoted", "year"):
             # Named in some letter's text: a search for the name reaches it if anything does.
             found = self.retriever.search(c.label, 20)
             return any(self.meets(c, h.letter) for h in found)
         return False
+
+
+@lru_cache(maxsize=4096)
+def _writes(letter_id: str, text: str, word: str) -> bool:
+    """Whether one letter writes the name `word` spells in pinyin."""
+    return PinyinNames([text]).written(word)
 
 
 def body_is(body: Body, name: str, home: Sequence[str] = ()) -> bool:

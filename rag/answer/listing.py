@@ -120,6 +120,14 @@ def list_answer(answerer: Reader, frame: Frame, hits: Sequence[Hit]) -> Answer |
         ranked = score(answerer.topics, terms, part, reading.pool)
         ranked = [x for x in ranked if says_main(x.sentence.heading + x.sentence.text)] or ranked
         bits = []
+        if part.ask == "what" and "subject" not in asked:
+            # The letters themselves are asked for (关于夜间经济的答复有哪些): each row says which
+            # suggestion the letter answers, where the letter names it.
+            subject = field_value(letter, "subject")
+            if subject.value is not None:
+                said = clean(subject.value)
+                said = f"answers {said}" if english else f"答复{said}"
+                bits.append(said + draft.cite(letter, subject.start, subject.end))
         if ranked:
             pick = ranked[0]
             ds, de = direct(letter, answerer.topics, terms, part, pick)
@@ -177,10 +185,14 @@ def records_answer(
         return None
     draft.add(_lead(len(rows), english))
     for i, m in enumerate(rows[: settings.max_rows], 1):
+        head = row_name(m.letter, english)
+        agency = field_value(m.letter, "agency")
+        if agency.value is not None:
+            head += draft.cite(m.letter, agency.start, agency.end)  # the sender where it is written
         bits = []
         for name in dict.fromkeys((m.field, *m.cite, *asked)):
-            if name in ("title", "agency"):
-                continue  # the row's name says these
+            if name == "agency" or name == "title" and name != m.field:
+                continue  # the row's name says these (the title only when it decided the row)
             value = field_value(m.letter, name)
             if value.value is None:
                 continue
@@ -188,11 +200,7 @@ def records_answer(
             bits.append(f"{label}{sep}{clean(value.value)}{draft.cite(m.letter, value.start, value.end)}")
         if m.evidence is not None:
             bits.append(draft.quote(m.letter, *m.evidence))
-        name = row_name(m.letter, english)
-        agency = field_value(m.letter, "agency")
-        if agency.value is not None:
-            name += draft.cite(m.letter, agency.start, agency.end)
-        draft.add(f"{i}. {name}{sep}" + ("; " if english else "；").join(bits))
+        draft.add(f"{i}. {head}{sep}" + ("; " if english else "；").join(bits))
     rest = rows[settings.max_rows :]
     if rest:
         names = "、".join(row_name(m.letter, english) for m in rest[:5])

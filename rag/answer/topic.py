@@ -31,6 +31,8 @@ GENERIC = frozenset(
     "政策 工作 问题 情况 建设 管理 服务 发展 措施 项目 方面 体系 机制 制度 相关 有关 事项 "
     "方案 计划 规划 活动 水平 能力 建议 提案 答复 现在 目前 进行 开展 实施 支持 认为".split()
 )
+#: How much of a term a text says when only a one-character form of it is there.
+SINGLE_CHAR = 0.5
 #: Passages counted for bigram rarity (an even sample beyond this many).
 SAMPLE = 20_000
 #: The document frequency a bigram that no passage holds is weighted as (see `Rarity.idf`).
@@ -131,8 +133,8 @@ class TopicModel:
     def _words(self, phrase: str) -> list[str]:
         """A long run of the question's words, cut into its words (支持人才政策 → 支持, 人才):
         each is a term of its own, so a sentence is not asked to repeat the question's phrasing.
-        Generic heads (政策, 工作, 问题 …) are dropped; a short phrase stays whole."""
-        if "|" in phrase or len(phrase) <= LONG_PHRASE:
+        Generic heads (政策, 工作, 问题 …) are dropped; a short phrase without one stays whole."""
+        if "|" in phrase:
             return [phrase]
         words: list[str] = []
         for token in self.tokenizer._jieba.cut(normalize(phrase)):
@@ -143,25 +145,53 @@ class TopicModel:
                 words[-1] += token  # a lone character belongs to the word before it
             else:
                 words.append(token)
-        return [w for w in words if len(w) >= 2 and w not in GENERIC] or [phrase]
+        kept = [w for w in words if len(w) >= 2 and w not in GENERIC]
+        if len(phrase) <= LONG_PHRASE and len(kept) == len(words) and kept == [phrase]:
+            return [phrase]  # a short phrase with no generic head stays whole (长期护理保险)
+        # A word ending in a generic head is met by its stem as well (人才政策 → 人才).
+        out = []
+        for w in kept or [phrase]:
+            head = next((g for g in GENERIC if w.endswith(g) and len(w) - len(g) >= 2), None)
+            out.append(f"{w[: -len(head)]}|{w}" if head else w)
+        return out
 
     def _paraphrases(self, word: str) -> list[str]:
-        """Surface forms of the lexicon concepts the word's tokens stand for (老人 ↔ 老年人)."""
-        tokens = self.tokenizer.tokenize(word)
-        return [f for f in self.tokenizer.expansions(tokens) if f != word][:6]
+        """The word said another way through the lexicon's paraphrase groups (老人 ↔ 老年人).
+
+        A group that is most of the word stands for it (能补贴 → 补贴, 补助); a group that is a
+        small part of it is swapped in place (火星基地建设进展 → 火星基地建设进度), so that a
+        generic word inside a long phrase does not stand for the whole phrase."""
+        concepts = self.tokenizer.lexicon.concepts
+        wanted = {t for t in self.tokenizer.tokenize(word) if t.startswith("同义:")}
+        out: list[str] = []
+        for concept in wanted:
+            surfaces = [f for f, c in concepts.items() if c == concept]
+            inside = max((f for f in surfaces if norm(f) in norm(word)), key=len, default=None)
+            for form in surfaces:
+                if inside is None or 2 * len(inside) >= len(word):
+                    out.append(form)
+                else:
+                    out.append(norm(word).replace(norm(inside), form))
+        return [f for f in dict.fromkeys(out) if f != word][:6]
 
     def _english_terms(self, question: str) -> list[Term]:
-        low = " " + re.sub(r"[^a-z0-9]+", " ", question.lower().replace("'", "")) + " "
+        low = " " + re.sub(r"[^a-z0-9-]+|(?<![a-z])-|-(?![a-z])", " ", question.lower().replace("'", "")) + " "
         groups: list[list[str]] = []
         for phrase, chinese in self.tokenizer.lexicon.glossary:
             key = f" {phrase} "
             if key in low and not set(phrase.split()) <= _EN_FRAME:
                 groups.append(list(chinese))
                 low = low.replace(key, " ")
-        for word in low.split():
-            if word in _EN_FRAME or len(word) < 3 or word.isdigit():
-                continue
-            chinese = translate_words([word], per_word=3)
+        words = [w for w in low.split() if w not in _EN_FRAME and len(w) >= 3 and not w.isdigit()]
+        i = 0
+        while i < len(words):
+            # Two words that CC-CEDICT holds together (long term → 长期) are one term; a
+            # hyphenated word is tried whole, then as its words.
+            step = 2 if i + 1 < len(words) and _held_together(words[i : i + 2]) else 1
+            chinese = translate_words(words[i : i + step], per_word=3)
+            if not chinese and "-" in words[i]:
+                chinese = translate_words(words[i].split("-"), per_word=3)
+            i += step
             if chinese:
                 groups.append(chinese)
         # Chinese names an English question spells out (石油路街道) are terms as they are.
@@ -172,8 +202,9 @@ class TopicModel:
             out.append(Term(tuple(dict.fromkeys(forms)), max(weights, default=0.0)))
         return out
 
-    def term_coverage(self, term: Term, text: str) -> float:
-        """How much of `term` the text says: its best form's rarity-weighted bigram share."""
+    def term_coverage(self, term: Term, text: str, weak: bool = True) -> float:
+        """How much of `term` the text says: its best form's rarity-weighted bigram share
+        (`weak`: a one-character form counts, as `SINGLE_CHAR`)."""
         have_text = norm(text)
         best = 0.0
         for form in term.forms:
@@ -181,19 +212,31 @@ class TopicModel:
             if not grams:
                 continue
             if norm(form) in have_text:
-                return 1.0
+                if len(form) > 1:
+                    return 1.0
+                # A single character (餐 for "meal") is in too many words to say a term alone.
+                best = max(best, SINGLE_CHAR if weak else 0.0)
+                continue
             total = sum(self.rarity.idf(g) for g in grams)
             have = sum(self.rarity.idf(g) for g in grams if g in have_text)
             best = max(best, have / total if total else 0.0)
         return best
 
-    def coverage(self, terms: Sequence[Term], text: str) -> float:
+    def coverage(self, terms: Sequence[Term], text: str, weak: bool = True) -> float:
         """The weighted share of `terms` that `text` covers (0 for no terms)."""
         total = sum(t.weight for t in terms)
         if not total:
             return 0.0
-        return sum(t.weight * self.term_coverage(t, text) for t in terms) / total
+        return sum(t.weight * self.term_coverage(t, text, weak) for t in terms) / total
 
-    def best(self, terms: Sequence[Term], texts: Iterable[str]) -> float:
+    def best(self, terms: Sequence[Term], texts: Iterable[str], weak: bool = True) -> float:
         """The highest coverage among `texts`."""
-        return max((self.coverage(terms, t) for t in texts), default=0.0)
+        return max((self.coverage(terms, t, weak) for t in texts), default=0.0)
+
+
+def _held_together(words: list[str]) -> bool:
+    """Whether CC-CEDICT has `words` as one entry (long term → 长期), spaces or hyphen."""
+    from rag.search.dictionary import reverse_cedict
+
+    table = reverse_cedict()
+    return any(k in table for k in (" ".join(words), "-".join(words)))

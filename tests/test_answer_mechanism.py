@@ -1,0 +1,150 @@
+"""The answer mechanism piece by piece: question frame, typed spans, topic terms, English
+renderings, pinyin names, and the answer's shape over the made-up demo letters.
+
+Every letter text here and in examples/letters is made up.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.answer.english import number_en
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.frame import read_frame
+from rag.answer.spans import asked_unit
+from rag.config import Settings
+from rag.pipeline import build_folder, open_retriever
+from rag.search.names import PinyinNames, spelled_names
+
+# -- the question frame ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "ask"),
+    [
+        ("老年食堂建了多少个?", "number"),
+        ("路灯什么时候能修好?", "time"),
+        ("为什么不建水库?", "reason"),
+        ("能不能在路口装红绿灯?", "status"),
+        ("What is the budget for the street lights?", "number"),
+    ],
+)
+def test_the_frame_reads_what_kind_of_answer_is_wanted(question: str, ask: str) -> None:
+    assert read_frame(question).parts[0].ask == ask
+
+
+def test_a_question_with_two_asks_has_two_parts() -> None:
+    frame = read_frame("卫生院现有多少床位?改建面临什么问题?")
+    assert [p.ask for p in frame.parts][:1] == ["number"] and len(frame.parts) == 2
+
+
+def test_government_in_general_is_neither_a_sender_nor_the_topic() -> None:
+    frame = read_frame("老楼装电梯政府能补贴多少钱?")
+    assert frame.bodies == () and "政府" not in frame.topic
+    # With a place it is a body that replies.
+    assert read_frame("南岸区政府对老楼装电梯怎么答复的?").bodies
+
+
+def test_the_kind_asked_for_is_not_part_of_the_topic() -> None:
+    frame = read_frame("区市场监管局提到的“便民早市”在哪个街道?")
+    assert frame.parts[0].ask == "place" and "街道" not in frame.topic
+    assert frame.bodies[0].sender  # "X提到的": what X's letter says
+
+
+# -- typed spans -------------------------------------------------------------------------
+
+
+def test_an_amount_of_money_is_not_a_count_of_households() -> None:
+    asked = asked_unit("老楼装电梯政府能补贴多少钱?")
+    assert asked is not None and asked[1]  # strict: money only
+    unit = asked[0]
+    assert not unit.search("惠及居民约1.5万户")
+    assert unit.search("每台8万元") and unit.search("投入资金3000万,")
+
+
+def test_english_amounts_are_converted() -> None:
+    assert number_en("186万元") == "1.86 million yuan"
+    assert number_en("680亿元") == "68 billion yuan"
+    assert number_en("3.5万人") == "35,000 people"
+
+
+# -- pinyin names --------------------------------------------------------------------------
+
+
+def test_pinyin_names_are_told_from_english_words() -> None:
+    names = spelled_names("What did Shanghai Putuo's greening bureau say about Human Resources?")
+    assert names == ["Shanghai", "Putuo"]
+    assert spelled_names("Which agency answered Wang Qin's suggestion?") == []  # one syllable each
+
+
+def test_a_name_is_written_when_each_syllable_pair_is() -> None:
+    names = PinyinNames(["九龙坡区住房和城乡建设委员会（示例）", "南岸区民政局"])
+    assert names.written("Jiulongpo") and names.written("Nan'an")
+    assert not names.written("Shanghai")
+
+
+# -- answers over the made-up demo letters ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> ExtractiveAnswerer:
+    docs = tmp_path_factory.mktemp("mech") / "docs"
+    shutil.copytree(demo_dir, docs)
+    build_folder(docs, docs.parent / "index", Settings(embedder="hash"))
+    return ExtractiveAnswerer(open_retriever(docs.parent / "index", Settings(embedder="hash")))
+
+
+def test_the_fact_comes_first_then_the_source_then_whole_sentences(demo: ExtractiveAnswerer) -> None:
+    answer = demo.answer("老楼装电梯政府能补贴多少钱?")
+    lines = answer.text.splitlines()
+    assert "8万元" in lines[0] and lines[0].endswith("[1]")  # the amount, in the letter's words
+    assert lines[1].startswith("——") and "九龙坡区" in lines[1]  # the letter, named by its record
+    letters = demo.retriever.index.letters
+    for line, c in zip(lines[2:], answer.citations[1:], strict=False):
+        assert line.startswith("· ")
+        text = letters[c.letter_id].text
+        # A supporting quote is a whole sentence: it ends where the letter's sentence ends
+        # and starts after the previous one (or at a line start).
+        ends = c.quote[-1] in "。；;！？!?" or text[c.end : c.end + 1] in ("", "\n")
+        starts = c.start == 0 or text[c.start - 1] in "。；;！？!?\n"
+        assert ends and starts, c.quote
+
+
+def test_no_formula_or_salutation_is_quoted_as_evidence(demo: ExtractiveAnswerer) -> None:
+    for question in ("老楼装电梯政府能补贴多少钱?", "南岸区老年食堂建了多少个?", "哪些部门支持人才政策?"):
+        for c in demo.answer(question).citations:
+            assert not re.fullmatch(r"[^。]{0,30}(?:代表|委员)[:：]", c.quote), c.quote
+            assert "现答复如下" not in c.quote and "收悉" not in c.quote, c.quote
+
+
+def test_a_place_with_no_letter_is_named_in_the_abstention(demo: ExtractiveAnswerer) -> None:
+    answer = demo.answer("上海市老楼装电梯能补贴多少钱?")
+    assert not answer.answered and answer.citations == () and "上海市" in answer.text
+
+
+def test_list_rows_are_named_by_each_letters_own_sender(demo: ExtractiveAnswerer) -> None:
+    answer = demo.answer("哪些部门支持人才政策?")
+    letters = demo.retriever.index.letters
+    rows = [line for line in answer.text.splitlines() if re.match(r"\d+\. ", line)]
+    assert answer.text.startswith(f"共{len(rows)}封")
+    for row in rows:
+        first = int(re.search(r"\[(\d+)\]", row).group(1))  # type: ignore[union-attr]
+        letter = letters[answer.citations[first - 1].letter_id]
+        assert row.split("（")[0].split(" ", 1)[1] == letter.fields.agency_canonical
+
+
+def test_replies_about_a_topic_say_which_suggestion_each_answers(demo: ExtractiveAnswerer) -> None:
+    answer = demo.answer("关于老年食堂的答复有哪些?")
+    assert answer.route == "enumeration"
+    assert any(c.quote.count("《") and "老年" in c.quote for c in answer.citations)
+
+
+def test_an_english_question_gets_the_figure_in_english(demo: ExtractiveAnswerer) -> None:
+    answer = demo.answer("How much is the subsidy for adding elevators in Jiulongpo?")
+    first = answer.text.splitlines()[0]
+    assert first.startswith("80,000 yuan") and "8万元" in first
+    assert answer.citations[0].source.startswith("06_")
