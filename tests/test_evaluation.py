@@ -115,3 +115,72 @@ def test_eval_command_reports_known_results(tmp_path: Path, demo_dir: Path, hash
         main, ["eval", "--index", str(index), "--questions", str(questions)]
     ).output
     assert "R@5" in text and "metadata" in text
+
+
+def test_answer_figures_agree_with_the_shared_judge(
+    real_index: Path, corpus_dir: Path, tmp_path: Path
+) -> None:
+    """`replyqa eval`'s answer figures are the judge's: same questions, same answers, same numbers."""
+    import json
+    import subprocess
+    import sys
+
+    from rag.answer.extractive import ExtractiveAnswerer
+    from rag.cli.qa import _ask_record
+    from rag.evaluation.answers import evaluate_answers
+    from rag.pipeline import open_retriever
+
+    judge = corpus_dir.parent / "tools" / "judge.py"
+    if not judge.is_file():
+        pytest.skip(f"the shared judge is not at {judge}")
+    lines = (corpus_dir / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line) for line in lines if line.strip()][::3]  # every third: all types
+    answerer = ExtractiveAnswerer(open_retriever(real_index))
+    answers = {q["id"]: answerer.answer(q["question"]) for q in questions}
+    qfile, afile = tmp_path / "q.jsonl", tmp_path / "a.jsonl"
+    qfile.write_text(
+        "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions), encoding="utf-8"
+    )
+    afile.write_text(
+        "".join(
+            json.dumps(_ask_record(q, answers[q["id"]], 1.0), ensure_ascii=False) + "\n"
+            for q in questions
+        ),
+        encoding="utf-8",
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(judge),
+            "--letters",
+            str(corpus_dir),
+            "--questions",
+            str(qfile),
+            "--ask",
+            str(afile),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    theirs = json.loads(out.stdout)["answers"]
+    ours = evaluate_answers(
+        lambda q: answers[next(r["id"] for r in questions if r["question"] == q)],
+        questions,
+        answerer.retriever.index.letters,
+    ).to_json()
+    pairs = {
+        "abstention_on_negative": "abstain",
+        "answered_on_answerable": "answered",
+        "evidence_cited": "evidence_cited",
+        "key_facts": "key_facts",
+        "letter_precision": "letter_precision",
+        "form_text": "form_text",
+    }
+    for mine, judged in pairs.items():
+        assert ours[mine] == pytest.approx(theirs[judged], abs=0.0015), (
+            mine,
+            ours[mine],
+            theirs[judged],
+        )
