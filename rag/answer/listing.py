@@ -72,6 +72,13 @@ def row_name(letter: Letter, english: bool) -> str:
     return f"{who}（{what}）" if what else who
 
 
+def _within(letter: Letter, value: str, start: int, end: int) -> tuple[int, int]:
+    """The span of `value` itself inside the line that states it (the 《title》, not the
+    acknowledgement around it), or the line when the value is not written there verbatim."""
+    at = letter.text.find(value, start, end)
+    return (at, at + len(value)) if at >= 0 else (start, end)
+
+
 def _lead(n: int, english: bool, noun: str = "") -> str:
     if english:
         return f"{n} letter{'s' if n != 1 else ''}:"
@@ -126,8 +133,9 @@ def list_answer(answerer: Reader, frame: Frame, hits: Sequence[Hit]) -> Answer |
             subject = field_value(letter, "subject")
             if subject.value is not None:
                 said = clean(subject.value)
+                start, end = _within(letter, subject.value, subject.start, subject.end)
                 said = f"answers {said}" if english else f"答复{said}"
-                bits.append(said + draft.cite(letter, subject.start, subject.end))
+                bits.append(said + draft.cite(letter, start, end))
         if ranked:
             pick = ranked[0]
             ds, de = direct(letter, answerer.topics, terms, part, pick)

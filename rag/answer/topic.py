@@ -156,23 +156,9 @@ class TopicModel:
         return out
 
     def _paraphrases(self, word: str) -> list[str]:
-        """The word said another way through the lexicon's paraphrase groups (老人 ↔ 老年人).
-
-        A group that is most of the word stands for it (能补贴 → 补贴, 补助); a group that is a
-        small part of it is swapped in place (火星基地建设进展 → 火星基地建设进度), so that a
-        generic word inside a long phrase does not stand for the whole phrase."""
-        concepts = self.tokenizer.lexicon.concepts
-        wanted = {t for t in self.tokenizer.tokenize(word) if t.startswith("同义:")}
-        out: list[str] = []
-        for concept in wanted:
-            surfaces = [f for f, c in concepts.items() if c == concept]
-            inside = max((f for f in surfaces if norm(f) in norm(word)), key=len, default=None)
-            for form in surfaces:
-                if inside is None or 2 * len(inside) >= len(word):
-                    out.append(form)
-                else:
-                    out.append(norm(word).replace(norm(inside), form))
-        return [f for f in dict.fromkeys(out) if f != word][:6]
+        """Surface forms of the lexicon concepts the word's tokens stand for (老人 ↔ 老年人)."""
+        tokens = self.tokenizer.tokenize(word)
+        return [f for f in self.tokenizer.expansions(tokens) if f != word][:6]
 
     def _english_terms(self, question: str) -> list[Term]:
         low = " " + re.sub(r"[^a-z0-9-]+|(?<![a-z])-|-(?![a-z])", " ", question.lower().replace("'", "")) + " "
