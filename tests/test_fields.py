@@ -7,6 +7,7 @@ up); no letter text from the corpus is copied into the repository.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -418,3 +419,21 @@ def test_poster_lines_are_not_senders() -> None:
     letter = "对区二届人大一次会议第3号建议的答复\n周某代表:\n你提出的建议收悉。\n"
     assert extract_fields("发布单位:示例市人大办\n" + letter).agency is None
     assert extract_fields("来源:示例市样例局\n" + letter).agency == "示例市样例局"
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "某某市水  利  局\n2022年8月1日\n",  # spaced out to fill the line
+        "某某市水利局（盖章）\n2022年8月1日\n",  # a seal note
+        "2022年8月1日\n某某市水利局\n",  # the date above the name
+        "落款单位：某某市水利局\n2022年8月1日\n",
+    ],
+)
+def test_the_signing_agency_is_read_however_the_signature_is_laid_out(signature: str) -> None:
+    # Made up.
+    text = "张三委员：\n您提出的关于加强河道治理的提案收悉，现答复如下：\n我局将于年内完成治理。\n\n" + signature
+    fields = extract_fields(text)
+    assert fields.agency == "某某市水利局" and fields.date == "2022-08-01"
+    a, b = fields.spans["agency"]
+    assert re.sub(r"\s", "", text[a:b]) == "某某市水利局"  # cited where it is written

@@ -58,6 +58,8 @@ _SIGN_LINE = re.compile(
     re.M,
 )
 _SIGN_LABEL = re.compile(r"(?:承办单位|落款单位|单位)\s*[:：]\s*")
+# A seal note after the signing agency: 某某局（盖章）, (印).
+_SEAL = re.compile(r"\s*[（(](?:盖章|公章|印章|章|印|签章)[)）]")
 _REPLY_FOLLOWS = re.compile(r"如下|现答复|现将[^。\n]{0,20}(?:答复|函复|回复)")
 _SPACE = re.compile(r"\s")
 _NONSPACE = re.compile(r"\S")
@@ -294,6 +296,21 @@ def title_agencies(text: str, marks: Landmarks) -> list[tuple[str, Span]]:
     return out
 
 
+def _signing_agency(text: str, a: int, b: int) -> tuple[str, Span] | None:
+    """The agency a signature line names: a label (落款单位:) and a seal note ((盖章)) aside,
+    spaces between its characters closed up (某某市水  利  局 → 某某市水利局)."""
+    lab = _SIGN_LABEL.match(text, a, b)
+    if lab:
+        a = lab.end()
+    seal = _SEAL.search(text, a, b)
+    if seal:
+        b = seal.start()
+    while b > a and text[b - 1] in WS:
+        b -= 1
+    name = re.sub(r"[ \t\u3000]+", "", text[a:b])
+    return (name, (a, b)) if a < b and is_agency(name) else None
+
+
 def _agency_above(text: str, line_start: int, body: int) -> tuple[str, Span] | None:
     """The agency on the nearest non-blank line above `line_start`, if it is one."""
     prev_end = line_start - 1
@@ -301,11 +318,21 @@ def _agency_above(text: str, line_start: int, body: int) -> tuple[str, Span] | N
         prev_start = text.rfind("\n", 0, prev_end) + 1
         a, b = content(text, (prev_start, prev_end))
         if a < b:
-            lab = _SIGN_LABEL.match(text, a, b)
-            if lab:
-                a = lab.end()
-            return (text[a:b], (a, b)) if is_agency(text[a:b]) else None
+            return _signing_agency(text, a, b)
         prev_end = prev_start - 1
+    return None
+
+
+def _agency_below(text: str, line_end: int) -> tuple[str, Span] | None:
+    """The agency on the next non-blank line after `line_end` (a date written above it)."""
+    start = line_end + 1
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        a, b = content(text, (start, end))
+        if a < b:
+            return _signing_agency(text, a, b)
+        start = end + 1
     return None
 
 
@@ -317,6 +344,9 @@ def _signature(text: str, body: int) -> Signature | None:
             break
         raw = m["raw"]
         agency = _agency_above(text, m.start(), body)
+        if agency is None:
+            line_end = text.find("\n", m.end())
+            agency = _agency_below(text, len(text) if line_end < 0 else line_end)
         # A bare ISO date in the body is a page date unless a sender's name stands above it.
         if ISO_DATE.fullmatch(raw) and agency is None:
             continue
