@@ -34,6 +34,20 @@ def clean(text: str) -> str:
     return re.sub(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", "", text)
 
 
+_BOUNDARY = "，,。；;：:！!？?、\n"
+
+
+def excerpt(text: str, start: int, end: int) -> str:
+    """`text[start:end]` for display, with "…" where it cuts into a clause (a very long
+    sentence shown in part), so a cut never reads as the letter's own words ending."""
+    shown = clean(text[start:end])
+    if start > 0 and text[start - 1] not in _BOUNDARY and not text[start - 1].isspace():
+        shown = "…" + shown
+    if end < len(text) and text[end - 1] not in _BOUNDARY and text[end] not in _BOUNDARY and not text[end].isspace():
+        shown += "…"
+    return shown
+
+
 def title_of(letter: Letter) -> str | None:
     """The letter's own title, if its record has one (not a cited document, not a file name)."""
     title = letter.fields.title

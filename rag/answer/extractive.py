@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from rag.answer.compose import Draft, clean, letter_label
+from rag.answer.compose import Draft, clean, excerpt, letter_label
 from rag.answer.english import agency_en, date_en, number_en, status_en
 from rag.answer.fieldanswers import LABELS, unstated
 from rag.answer.frame import Frame, Part, read_frame
@@ -284,7 +284,7 @@ class ExtractiveAnswerer:
             if part.fields and part.ask not in _CONTENT_ASKS:
                 field_lines = self._field_lines(draft, letter, part.fields, english)
                 if field_lines:
-                    lines += field_lines
+                    lines += [line for line in field_lines if line not in lines]  # asked twice: once
                     stated += 1
                 else:
                     missing.append(part)
@@ -364,7 +364,7 @@ class ExtractiveAnswerer:
         """The direct answer to one part: the clause run, cited at its sentence."""
         quote_start, quote_end = (sent.start, sent.end) if sent.end - sent.start <= 200 else (start, end)
         mark = draft.cite(letter, quote_start, quote_end)
-        clause = clean(letter.text[start:end])
+        clause = excerpt(letter.text, start, end)
         if not draft.english:
             return f"{clause}{mark}"
         return f"{_english_lead(part.ask, clause)}: “{clause}”{mark}"

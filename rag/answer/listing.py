@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from rag.answer.compose import Draft, clean, sender_of, title_of
+from rag.answer.compose import Draft, clean, excerpt, sender_of, title_of
 from rag.answer.english import agency_en
 from rag.answer.fieldanswers import LABELS
 from rag.answer.frame import Frame, Part
@@ -141,7 +141,7 @@ def list_answer(answerer: Reader, frame: Frame, hits: Sequence[Hit]) -> Answer |
             ds, de = direct(letter, answerer.topics, terms, part, pick)
             sent = pick.sentence
             start, end = (sent.start, sent.end) if sent.end - sent.start <= 200 else (ds, de)
-            bits.append(clean(letter.text[ds:de]) + draft.cite(letter, start, end))
+            bits.append(excerpt(letter.text, ds, de) + draft.cite(letter, start, end))
         sep = ": " if english else "："
         for name in asked:
             value = field_value(letter, name)
