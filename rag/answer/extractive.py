@@ -367,7 +367,7 @@ class ExtractiveAnswerer:
         clause = excerpt(letter.text, start, end)
         if not draft.english:
             return f"{clause}{mark}"
-        return f"{_english_lead(part.ask, clause)}: “{clause}”{mark}"
+        return f"{_english_lead(part.ask, clause, part.text)}: “{clause}”{mark}"
 
     def _support(
         self, frame: Frame, reading: Reading, used: list[tuple[int, int]]
@@ -571,12 +571,19 @@ def _not_found(frame: Frame, missing: Constraint | None, weak: bool) -> str:
     return NOT_FOUND_ZH
 
 
-def _english_lead(ask: str, clause: str) -> str:
-    """The English statement of a direct answer: the figure, the date, the status, the body."""
+def _english_lead(ask: str, clause: str, asked: str = "") -> str:
+    """The English statement of a direct answer: the figure, the date, the status, the body.
+    `asked`: the part of the question it answers (which figures it wants)."""
     if ask == "number":
         spans = [m.group() for m in SPAN["number"].finditer(clause)]
         # A year (2024年) is a time, not the amount asked for.
-        figures = [number_en(x) for x in spans if not re.fullmatch(r"(?:19|20)\d\d\s*年", x)]
+        spans = [x for x in spans if not re.fullmatch(r"(?:19|20)\d\d\s*年", x)]
+        unit = asked_unit(asked)
+        if unit is not None and unit[1]:
+            spans = [x for x in spans if unit[0].search(x)] or spans  # money for "how much"
+        elif re.search(r"how many", asked, re.I):
+            spans = [x for x in spans if not re.search(r"元|%|％", x)] or spans  # a count
+        figures = [number_en(x) for x in spans]
         figures = [f for f in figures if f]
         if figures:
             return ", ".join(list(dict.fromkeys(figures))[:3])
@@ -585,10 +592,12 @@ def _english_lead(ask: str, clause: str) -> str:
             iso = date_en(m.group())
             if iso:
                 return iso
-    if ask in ("status", "how", "plan"):
+    if ask == "status":  # a yes or no: the letter's own status words, in plain English
         said = status_en(clause)
         if said:
             return said
+    if ask == "plan":
+        return "What the letter plans"
     if ask == "body":
         m = SPAN["body"].search(clause)
         if m:
