@@ -437,3 +437,23 @@ def test_the_signing_agency_is_read_however_the_signature_is_laid_out(signature:
     assert fields.agency == "某某市水利局" and fields.date == "2022-08-01"
     a, b = fields.spans["agency"]
     assert re.sub(r"\s", "", text[a:b]) == "某某市水利局"  # cited where it is written
+
+
+def test_labels_spaced_out_or_in_the_footer_are_read() -> None:
+    # Made up: a footer with spaced labels, an approver's label, and a 抄送 line.
+    from rag.letters.values import field_value
+    from rag.types import Letter
+
+    text = (
+        "张三代表：\n您提出的关于修建人行天桥的建议收悉，现答复如下：\n我局已完成选址，明年开工。\n\n"
+        "某某县交通运输局\n2023年5月6日\n审 签 人：李六\n联 系 人：王五\n联系电话：0871-1234567\n"
+        "抄送：县人大常委会代表工委，县政府督查室。\n"
+    )
+    letter = Letter("x", "x.txt", text, extract_fields(text))
+    assert field_value(letter, "signer").value == "李六"
+    contact = field_value(letter, "contact")
+    assert contact.value is not None and "王五" in contact.value and "0871-1234567" in contact.value
+    cc = field_value(letter, "cc")
+    assert cc.value == "县人大常委会代表工委，县政府督查室"
+    assert "抄送" in text[cc.start : cc.end]  # cited at its line
+    assert field_value(Letter("y", "y.txt", text[:60], extract_fields(text[:60])), "cc").value is None

@@ -22,15 +22,32 @@ LABELS: dict[str, tuple[str, str]] = {
     "category": ("办理类别", "Category"),
     "number": ("提案/建议编号", "Proposal/suggestion number"),
     "contact": ("联系人/联系电话", "Contact"),
+    "cc": ("抄送单位", "Copied to"),
     "subject": ("所答复的建议/提案", "Suggestion/proposal answered"),
     "title": ("标题", "Title"),
+}
+
+
+# What an English sentence says a letter leaves out, field by field.
+_UNSTATED_EN = {
+    "agency": "which agency replied",
+    "signer": "who signed it off",
+    "date": "its date",
+    "addressee": "whom it is addressed to",
+    "cohandlers": "any co-handling agency",
+    "cc": "whom it was copied to",
+    "contact": "a contact person or telephone number",
+    "number": "the proposal or suggestion number",
+    "subject": "which suggestion or proposal it answers",
 }
 
 
 def unstated(name: str, english: bool) -> str:
     """The sentence saying a letter does not state a field."""
     zh, en = LABELS[name]
-    return f"The letter does not state the {en.lower()}." if english else f"该复函未写明{zh}。"
+    if english:
+        return f"The letter does not state {_UNSTATED_EN.get(name, 'the ' + en.lower())}."
+    return f"该复函未写明{zh}。"
 
 
 def letter_name(letter: Letter, english: bool) -> str:

@@ -48,7 +48,8 @@ SIGN_OFF = re.compile(
 # A person's name never holds these (区长办公会审定 is a meeting, not a person).
 _NOT_NAME = re.compile(r"[局委府办院厅部处室组]|会$")
 SIGN_LABEL = re.compile(
-    r"(?:签发人|领导签发|签发领导|签发)\s*[:：]\s*(?P<name>[\u4e00-\u9fa5·]{1,4})(?![\u4e00-\u9fa5])"
+    r"(?:签\s*发\s*人|领导签发|签发领导|签\s*发|审\s*签\s*人?|审\s*定\s*人?)\s*[:：]\s*"
+    r"(?P<name>[\u4e00-\u9fa5·]{1,4})(?![\u4e00-\u9fa5])"
 )
 _ORG_CHAR = re.compile(r"[局委府办院队所站厅部心会镇乡区县市处室]")
 _NAME = re.compile(r"[\u4e00-\u9fa5·]{1,4}")

@@ -2,8 +2,8 @@
 
 The parser (`rag.letters.fields`) keeps, per field, where its value was read; a record
 question or a field answer cites that line. A few values are read here from the text
-itself (the contact line, the 《suggestion》 a letter answers, the dates a site's header
-labels). A value the letter does not state is None, never guessed.
+itself (the contact line, the 抄送 line, the 《suggestion》 a letter answers, the dates a
+site's header labels). A value the letter does not state is None, never guessed.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from rag.types import Letter
 
 _ANONYMISED = re.compile(r"^(?:[xX×*＊某]+|某某)")
-_CONTACT = re.compile(r"[^\n]*(?:联系人|联系电话|联系方式)[^\n]*")
+# Labels may be spaced out to fill a column (联 系 人：).
+_CONTACT = re.compile(r"[^\n]*(?:联\s*系\s*人|联\s*系\s*电\s*话|联\s*系\s*方\s*式)[^\n]*")
+_CC = re.compile(r"(?:抄\s*送|抄\s*报)\s*[:：]\s*(?P<value>[^\n]+)")
 _SUBJECT = re.compile(r"《[^》\n]{4,80}》")
 
 
@@ -47,8 +49,19 @@ def field_value(letter: Letter, name: str) -> FieldValue:
     text, f = letter.text, letter.fields
     if name == "contact":
         m = _CONTACT.search(text)
+        if m is None:
+            return FieldValue(name, None)
+        end = m.end()
+        # 联系人 and 联系电话 on two lines: both, one value.
+        more = _CONTACT.match(text, end + 1) if text[end : end + 1] == "\n" else None
+        if more is not None:
+            end = more.end()
+        value = " ".join(line.strip() for line in text[m.start() : end].split("\n"))
+        return FieldValue(name, value, *_line_span(text, m.start(), end))
+    if name == "cc":
+        m = _CC.search(text)
         return (
-            FieldValue(name, m.group().strip(), *_line_span(text, m.start(), m.end()))
+            FieldValue(name, m["value"].strip().rstrip("。"), *_line_span(text, m.start(), m.end()))
             if m
             else FieldValue(name, None)
         )

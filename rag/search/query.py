@@ -35,7 +35,7 @@ _ENUMERATION = re.compile(
 _FIELD_INTENT = (
     ("doc_number", re.compile(r"文号|发文字号|文件号|document number|reference number", re.I)),
     ("index_number", re.compile(r"索引号|index number", re.I)),
-    ("signer", re.compile(r"审签|签发|签字|签署|谁签|signed|signer|approved", re.I)),
+    ("signer", re.compile(r"审签|签发|签字|签署|谁签|审定|signed|signer|approved", re.I)),
     (
         "date",
         re.compile(
@@ -73,6 +73,7 @@ _FIELD_INTENT = (
         ),
     ),
     ("contact", re.compile(r"联系人|联系电话|电话|contact|phone", re.I)),
+    ("cc", re.compile(r"抄送|抄报|copied to|\bcc\b|carbon cop", re.I)),
     (
         "subject",
         re.compile(
