@@ -85,34 +85,56 @@ def _lead(n: int, english: bool, noun: str = "") -> str:
     return f"共{n}封{noun}复函："
 
 
-def list_answer(answerer: Reader, frame: Frame, hits: Sequence[Hit]) -> Answer | None:
-    """One row per letter that meets the constraints and covers the topic; None if none does."""
-    s = answerer.settings
-    n_letters = len({h.letter.id for h in hits})
+def _rows(
+    answerer: Reader,
+    frame: Frame,
+    hits: Sequence[Hit],
+    n_letters: int,
+    terms: list[Term],
+    main: Term | None,
+) -> list[Reading]:
+    """The letters one reading of a list's topic admits, in retrieval order: a letter about
+    the topic — its evidence (the topic covered, the main word said) close to the best
+    letter's. Relative, because a list's letters say the topic in their own words; absolute
+    floors only keep out letters that say nothing of it."""
     topics = answerer.topics
-    # A list's topic is read word by word (支持人才政策 → 人才): rows come from many letters,
-    # each in its own words. The main topic is the weightiest word.
-    terms = answerer.terms(frame) if frame.english else topics.terms(frame.topic, split=True)
-    main = max(terms, key=lambda t: t.weight) if terms else None
     readings = answerer.read(frame, hits, limit=n_letters, terms=terms)
 
-    def main_share(reading) -> float:  # type: ignore[no-untyped-def]
+    def main_share(reading: Reading) -> float:
         # How much of the list's main topic (公共厕所 in 哪些答复涉及公共厕所) the letter says.
         if main is None:
             return 1.0
         texts = [x.heading + x.text for x in reading.pool] + [title_of(reading.letter) or ""]
         return max((topics.term_coverage(main, t) for t in texts), default=0.0)
 
-    # A row is a letter about the list's topic: its evidence (the topic covered, the main word
-    # said) close to the best letter's. Relative, because a list's letters say the topic in
-    # their own words; absolute floors only keep out letters that say nothing of it.
     rated = [(0.5 * r.relevance + 0.5 * main_share(r), r) for r in readings]
     best = max((v for v, _ in rated), default=0.0)
     cut = max(ROW_FLOOR, ROW_SHARE * best)
-    rows = [r for v, r in rated if v >= cut and r.relevance >= answerer.floor(frame)]
+    return [r for v, r in rated if v >= cut and r.relevance >= answerer.floor(frame)]
 
-    def says_main(text: str) -> bool:
-        return main is None or topics.term_coverage(main, text) >= MAIN_TERM
+
+def list_answer(answerer: Reader, frame: Frame, hits: Sequence[Hit]) -> Answer | None:
+    """One row per letter that meets the constraints and covers the topic; None if none does."""
+    s = answerer.settings
+    n_letters = len({h.letter.id for h in hits})
+    topics = answerer.topics
+    # A list's topic read two ways: as asked (支持人才政策), and word by word with a generic
+    # head's stem (人才): rows come from many letters, each in its own words. A letter the
+    # phrase admits keeps the phrase's reading; one only the words admit follows those rows.
+    if frame.english:
+        readings_of = [answerer.terms(frame)]
+    else:
+        whole = topics.terms(frame.topic, split=True)  # long phrases cut, short ones whole
+        split = topics.terms(frame.topic, split=True, split_short=True)
+        readings_of = [whole] if split == whole else [whole, split]
+    rows: list[Reading] = []
+    row_terms: dict[str, tuple[list[Term], Term | None]] = {}
+    for terms in readings_of:
+        main = max(terms, key=lambda t: t.weight) if terms else None
+        for reading in _rows(answerer, frame, hits, n_letters, terms, main):
+            if reading.letter.id not in row_terms:
+                rows.append(reading)
+                row_terms[reading.letter.id] = (terms, main)
 
     if not rows:
         return None
@@ -123,9 +145,14 @@ def list_answer(answerer: Reader, frame: Frame, hits: Sequence[Hit]) -> Answer |
     asked = [f for f in frame.fields if f in LABELS and f not in ("agency",)]
     for i, reading in enumerate(rows[: s.max_rows], 1):
         letter = reading.letter
+        terms, main = row_terms[letter.id]
         part = content[-1] if len(content) > 1 and content[-1].ask != "what" else content[0]
         ranked = score(answerer.topics, terms, part, reading.pool)
-        ranked = [x for x in ranked if says_main(x.sentence.heading + x.sentence.text)] or ranked
+        says_main = [
+            x for x in ranked
+            if main is None or topics.term_coverage(main, x.sentence.heading + x.sentence.text) >= MAIN_TERM
+        ]
+        ranked = says_main or ranked
         bits = []
         if part.ask == "what" and "subject" not in asked:
             # The letters themselves are asked for (关于夜间经济的答复有哪些): each row says which

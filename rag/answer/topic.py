@@ -110,16 +110,20 @@ class TopicModel:
         self.tokenizer = tokenizer
 
     def terms(
-        self, topic: str, english_question: str | None = None, split: bool = False
+        self,
+        topic: str,
+        english_question: str | None = None,
+        split: bool = False,
+        split_short: bool = False,
     ) -> list[Term]:
         """The terms of a topic string (space-separated words, as `Frame.topic` gives), or of an
         English question (each English word or glossary phrase, with its Chinese forms). With
-        `split`, long phrases are cut into words (`_words`)."""
+        `split`, long phrases are cut into words (`_words`); with `split_short`, short ones too."""
         if english_question is not None:
             return self._english_terms(english_question)
         out = []
         phrases = topic.split()
-        words = [w for p in phrases for w in self._words(p)] if split else phrases
+        words = [w for p in phrases for w in self._words(p, split_short)] if split else phrases
         for word in dict.fromkeys(words):
             # "A|B": alternatives the question gives (老年食堂(老人食堂), 路灯或照明).
             alternatives = [a for a in word.split("|") if a]
@@ -130,11 +134,12 @@ class TopicModel:
             out.append(Term(tuple(dict.fromkeys(forms)), max(weights)))
         return out
 
-    def _words(self, phrase: str) -> list[str]:
+    def _words(self, phrase: str, short: bool = False) -> list[str]:
         """A long run of the question's words, cut into its words (支持人才政策 → 支持, 人才):
         each is a term of its own, so a sentence is not asked to repeat the question's phrasing.
-        Generic heads (政策, 工作, 问题 …) are dropped; a short phrase without one stays whole."""
-        if "|" in phrase:
+        Generic heads (政策, 工作, 问题 …) are dropped; a short phrase stays whole unless `short`
+        (then only one without a generic word does)."""
+        if "|" in phrase or len(phrase) <= LONG_PHRASE and not short:
             return [phrase]
         words: list[str] = []
         for token in self.tokenizer._jieba.cut(normalize(phrase)):
@@ -146,8 +151,8 @@ class TopicModel:
             else:
                 words.append(token)
         kept = [w for w in words if len(w) >= 2 and w not in GENERIC]
-        if len(phrase) <= LONG_PHRASE and len(kept) == len(words) and kept == [phrase]:
-            return [phrase]  # a short phrase with no generic head stays whole (长期护理保险)
+        if len(phrase) <= LONG_PHRASE and kept == [phrase]:
+            return [phrase]  # a short phrase with no generic word stays whole (长期护理保险)
         # A word ending in a generic head is met by its stem as well (人才政策 → 人才).
         out = []
         for w in kept or [phrase]:
