@@ -148,3 +148,17 @@ def test_an_english_question_gets_the_figure_in_english(demo: ExtractiveAnswerer
     first = answer.text.splitlines()[0]
     assert first.startswith("80,000 yuan") and "8万元" in first
     assert answer.citations[0].source.startswith("06_")
+
+
+def test_a_year_typed_against_a_place_is_not_part_of_it() -> None:
+    frame = read_frame("23年綦江区教委对职业教育提案咋答复的")
+    assert frame.bodies[0].places == ("綦江区",)
+
+
+def test_a_letter_without_a_sender_is_named_by_its_title() -> None:
+    from rag.answer.compose import letter_label
+    from rag.types import Letter, LetterFields
+
+    letter = Letter("x", "x.txt", "示例", LetterFields(number="12", kind="建议"))
+    assert letter_label(letter, english=False) == "《对第12号建议的答复》"
+    assert letter_label(Letter("y", "y.txt", "示例", LetterFields()), english=False) == "（未写明发文单位）"

@@ -79,12 +79,14 @@ def letter_label(letter: Letter, english: bool, sender: str | None = None) -> st
             else f"对第{f.number}号{kind}的答复"
         )
     bits = [b for b in (clean(f.doc_number) if f.doc_number else None, f.date) if b]
+    # A letter that names no sender is named by its title alone; only a letter with neither
+    # says that its sender is not written.
     if english:
-        who = agency_en(sender) if sender else "(sender not stated)"
-        name = f"{who}, “{title}”" if title else who
+        who = agency_en(sender) if sender else ""
+        name = f"{who}, “{title}”" if who and title else who or (f"“{title}”" if title else "(sender not stated)")
         return name + (f" ({', '.join(bits)})" if bits else "")
-    who = sender or "（未写明发文单位）"
-    name = f"{who}《{title}》" if title else who
+    who = sender or ""
+    name = f"{who}《{title}》" if title else who or "（未写明发文单位）"
     return name + (f"（{'，'.join(bits)}）" if bits else "")
 
 

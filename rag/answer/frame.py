@@ -132,7 +132,7 @@ _ASKED_KIND = re.compile(
 _CLAUSE = re.compile(r"[？?；;!！。]+")
 # Characters that never belong to a place name (a question word, a particle, a verb).
 _NOT_PLACE = re.compile(
-    r"^.*(?:哪些|哪个|哪|谁|什么|怎么|列明|语料中|答复中|复函中|函中|[是的对和与及为在个首跨各每该此那这])"
+    r"^.*(?:哪些|哪个|哪|谁|什么|怎么|列明|语料中|答复中|复函中|函中|[是的对和与及为在个首跨各每该此那这]|^[年月日号])"
 )
 # A clause that asks nothing (no question word): it sets the context of the asks after it
 # ("永川区萱花路斑马线的建议，哪些事项被采纳了？").

@@ -83,6 +83,8 @@ _FIELD_INTENT = (
     ),
 )
 _NOT_PLACE = re.compile(r"[哪谁什么怎是的对和与及为在中列明个首跨各每该此那这]")
+# A date's last character written against the name after it (23年綦江区…, 5月…).
+_DATE_TAIL = re.compile(r"^[年月日号]")
 _ASCII = re.compile(r"[A-Za-z]{3,}")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _AGENCY_MENTION = re.compile(
@@ -191,7 +193,7 @@ def analyze(question: str) -> QueryInfo:
     info.years = sorted({int(a or b) for a, b in _YEAR.findall(norm)})
     known = default_table().canonical
     for m in _AGENCY_MENTION.finditer(question):
-        name = m.group()
+        name = _DATE_TAIL.sub("", m.group())  # "23年綦江区教委": the year is not the place
         places, core = split_place(name)
         if core not in known:
             # Words leading into a bare abbreviation (老旧小区改造住建委, 和住建委) are cut off:
