@@ -253,3 +253,15 @@ def test_an_unsigned_street_office_letter_is_found_by_how_it_speaks_of_itself(
     assert {"012_", "016_", "023_"} <= rows
     assert any("街道党工委" in c.quote for c in answer.citations if c.source.startswith("012_"))
     exact(answer, real.retriever.index.letters)
+
+
+def test_ask_cli_headings_follow_the_question_language(demo_index: Path, hash_settings: Settings) -> None:
+    # An English answer quotes Chinese letters; its headings are still English.
+    out = CliRunner().invoke(
+        main, ["ask", "How much is the subsidy for adding elevators?", "--index", str(demo_index)]
+    ).output
+    assert "\nSources:" in out and "来源" not in out
+    out = CliRunner().invoke(
+        main, ["ask", "How many dinosaurs does the reply to proposal No. 9999 count?", "--index", str(demo_index)]
+    ).output
+    assert "You may want to read:" in out and "您可以看看" not in out

@@ -23,14 +23,18 @@ def answerer_for(index_dir: Path, embedder: str | None, llm: str | None = None) 
 
 
 def _print_answer(answer: Any) -> None:
+    from rag.search.query import analyze
+
+    # The headings follow the question's language: an English answer quotes Chinese letters.
+    english = analyze(answer.question).english
     click.echo(answer.text)
     if answer.citations:
-        click.echo("\nSources:" if answer.text.isascii() else "\n来源：")
+        click.echo("\nSources:" if english else "\n来源：")
         for c in answer.citations:
             where = " ".join(x for x in (c.title, c.doc_number) if x) or c.source
             click.echo(f"  [{c.key}] {where} — {c.source} [{c.start}:{c.end}]")
     if answer.suggestions:
-        click.echo("\nYou may want to read:" if answer.text.isascii() else "\n您可以看看：")
+        click.echo("\nYou may want to read:" if english else "\n您可以看看：")
     for s in answer.suggestions:
         click.echo(f"  - {s.get('title') or s['source']} ({s['source']})")
 
