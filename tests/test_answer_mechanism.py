@@ -42,6 +42,12 @@ def test_a_question_with_two_asks_has_two_parts() -> None:
     assert [p.ask for p in frame.parts][:1] == ["number"] and len(frame.parts) == 2
 
 
+def test_an_english_and_before_a_question_word_starts_a_part() -> None:
+    frame = read_frame("Which agency replied about public toilets, and what will it build?")
+    assert [p.fields for p in frame.parts] == [("agency",), ()]
+    assert len(read_frame("What is the document number and who signed it?").parts) == 2
+
+
 def test_government_in_general_is_neither_a_sender_nor_the_topic() -> None:
     frame = read_frame("老楼装电梯政府能补贴多少钱?")
     assert frame.bodies == () and "政府" not in frame.topic

@@ -68,7 +68,7 @@ _ASK_EN = {
     "time": "the date or time",
     "reason": "the reason",
     "status": "the outcome",
-    "body": "the body",
+    "body": "which body acted",
     "place": "the place",
     "plan": "the plan",
     "how": "the measures",
@@ -418,6 +418,8 @@ class ExtractiveAnswerer:
 
     def _unstated_line(self, frame: Frame, letter: Letter, parts: Sequence[Part]) -> str:
         if frame.english:
+            if parts and all(p.fields for p in parts):  # the record's fields: say which
+                return " ".join(unstated(f, True) for p in parts for f in p.fields if f in LABELS)
             what = ", ".join(_ASK_EN[p.ask] for p in parts) or "this"
             return f"The letter does not state {what}."
         bits = []

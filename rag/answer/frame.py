@@ -130,6 +130,10 @@ _ASKED_KIND = re.compile(
     r"位置|时间|时候|日期|文件|措施|办法)"
 )
 _CLAUSE = re.compile(r"[？?；;!！。]+")
+_EN_AND_ASK = re.compile(
+    r",?\s+and\s+(?=(?:what|when|how|why|who|whom|which|where|is|are|was|were|does|did|will|can)\b)",
+    re.I,
+)
 # Characters that never belong to a place name (a question word, a particle, a verb).
 _NOT_PLACE = re.compile(
     r"^.*(?:哪些|哪个|哪|谁|什么|怎么|列明|语料中|答复中|复函中|函中|[是的对和与及为在个首跨各每该此那这]|^[年月日号])"
@@ -265,7 +269,10 @@ def split_parts(question: str) -> list[str]:
     "哪些已解决、哪些已采纳" becomes one part per ask.
     """
     parts: list[str] = []
-    for clause in (c.strip(" ,，") for c in _CLAUSE.split(question)):
+    clauses = [c.strip(" ,，") for c in _CLAUSE.split(question)]
+    # "Which agency replied, and what will it build?": an English "and" before a question word.
+    clauses = [piece for c in clauses for piece in _EN_AND_ASK.split(c)]
+    for clause in clauses:
         if len(clause) < _PART_MIN:
             if parts and clause:
                 parts[-1] += clause
