@@ -168,3 +168,15 @@ def test_a_letter_without_a_sender_is_named_by_its_title() -> None:
     letter = Letter("x", "x.txt", "示例", LetterFields(number="12", kind="建议"))
     assert letter_label(letter, english=False) == "《对第12号建议的答复》"
     assert letter_label(Letter("y", "y.txt", "示例", LetterFields()), english=False) == "（未写明发文单位）"
+
+
+def test_the_questions_own_words_break_a_tie_between_paraphrases() -> None:
+    from rag.answer.topic import TopicModel
+    from rag.search.lexicon import default_tokenizer
+
+    texts = ["老楼装电梯每台补助8万元。", "既有住宅增设电梯412台。", "老年食堂每餐补贴3元。"]  # made up
+    model = TopicModel(texts, default_tokenizer())
+    terms = model.terms("老楼装电梯")
+    assert len(terms[0].forms) > 1  # the lexicon's paraphrases count as the term
+    assert model.coverage(terms, texts[0]) == model.coverage(terms, texts[1]) == 1.0
+    assert model.literal(terms, texts[0]) > model.literal(terms, texts[1])

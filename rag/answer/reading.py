@@ -48,6 +48,8 @@ _SIGNATURE = re.compile(
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # A section heading: a short numbered line (一、…, （二）…, 3.…) — the topic of what follows.
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[、.．])[^。；;]{2,40}[。：:]?$")
+#: How much the question's own wording (no paraphrase) adds to a sentence's score.
+LITERAL_BONUS = 0.1
 MIN_CONTENT = 8  # CJK characters a sentence keeps once its formula is cut off
 
 
@@ -138,6 +140,8 @@ def score(
         typed = has_span(part.ask, sent.text)
         value = cov + (0.25 if typed and typed_ask else 0.1 if typed else 0.0)
         value += 0.05 if sent.in_hit else 0.0
+        if terms:
+            value += LITERAL_BONUS * topics.literal(terms, sent.heading + sent.text)
         out.append(Scored(sent, cov, typed, value))
     out.sort(key=lambda x: (-x.score, x.sentence.start))
     return out

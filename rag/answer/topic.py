@@ -220,6 +220,12 @@ class TopicModel:
             return 0.0
         return sum(t.weight * self.term_coverage(t, text, weak) for t in terms) / total
 
+    def literal(self, terms: Sequence[Term], text: str) -> float:
+        """The coverage of the terms as the question writes them (each term's first form), no
+        paraphrase: between sentences a paraphrase covers alike, the one closer to the
+        question's own words."""
+        return self.coverage([Term(t.forms[:1], t.weight) for t in terms], text)
+
     def best(self, terms: Sequence[Term], texts: Iterable[str], weak: bool = True) -> float:
         """The highest coverage among `texts`."""
         return max((self.coverage(terms, t, weak) for t in texts), default=0.0)
