@@ -109,8 +109,8 @@ def _role(message: Any) -> str:
     )
 
 
-def _content(message: Any) -> str:
-    content = message.content
+def message_text(content: str | list[Any]) -> str:
+    """Plain text of a chat message's content (a string, or a list of text blocks)."""
     if isinstance(content, str):
         return content
     return "".join(
@@ -161,7 +161,7 @@ class LocalGGUF:
 
     def _request(self, messages: Sequence[Any], options: dict[str, Any]) -> dict[str, Any]:
         return {
-            "messages": [{"role": _role(m), "content": _content(m)} for m in messages],
+            "messages": [{"role": _role(m), "content": message_text(m.content)} for m in messages],
             **options,
         }
 

@@ -40,9 +40,10 @@ import logging
 import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rag.answer.extractive import StreamEvent
+from rag.answer.generators import message_text
 from rag.answer.prompts import NOT_IN_LETTERS, PromptPassage, build_prompt, is_english
 from rag.answer.quotes import best_span, grams, verify
 from rag.search.lexicon import normalize
@@ -174,16 +175,6 @@ def _numbers(text: str) -> set[str]:
     return {str(int(n)) for n in re.findall(r"\d+", normalize(text))}
 
 
-def _text(content: str | list[Any]) -> str:
-    """Plain text of a message's content (a string, or a list of text blocks)."""
-    if isinstance(content, str):
-        return content
-    return "".join(
-        b if isinstance(b, str) else str(b.get("text", "")) if b.get("type") == "text" else ""
-        for b in content
-    )
-
-
 class LLMAnswerer:
     """Answers with a chat model, keeping only sentences its cited passages support."""
 
@@ -263,7 +254,7 @@ class LLMAnswerer:
         reply = None
         if hits:
             try:
-                reply = _text(self.chat_model.invoke(self.messages(question, hits)).content)
+                reply = message_text(self.chat_model.invoke(self.messages(question, hits)).content)
             except Exception as e:  # the model is optional: any failure of its service falls back
                 log.warning(
                     "chat model failed (%s: %s); using the extractive answer", type(e).__name__, e
@@ -292,7 +283,7 @@ class LLMAnswerer:
             pieces: list[str] = []
             try:
                 for chunk in self.chat_model.stream(self.messages(question, hits)):
-                    piece = _text(chunk.content)
+                    piece = message_text(chunk.content)
                     if piece:
                         pieces.append(piece)
                         yield StreamEvent("delta", text=piece)
