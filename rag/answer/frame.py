@@ -136,7 +136,7 @@ _EN_AND_ASK = re.compile(
 )
 # Characters that never belong to a place name (a question word, a particle, a verb).
 _NOT_PLACE = re.compile(
-    r"^.*(?:哪些|哪个|哪|谁|什么|怎么|列明|语料中|答复中|复函中|函中|[是的对和与及为在个首跨各每该此那这]|^[年月日号])"
+    r"^.*(?:哪些|哪个|哪|谁|什么|怎么|列明|语料中|答复中|复函中|函中|[是的对和与及为在个首跨各每该此那这])"
 )
 # A clause that asks nothing (no question word): it sets the context of the asks after it
 # ("永川区萱花路斑马线的建议，哪些事项被采纳了？").
@@ -338,9 +338,9 @@ def read_bodies(question: str) -> tuple[Body, ...]:
         places, core = split_place(name)
         if not core or not places and core != name:
             continue
-        if not places and agency_core(canonical_agency(name) or name) in _GENERIC_BODY:
-            continue  # "政府能补贴多少" — the state in general, not a body that replied
         canonical = canonical_agency(name) or name
+        if not places and agency_core(canonical) in _GENERIC_BODY:
+            continue  # "政府能补贴多少" — the state in general, not a body that replied
         levels = [p[-1] for p in places if p and p[-1] in "省市区县镇乡"]
         named = tuple(p for p in places if len(p) >= 2)
         before = question[max(0, start - 4) : start]

@@ -169,7 +169,8 @@ def agency_spans(text: str) -> list[tuple[str, int, int]]:
     out = []
     for m in _AGENCY_MENTION.finditer(text):
         name = m.group()
-        for cut in range(len(name) - 1):
+        tail = _DATE_TAIL.match(name)  # "23年綦江区教委": the year is not the place
+        for cut in range(tail.end() if tail else 0, len(name) - 1):
             if split_place(name[cut:])[1] in known:
                 out.append((name[cut:], m.start() + cut, m.end()))
                 break
