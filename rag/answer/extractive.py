@@ -220,10 +220,17 @@ class ExtractiveAnswerer:
         for rank, letter_hits in enumerate(list(by_letter.values())[:limit]):
             letter = letter_hits[0].letter
             pool = sentences(letter, [(h.chunk.start, h.chunk.end) for h in letter_hits])
-            texts = [s.heading + s.text for s in pool] + [clean(letter.fields.title or "")]
+            out.append(Reading(letter, pool, 0.0, rank))
+        return self.rate(out, terms)
+
+    def rate(self, readings: Sequence[Reading], terms: Sequence[Term]) -> list[Reading]:
+        """The readings with their relevance measured with `terms` (their sentences as read)."""
+        out = []
+        for r in readings:
+            texts = [s.heading + s.text for s in r.pool] + [clean(r.letter.fields.title or "")]
             # Whether a letter answers at all rests on words, not on single characters.
             relevance = self.topics.best(terms, texts, weak=False) if terms else 0.0
-            out.append(Reading(letter, pool, relevance, rank))
+            out.append(replace(r, relevance=relevance))
         return out
 
     def floor(self, frame: Frame) -> float:

@@ -43,6 +43,8 @@ class Reader(Protocol):
         self, frame: Frame, hits: Sequence[Hit], limit: int = 8, terms: Sequence[Term] | None = None
     ) -> list[Reading]: ...
 
+    def rate(self, readings: Sequence[Reading], terms: Sequence[Term]) -> list[Reading]: ...
+
     def floor(self, frame: Frame) -> float: ...
 
 
@@ -86,19 +88,13 @@ def _lead(n: int, english: bool, noun: str = "") -> str:
 
 
 def _rows(
-    answerer: Reader,
-    frame: Frame,
-    hits: Sequence[Hit],
-    n_letters: int,
-    terms: list[Term],
-    main: Term | None,
+    answerer: Reader, frame: Frame, readings: Sequence[Reading], main: Term | None
 ) -> list[Reading]:
-    """The letters one reading of a list's topic admits, in retrieval order: a letter about
-    the topic — its evidence (the topic covered, the main word said) close to the best
-    letter's. Relative, because a list's letters say the topic in their own words; absolute
-    floors only keep out letters that say nothing of it."""
+    """The letters one reading of a list's topic admits (`readings` rated with its terms), in
+    retrieval order: a letter about the topic — its evidence (the topic covered, the main word
+    said) close to the best letter's. Relative, because a list's letters say the topic in
+    their own words; absolute floors only keep out letters that say nothing of it."""
     topics = answerer.topics
-    readings = answerer.read(frame, hits, limit=n_letters, terms=terms)
 
     def main_share(reading: Reading) -> float:
         # How much of the list's main topic (公共厕所 in 哪些答复涉及公共厕所) the letter says.
@@ -129,9 +125,11 @@ def list_answer(answerer: Reader, frame: Frame, hits: Sequence[Hit]) -> Answer |
         readings_of = [whole] if split == whole else [whole, split]
     rows: list[Reading] = []
     row_terms: dict[str, tuple[list[Term], Term | None]] = {}
+    read = answerer.read(frame, hits, limit=n_letters, terms=readings_of[0])
     for terms in readings_of:
         main = max(terms, key=lambda t: t.weight) if terms else None
-        for reading in _rows(answerer, frame, hits, n_letters, terms, main):
+        rated = read if terms is readings_of[0] else answerer.rate(read, terms)
+        for reading in _rows(answerer, frame, rated, main):
             if reading.letter.id not in row_terms:
                 rows.append(reading)
                 row_terms[reading.letter.id] = (terms, main)
