@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.search.dictionary import translate_words
+from rag.search.dictionary import reverse_cedict, translate_words
 from rag.search.lexicon import Tokenizer, normalize
 
 #: A topic phrase longer than this is cut into words (`TopicModel._words`).
@@ -233,7 +233,5 @@ class TopicModel:
 
 def _held_together(words: list[str]) -> bool:
     """Whether CC-CEDICT has `words` as one entry (long term → 长期), spaces or hyphen."""
-    from rag.search.dictionary import reverse_cedict
-
     table = reverse_cedict()
     return any(k in table for k in (" ".join(words), "-".join(words)))

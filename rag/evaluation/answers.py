@@ -18,6 +18,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from rag.evaluation.retrieval import percentile, quote_spans, same_file
@@ -188,4 +189,4 @@ def evaluate_answers(
 
 def _base(source: str) -> str:
     """A source's file name, as the judge matches files (`dev:` prefixes dropped)."""
-    return source.split(":", 1)[1].rsplit("/", 1)[-1] if source.startswith("dev:") else source.rsplit("/", 1)[-1]
+    return PurePosixPath(source.removeprefix("dev:")).name
