@@ -180,3 +180,24 @@ def test_the_questions_own_words_break_a_tie_between_paraphrases() -> None:
     assert len(terms[0].forms) > 1  # the lexicon's paraphrases count as the term
     assert model.coverage(terms, texts[0]) == model.coverage(terms, texts[1]) == 1.0
     assert model.literal(terms, texts[0]) > model.literal(terms, texts[1])
+
+
+def test_a_letter_meeting_what_the_question_names_softly_answers_first(tmp_path: Path) -> None:
+    # Made up: two districts' letters on elderly canteens; the question names the second's
+    # district (a district is a soft constraint: letters often leave out their own place).
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text(
+        "【示例】虚构。\n张三代表：\n您的建议收悉，现答复如下：\n全区老年食堂已建成42个，老年食堂覆盖所有街道，"
+        "老年食堂运营补贴每年发放。\n某某市南岸区民政局\n2024年5月1日\n",
+        encoding="utf-8",
+    )
+    (docs / "b.txt").write_text(
+        "【示例】虚构。\n李四代表：\n您的建议收悉，现答复如下：\n全区已建成长者饭堂和食堂2个，明年再建1个。\n"
+        "某某市江北区民政局\n2024年6月1日\n",
+        encoding="utf-8",
+    )
+    build_folder(docs, tmp_path / "index", Settings(embedder="hash"))
+    answerer = ExtractiveAnswerer(open_retriever(tmp_path / "index", Settings(embedder="hash")))
+    answer = answerer.answer("江北区老年食堂建了几个?")
+    assert answer.answered and answer.citations[0].source == "b.txt"

@@ -189,7 +189,7 @@ class ExtractiveAnswerer:
             return list_answer(self, frame, hits) or self._abstain(frame, hits, weak=True)
         if frame.fields and all(p.fields for p in frame.parts) and not self._content_parts(frame):
             return self._fields(frame, hits)
-        return self._lookup(frame, hits)
+        return self._lookup(frame, hits, prefer)
 
     def _content_parts(self, frame: Frame) -> list[Part]:
         """The parts that ask what a letter says, not a field of its record."""
@@ -239,12 +239,20 @@ class ExtractiveAnswerer:
         return s.min_topic_english if frame.english else s.min_topic
 
     # -- lookups -------------------------------------------------------------------------------
-    def _lookup(self, frame: Frame, hits: Sequence[Hit]) -> Answer:
+    def _lookup(
+        self, frame: Frame, hits: Sequence[Hit], prefer: dict[str, float] | None = None
+    ) -> Answer:
         readings = self.read(frame, hits)
         floor = self.floor(frame)
         strong = [r for r in readings if r.relevance >= floor]
         if not strong:
             return self._abstain(frame, hits, weak=True)
+        if prefer and not frame.compare:
+            # A letter that also meets what the question names softly (a small place, a person,
+            # a name spelled in pinyin) answers before one on the topic alone; a comparison
+            # wants one letter per thing it names, so each keeps its own.
+            most = max(prefer.get(r.letter.id, 0.0) for r in strong)
+            strong = [r for r in strong if prefer.get(r.letter.id, 0.0) == most]
         chosen = self._choose(frame, strong)
         draft = Draft(frame.english)
         stated = 0
