@@ -334,10 +334,11 @@ def test_fieldeval_counts_false_fills(tmp_path: Path) -> None:
     (tmp_path / "fields.jsonl").write_text(json.dumps(gold, ensure_ascii=False) + "\n", "utf-8")
     report = evaluate_fields(tmp_path)
     assert (report.letters, report.gold_fields, report.correct) == (1, 3, 3)
-    # number and session are written in the letter but null in this gold line
-    assert report.false_fills == 2
-    assert {m.field for m in report.mismatches} == {"number", "session"}
-    assert "false fills: 2" in report.to_text()
+    # number, session and the sender (signed without a date) are written in the letter but
+    # null in this gold line
+    assert report.false_fills == 3
+    assert {m.field for m in report.mismatches} == {"number", "session", "agency"}
+    assert "false fills: 3" in report.to_text()
     assert report.to_json()["per_field"]["title"]["accuracy"] == 1.0
 
 
@@ -457,3 +458,74 @@ def test_labels_spaced_out_or_in_the_footer_are_read() -> None:
     assert cc.value == "县人大常委会代表工委，县政府督查室"
     assert "抄送" in text[cc.start : cc.end]  # cited at its line
     assert field_value(Letter("y", "y.txt", text[:60], extract_fields(text[:60])), "cc").value is None
+
+
+_BODY = "你提出的建议收悉，现答复如下：\n我局已完成选址，明年开工。\n感谢你的关心。\n"
+
+
+@pytest.mark.parametrize(
+    ("page", "sender"),
+    [
+        # table cells with no colon: rules between them, or runs of spaces
+        ("索引号 | 1234/2023-001 | 发布机构 | 示例县样例局 |\n张三代表:\n" + _BODY, "示例县样例局"),
+        ("索 引 号  x1/2018-0000035  公开方式  主动公开\n 公开日期  2018-12-14  发布机构  示例区样例局\n"
+         "张三代表:\n" + _BODY, "示例区样例局"),
+        # a label whose line goes on with other page furniture
+        ("发布机构:示例市样例局 编辑:示例市样例局 审核: 管理员\n张三代表:\n" + _BODY, "示例市样例局"),
+        # a department's section in the breadcrumb
+        ("您当前的位置:首页 > 信息公开 > 示例县样例局 > 建议提案办理\n张三代表:\n" + _BODY, "示例县样例局"),
+        # signed with no date, page footer after it
+        ("张三代表:\n" + _BODY + "示例市公安局样例分局交通安全管理大队\n主办单位:示例区人民政府 版权所有\n",
+         "示例市公安局样例分局交通安全管理大队"),
+        # one body under two names
+        ("张三代表:\n" + _BODY + "示例市住房和城乡建设局(市人民防空办公室)\n2021年8月25日\n",
+         "示例市住房和城乡建设局(市人民防空办公室)"),
+        # the lead handler named below the letter, and a contact unit as the last resort
+        ("张三代表:\n" + _BODY + "主办单位:县样例局\n会办单位:县交通运输局\n", "县样例局"),
+        ("张三代表:\n" + _BODY + "联系单位:示例县样例局\n联系电话:0557-1234567\n", "示例县样例局"),
+    ],
+)
+def test_the_sender_is_read_from_wherever_the_page_names_it(page: str, sender: str) -> None:
+    # Made-up pages.
+    fields = extract_fields(page)
+    assert fields.agency == sender
+    a, b = fields.spans["agency"]
+    assert page[a:b] == sender  # cited where it is written
+
+
+def test_a_site_footer_is_not_the_sender() -> None:
+    page = "张三代表:\n" + _BODY + "主办单位:示例县样例局 版权所有 网站地图\n"
+    assert extract_fields(page).agency is None
+
+
+def test_other_layouts_of_the_opening_and_title() -> None:
+    # Made up: a co-handler's opinion greets the lead handler; a doubled colon; a reply
+    # after a question-and-answer page's label; a title behind its document number.
+    opinion = extract_fields(
+        "自治区样例厅:\n关于第2024001号建议,现提出协办意见如下:\n我厅将予以支持。\n"
+        "示例自治区样例局\n2024年3月28日\n"
+    )
+    assert (opinion.addressee, opinion.agency, opinion.date) == (
+        "自治区样例厅", "示例自治区样例局", "2024-03-28"
+    )
+    assert extract_fields("张某等代表::\n" + _BODY).addressee == "张某等代表"
+    assert extract_fields("办理情况: 张某代表:\n" + _BODY).addressee == "张某代表"
+    titled = extract_fields(
+        "名 称: | 示教复字〔2022〕25号——示例县教育局关于县一届人大一次会议第46号建议的答复\n"
+        "张某代表:\n" + _BODY
+    )
+    assert titled.doc_number == "示教复字〔2022〕25号"
+    assert titled.agency == "示例县教育局"
+    assert titled.number == "46"
+
+
+@pytest.mark.parametrize(
+    ("title", "number"),
+    [
+        ("关于对区一届人大二次会议\n第五十二号建议的答复", "52"),
+        ("对县八届政协一次会议第88提案答复", "88"),
+        ("区政协八届二次会议第77号提案的答复函《关于示例景区配套设施的建议》", "77"),
+    ],
+)
+def test_title_numbers_in_other_forms(title: str, number: str) -> None:
+    assert extract_fields(title + "\n张某委员:\n" + _BODY).number == number

@@ -28,7 +28,10 @@ _SESSION_PREFIX = re.compile(rf"(?:政协)?{_PLACE}*(?:政协)?")
 _PREFIX_REACH = 16
 # After the session in a body sentence: where it was raised (在…上提出, …期间提出, …第N号).
 _SESSION_CONTEXT = re.compile(r"\s*(?:上|期间|时)?\s*(?:所?提出|提交|第|[A-Za-z]{1,4}\d)")
-NUMBER_TITLE = re.compile(r"(?:第\s*)?(?P<n>[A-Za-z]{0,4}\d+)\s*号")
+NUMBER_TITLE = re.compile(
+    r"(?:第\s*)?(?P<n>[A-Za-z]{0,4}\d+)\s*号|第\s*(?P<m>\d+)\s*(?:提案|建议|议案)"
+    r"|第(?P<c>[零〇一二三四五六七八九十百千]{1,8})号"
+)
 NUMBER_BODY = re.compile(r"(?:第|[(（])\s*(?P<n>[A-Za-z]{0,4}\d{1,10})\s*号")
 
 _TITLES = (
@@ -129,6 +132,24 @@ def _session_start(text: str, lo: int, core: int) -> int:
     return core
 
 
+_CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+
+
+def _cn_number(s: str) -> int | None:
+    """A whole number in Chinese numerals: 五十二 → 52, 一百零三 → 103, 二〇五 → 205."""
+    if not any(c in _CN_UNIT for c in s):
+        return int("".join(str(_CN_DIGIT[c]) for c in s)) if s else None
+    total, digit = 0, None
+    for c in s:
+        if c in _CN_DIGIT:
+            digit = _CN_DIGIT[c]
+        else:
+            total += (1 if digit is None else digit) * _CN_UNIT[c]
+            digit = None
+    return total + (digit or 0)
+
+
 def find_number(text: str, start: int, end: int, in_title: bool) -> tuple[str, Span] | None:
     """The suggestion/proposal number in text[start:end] (`0310`, `DH370`).
 
@@ -145,7 +166,11 @@ def find_number(text: str, start: int, end: int, in_title: bool) -> tuple[str, S
     m = pattern.search(text, start, end)
     if not m:
         return None
-    return m["n"], m.span("n")
+    if in_title and m["c"]:  # 第五十二号: the number in Chinese numerals, read as digits
+        value = _cn_number(m["c"])
+        return (str(value), m.span("c")) if value else None
+    group = "m" if in_title and m["m"] else "n"
+    return m[group], m.span(group)
 
 
 def find_signer(text: str, start: int = 0) -> tuple[str, Span] | None:

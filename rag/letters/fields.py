@@ -83,6 +83,11 @@ _CAT_LABELS = (
     "办复类别", "类别标记", "办理结果", "答复类别", "办理类别", "办复类型", "答复类型", "办理类型",
     "类别",
 )  # fmt: skip
+_CONTACT_LABELS = ("联系单位", "联系单位及电话")
+# Site footers print the portal's 主办单位 beside these.
+_FOOTER = re.compile(r"版权|网站|ICP|备案|技术支持|承办[:：]")
+_CRUMB_LINE = re.compile(r"^[^\n]*(?:首页|位置)[^\n]*(?:>|»|/|＞)[^\n]*$", re.M)
+_CRUMB_SPLIT = re.compile(r"[^\s>»/＞:：]+")
 _KIND_LABELS = ("体裁分类", "组配分类", "主题分类", "内容分类")
 
 
@@ -125,6 +130,11 @@ def _doc_number(text: str, marks: Landmarks, labels: list[Label]) -> Found | Non
         m = DOCNO.match(text, a, b)
         if m and _DOCNO_REST.match(text, m.end(), b):
             found.append((bool(_CLOSING.search(m.group())), m.group(), m.span()))
+    for t in marks.titles:  # 德教议复字〔2022〕25号——某某县教育局关于…的答复
+        if t.prefix:
+            m = DOCNO.match(text, *t.prefix)
+            if m:
+                found.append((bool(_CLOSING.search(m.group())), m.group(), m.span()))
     found.sort(key=lambda f: not f[0])  # well-formed numbers before run-together ones
     return (found[0][1], found[0][2]) if found else None
 
@@ -213,19 +223,36 @@ def _kind(
     return ("提案", m.span()) if m else None
 
 
+def _label_agency(lab: Label) -> Found | None:
+    """The agency a sender label names: its whole value, else the value's first cell
+    (`随州市商务局 编辑:…`, `市住建局(市人防办)  0915-…`)."""
+    value = lab.value
+    if not is_agency(value):
+        value = value.split(maxsplit=1)[0] if value.strip() else ""
+    if not value or not is_agency(value) or _POSTER.search(value):
+        return None
+    return value, (lab.start, lab.start + len(value))
+
+
 def _agency(text: str, marks: Landmarks, labels: list[Label]) -> Found | None:
-    """Signature, then title, then a 发布机构-type line naming a sender, then the page header."""
+    """Where a letter names its sender, most reliable first: the signature; the title
+    (`某某局关于…的答复`); a 发布机构-type label; a bullet; the page's own name at its top; a
+    breadcrumb section; a bare agency line closing the letter; a 联系单位 label."""
     if marks.signature and marks.signature.agency:
         return marks.signature.agency
     named = title_agencies(text, marks)
     if named:
         return named[0]
     for lab in labels:
-        if lab.name not in _SENDER_LABELS or not is_agency(lab.value) or _POSTER.search(lab.value):
+        if lab.name not in _SENDER_LABELS:
             continue
-        if lab.name.startswith("主办单位") and lab.at > marks.head:
-            continue  # a site footer, not the sender
-        return lab.value, (lab.start, lab.end)
+        found = _label_agency(lab)
+        if found is None:
+            continue
+        line_end = text.find("\n", lab.end) % (len(text) + 1)
+        if lab.name.startswith("主办单位") and _FOOTER.search(text, lab.start, line_end):
+            continue  # a site footer (主办单位:… 版权所有 …), not the sender
+        return found
     for value, s, e in bullets(text, marks.head):
         if is_agency(value, placed=True) and not _POSTER.search(value):
             return value, (s, e)
@@ -241,6 +268,32 @@ def _agency(text: str, marks: Landmarks, labels: list[Label]) -> Found | None:
         # 人民政府 is the site, not the sender.
         name = text[a:b]
         if is_agency(name, placed=True) and place_of(name) and not _PORTAL.search(name):
+            return name, (a, b)
+    return _crumb_agency(text, marks.head) or _closing_agency(text, marks) or next(
+        (f for lab in labels if lab.name in _CONTACT_LABELS and (f := _label_agency(lab))), None
+    )
+
+
+def _crumb_agency(text: str, head: int) -> Found | None:
+    """A department's section in the page's breadcrumb (`首页 > 信息公开 > 某某县科技局 > …`)."""
+    for m in _CRUMB_LINE.finditer(text, 0, head):
+        line = m.group()
+        for part in _CRUMB_SPLIT.finditer(line):
+            name = part.group()
+            if is_agency(name, placed=True) and not _PORTAL.search(name):
+                return name, (m.start() + part.start(), m.start() + part.end())
+    return None
+
+
+def _closing_agency(text: str, marks: Landmarks) -> Found | None:
+    """A letter signed with no date: the last bare agency line of the letter's closing."""
+    if not (marks.body or marks.title):
+        return None
+    lines = [ln for ln in marks.lines if ln[0] >= marks.body]
+    for a, b in reversed(lines[-40:]):
+        a, b = content(text, (a, b))
+        name = text[a:b]
+        if a < b and is_agency(name, placed=True) and not _PORTAL.search(name):
             return name, (a, b)
     return None
 

@@ -22,7 +22,7 @@ _LABEL_WORDS = """
 浏览量 访问量 字体 字号 作者 责任编辑 信息类型 建议标题 编号 建议类型 提交日期 建议办理类型
 建议公开范围 建议号 提案号 提案人 内容 责任领导 政府督办领导 交办日期 反馈时间 办复类别 类别标记
 办理结果 是否同意公开 签发人 领导签发 签发领导 签发 分享 文字大小 关键词 主题词 答复类别 办理类别
-办复类型 答复类型 办理类型 类别 承办处室
+办复类型 答复类型 办理类型 类别 承办处室 联系单位 联系单位及电话
 """
 # Labels seen on reply-letter pages. Longer names come first so that 发布日期 wins over 日期.
 LABEL_NAMES: tuple[str, ...] = tuple(sorted(set(_LABEL_WORDS.split()), key=lambda n: (-len(n), n)))
@@ -34,11 +34,16 @@ def _spaced(name: str) -> str:
 
 
 _NAME_ALT = "|".join(_spaced(n) for n in LABEL_NAMES)
-# A label is either bracketed ([ 索引号 ]) or followed by a colon; a colon label must start
-# its line or follow a separator, so "数据来源:" inside a sentence is not a label.
+# A label is bracketed ([ 索引号 ]), followed by a colon, or a cell of a table row: a colon
+# label must start its line or follow a separator, so "数据来源:" inside a sentence is not a
+# label; a table cell (`| 发布机构 | 市水利局 |`, `发布机构  市水利局  成文日期  …`) stands
+# between cell rules or runs of two or more spaces, which running text does not have.
 LABEL_MARK = re.compile(
     rf"[\[【][ \t\u3000\u2002]*(?P<b>{_NAME_ALT})[ \t\u3000\u2002]*[\]】]"
     rf"|(?<![^\s|•·\-\]【】])(?P<c>{_NAME_ALT})[ \t\u3000\u2002]*[:：]"
+    rf"|(?:^|(?<=\|)|(?<=[ \t\u3000]{{2}}))[ \t\u3000]*(?P<t>{_NAME_ALT})"
+    rf"(?=[ \t\u3000]*\||[ \t\u3000]{{2,}}\S|\t\S)",
+    re.M,
 )
 _BULLET = re.compile(
     r"^[ \t\u3000\u2002]*[•·\-][ \t\u3000\u2002]*(?P<v>\S.*?)[ \t\u3000\u2002]*$", re.M
@@ -93,7 +98,7 @@ def find_labels(text: str) -> list[Label]:
     marks = list(LABEL_MARK.finditer(text))
     out: list[Label] = []
     for i, m in enumerate(marks):
-        name = _SPACE.sub("", m["b"] or m["c"]).replace("（", "(").replace("）", ")")
+        name = _SPACE.sub("", m["b"] or m["c"] or m["t"]).replace("（", "(").replace("）", ")")
         line_end = text.find("\n", m.end())
         line_end = len(text) if line_end < 0 else line_end
         stop = line_end

@@ -21,9 +21,12 @@ from rag.letters.labels import LABEL_MARK, LABEL_NAMES, Label
 Span = tuple[int, int]
 
 WS = " \t\u3000\u2002\xa0"
+# Question-and-answer pages put the reply after a label (办理情况: 张三代表:); extraction
+# sometimes doubles the colon (张三等代表::).
 _SAL_LINE = re.compile(
-    r"^[\s•·]*(?:尊敬的|尊敬)?\s*(?P<name>[^\s:：。，,；;！!？?][^:：。，,；;！!？?\n]{0,79}?)"
-    r"\s*(?P<colon>[:：])?\s*$",
+    r"^[\s•·]*(?:(?:办理情况|答复内容|答复意见|回复内容|办理结果|答复)[ \t]*[:：][ \t]*)?"
+    r"(?:尊敬的|尊敬)?\s*(?P<name>[^\s:：。，,；;！!？?][^:：。，,；;！!？?\n]{0,79}?)"
+    r"\s*(?P<colon>[:：]{1,2})?\s*$",
     re.M,
 )
 # A salutation merged with the first sentence by extraction: `张三代表:您好!你提出的…`.
@@ -39,7 +42,7 @@ _OPENER = re.compile(
 )
 _TERMINAL = re.compile(
     r"(?:答\s*复\s*函|答\s*复|复\s*函|回\s*复|函\s*复|的\s*函|答复意见|办理意见|答复书|复文)"
-    r"(?:\s*[(（][^()（）\n]{1,60}[)）])?$"
+    r"(?:\s*[(（][^()（）\n]{1,60}[)）])?(?:\s*《[^》\n]{1,80}》)?$"
 )
 #: Site navigation and links to other letters ("您当前的位置", "上一条:").
 NAV = re.compile(r"位置|首页|»|>|上一[条篇]|下一[条篇]")
@@ -51,6 +54,8 @@ DOCNO = re.compile(
     r"[\u4e00-\u9fa5A-Za-z]{1,12}\s*[〔【\[(（]\s*(?:19|20)\d{2}\s*"
     r"(?:[〕】\])）]\s*第?\s*\d{1,5}\s*号|\d{1,5}(?:\s*号)?)"
 )
+_DASHES = "—-－―:："
+_ALIAS = re.compile(r"[(（][\u4e00-\u9fa5]{2,20}[)）]$")
 _AGENCY_NAME = re.compile(r"[\u4e00-\u9fa5()（）]{2,40}")
 # A signature written on one line: `重庆市XX局    2024年6月30日`.
 _SIGN_LINE = re.compile(
@@ -146,7 +151,9 @@ def is_agency(name: str, placed: bool = False) -> bool:
         placed: Also require a place or level prefix (重庆市… / 区…), for names read from
             free-standing lines where a menu item such as 新闻中心 could stand.
     """
-    if not (_AGENCY_NAME.fullmatch(name) and AGENCY_SUFFIX.search(name)):
+    # 某某市住房和城乡建设局(市人民防空办公室): one body under two names, the second in brackets.
+    core = _ALIAS.sub("", name)
+    if not (_AGENCY_NAME.fullmatch(name) and AGENCY_SUFFIX.search(core)):
         return False
     return not placed or bool(split_place(name)[0])
 
@@ -179,7 +186,9 @@ def _salutation(text: str, lines: list[Span]) -> tuple[int, Span, int] | None:
         if _NOT_ADDRESSEE.search(name):
             continue  # 建议答复: / 办理情况: head a section, they do not greet anyone
         nxt = next((text[c:d] for c, d in lines[i + 1 :] if text[c:d].strip()), "")
-        suffix, opener = _SAL_SUFFIX.search(name), _OPENER.match(nxt)
+        # A co-handler's opinion greets the lead handler by its name (自治区教育厅:).
+        suffix = _SAL_SUFFIX.search(name) or (m["colon"] and is_agency(_SPACE.sub("", name)))
+        opener = _OPENER.match(nxt)
         if (m["colon"] and (suffix or opener)) or (suffix and opener):
             start = m.start("name")
             return i, (start, start + len(name)), b
@@ -191,7 +200,7 @@ def _is_title_prefix(prefix: str) -> bool:
     p = _YEAR_PREFIX.sub("", prefix.strip(WS)).strip(WS)
     m = DOCNO.match(p)
     if m:
-        p = p[m.end() :].strip(WS)
+        p = p[m.end() :].strip(WS + _DASHES)
     return not p or is_agency(p)
 
 
@@ -283,7 +292,10 @@ def title_agencies(text: str, marks: Landmarks) -> list[tuple[str, Span]]:
             a, b = c.prefix
             p = text[a:b]
             name = _YEAR_PREFIX.sub("", p.strip(WS)).strip(WS)
-            if not DOCNO.match(name) and is_agency(name):
+            m = DOCNO.match(name)
+            if m:  # 德教议复字〔2022〕25号——某某县教育局关于…
+                name = name[m.end() :].strip(WS + _DASHES)
+            if name and is_agency(name):
                 start = a + p.index(name)
                 out.append((name, (start, start + len(name))))
         for j in range(c.first_line - 1, max(c.first_line - 4, -1), -1):
