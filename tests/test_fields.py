@@ -529,3 +529,17 @@ def test_other_layouts_of_the_opening_and_title() -> None:
 )
 def test_title_numbers_in_other_forms(title: str, number: str) -> None:
     assert extract_fields(title + "\n张某委员:\n" + _BODY).number == number
+
+
+def test_an_undated_letter_offers_the_dates_its_page_labels() -> None:
+    # Made up: no signature date; the page says when it was posted and updated.
+    from rag.letters.values import labelled_dates
+    from rag.types import Letter
+
+    text = "发布时间:2019-06-03 10:24  更新时间:2019/06/05\n张三代表:\n" + _BODY + "截止时间:2019年7月1日\n"
+    letter = Letter("x", "x.txt", text, extract_fields(text))
+    assert letter.fields.date is None
+    got = [(label, v.value) for label, v in labelled_dates(letter)]
+    assert got == [("发布时间", "2019-06-03"), ("更新时间", "2019-06-05")]  # not 截止时间
+    dated = text + "示例县样例局\n2019年5月30日\n"
+    assert labelled_dates(Letter("y", "y.txt", dated, extract_fields(dated))) == []

@@ -455,15 +455,31 @@ class ExtractiveAnswerer:
         for name in dict.fromkeys(n for n in names if n in LABELS):
             value = field_value(letter, name)
             if value.value is None:
+                if name == "date":  # undated letter: the page's own dates, each with its label
+                    lines += self._dated(draft, letter, sep)
                 continue
             label = LABELS[name][1 if english else 0]
             lines.append(f"{label}{sep}{clean(value.value)}{draft.cite(letter, value.start, value.end)}")
             if name == "date":
-                for dlabel, dvalue in labelled_dates(letter):
-                    lines.append(
-                        f"{dlabel}{sep}{dvalue.value}{draft.cite(letter, dvalue.start, dvalue.end)}"
-                    )
+                lines += self._dated(draft, letter, sep)
         return lines
+
+    @staticmethod
+    def _unstated(letter: Letter, name: str, english: bool) -> str:
+        if name == "date" and labelled_dates(letter):  # the page's dates are shown above
+            return (
+                "The letter itself is undated; the dates above are the web page's."
+                if english
+                else "复函本身未写明落款日期，以上是网页标注的日期。"
+            )
+        return unstated(name, english)
+
+    @staticmethod
+    def _dated(draft: Draft, letter: Letter, sep: str) -> list[str]:
+        return [
+            f"{label}{sep}{value.value}{draft.cite(letter, value.start, value.end)}"
+            for label, value in labelled_dates(letter)
+        ]
 
     def _fields(self, frame: Frame, hits: Sequence[Hit]) -> Answer:
         letter = hits[0].letter
@@ -490,7 +506,7 @@ class ExtractiveAnswerer:
                 "unstated",
             )
         draft.lines += lines
-        draft.lines += [unstated(n, english) for n in missing]
+        draft.lines += [self._unstated(letter, n, english) for n in missing]
         draft.source(letter)
         return Answer(frame.question, draft.text(), tuple(draft.citations), True, (), "field")
 

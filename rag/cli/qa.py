@@ -31,12 +31,13 @@ def _print_answer(answer: Any) -> None:
     if answer.citations:
         click.echo("\nSources:" if english else "\n来源：")
         for c in answer.citations:
-            where = " ".join(x for x in (c.title, c.doc_number) if x) or c.source
+            # An untitled letter is named by its sender, never by its file name.
+            where = " ".join(x for x in (c.title, c.doc_number) if x) or c.agency or c.source
             click.echo(f"  [{c.key}] {where} — {c.source} [{c.start}:{c.end}]")
     if answer.suggestions:
         click.echo("\nYou may want to read:" if english else "\n您可以看看：")
     for s in answer.suggestions:
-        click.echo(f"  - {s.get('title') or s['source']} ({s['source']})")
+        click.echo(f"  - {s.get('title') or s.get('agency') or s['source']} ({s['source']})")
 
 
 def _ask_record(row: dict[str, Any], answer: Any, latency_ms: float) -> dict[str, Any]:

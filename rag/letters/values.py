@@ -89,18 +89,29 @@ def field_value(letter: Letter, name: str) -> FieldValue:
     return FieldValue(name, value, *_line_span(text, span[0], span[1]))
 
 
+# A page's own dates: when it was written, published, posted or updated; a bare 日期/时间
+# label only where it starts a header cell (not 截止时间 or 会议时间 in the text).
 _LABELLED_DATE = re.compile(
-    r"(?P<label>成文日期|发布日期|发文日期|印发日期|公开日期)\s*[\]】]?\s*[:：|]?\s*"
-    r"(?P<date>(?:19|20)\d\d-\d{1,2}-\d{1,2}|(?:19|20)\d\d年\d{1,2}月\d{1,2}日)"
+    r"(?P<label>(?:成文|发布|发文|印发|公开|发表|更新|编稿|生成)(?:日期|时间)"
+    r"|(?:(?<=^)|(?<=[\s|'’:：\]】]))(?:日期|时间))"
+    r"[ \t\u3000]*[\]】]?\s*[:：|]?\s*"
+    r"(?P<date>(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}|(?:19|20)\d\d年\d{1,2}月\d{1,2}日)",
+    re.M,
 )
 
 
+_OFFICIAL = ("成文日期", "发布日期", "发文日期", "印发日期", "公开日期")
+
+
 def labelled_dates(letter: Letter) -> list[tuple[str, FieldValue]]:
-    """Dates a page labels besides the letter's own (成文日期 / 发布日期 in a site's table), as
-    (label, value) — a reader asking "which date" should see each, and which is which."""
+    """Dates a page labels besides the letter's own, as (label, value) — a reader asking
+    "which date" should see each, and which is which. Beside a dated letter only a disclosure
+    table's dates (成文日期 / 发布日期 …); for an undated one every date the page labels."""
     own = letter.fields.date
     out = []
     for m in _LABELLED_DATE.finditer(letter.text):
+        if own and m["label"] not in _OFFICIAL:
+            continue
         iso = "-".join(f"{int(x):02d}" for x in re.findall(r"\d+", m["date"]))
         if iso == own or any(v.value == iso for _, v in out):
             continue

@@ -39,8 +39,10 @@ _FIELD_INTENT = (
     (
         "date",
         re.compile(
-            r"日期|落款|成文|哪天|哪一天|(?:什么时候|何时)(?:答复|回复|发出|发的|印发|作出)|"
-            r"when was (?:it|the (?:letter|reply))|what date|dated",
+            r"日期|落款|成文|哪天|哪一天|"
+            r"(?:什么时候|何时)(?:答复|回复|发出|发的|印发|作出|发布|公布|公开|挂网)|"
+            r"when was (?:it|the (?:letter|reply))|what date|dated|"
+            r"when was [^?]{0,60}\b(?:posted|published|issued|sent|written)\b",
             re.I,
         ),
     ),
