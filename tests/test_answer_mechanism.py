@@ -182,6 +182,20 @@ def test_the_questions_own_words_break_a_tie_between_paraphrases() -> None:
     assert model.literal(terms, texts[0]) > model.literal(terms, texts[1])
 
 
+def test_read_strictly_a_part_said_another_way_is_not_the_word() -> None:
+    from rag.answer.topic import TopicModel
+    from rag.search.lexicon import default_tokenizer
+
+    texts = ["农村饮水安全工程年内通水。", "农村公路完成硬化。", "社区老年食堂每餐补贴3元。"]  # made up
+    model = TopicModel(texts, default_tokenizer())
+    loose, strict = model.terms("农村饮水")[0], model.terms("农村饮水", strict=True)[0]
+    assert "农村" in loose.forms and "农村" not in strict.forms  # a part alone
+    assert model.term_coverage(strict, texts[1]) < 0.5 <= model.term_coverage(loose, texts[1])
+    assert model.term_coverage(strict, texts[0]) == 1.0
+    # A long head says the compound without its modifier.
+    assert "老年食堂" in model.terms("社区老年食堂", strict=True)[0].forms
+
+
 def test_a_letter_meeting_what_the_question_names_softly_answers_first(tmp_path: Path) -> None:
     # Made up: two districts' letters on elderly canteens; the question names the second's
     # district (a district is a soft constraint: letters often leave out their own place).

@@ -120,8 +120,10 @@ def list_answer(answerer: Reader, frame: Frame, hits: Sequence[Hit]) -> Answer |
     if frame.english:
         readings_of = [answerer.terms(frame)]
     else:
-        whole = topics.terms(frame.topic, split=True)  # long phrases cut, short ones whole
-        split = topics.terms(frame.topic, split=True, split_short=True)
+        # A letter joins a list for saying the topic, not one of its parts' paraphrases
+        # (农村 does not say 农村饮水): paraphrases are read strictly.
+        whole = topics.terms(frame.topic, split=True, strict=True)  # long phrases cut, short whole
+        split = topics.terms(frame.topic, split=True, split_short=True, strict=True)
         readings_of = [whole] if split == whole else [whole, split]
     rows: list[Reading] = []
     row_terms: dict[str, tuple[list[Term], Term | None]] = {}

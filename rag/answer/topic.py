@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +33,9 @@ GENERIC = frozenset(
 )
 #: How much of a term a text says when only a one-character form of it is there.
 SINGLE_CHAR = 0.5
+#: A compound's head (its last word) that long says the compound without its modifiers
+#: (社区老年食堂 → 老年食堂); a shorter one (饮水 in 农村饮水) is too broad to.
+HEAD_CHARS = 3
 #: Passages counted for bigram rarity (an even sample beyond this many).
 SAMPLE = 20_000
 #: The document frequency a bigram that no passage holds is weighted as (see `Rarity.idf`).
@@ -108,6 +111,7 @@ class TopicModel:
     def __init__(self, texts: Sequence[str], tokenizer: Tokenizer) -> None:
         self.rarity = Rarity(texts)
         self.tokenizer = tokenizer
+        self._surfaces: defaultdict[str, list[str]] | None = None  # concept → its forms
 
     def terms(
         self,
@@ -115,6 +119,7 @@ class TopicModel:
         english_question: str | None = None,
         split: bool = False,
         split_short: bool = False,
+        strict: bool = False,
     ) -> list[Term]:
         """The terms of a topic string (space-separated words, as `Frame.topic` gives), or of an
         English question (each English word or glossary phrase, with its Chinese forms). With
@@ -127,7 +132,7 @@ class TopicModel:
         for word in dict.fromkeys(words):
             # "A|B": alternatives the question gives (老年食堂(老人食堂), 路灯或照明).
             alternatives = [a for a in word.split("|") if a]
-            forms = [f for a in alternatives for f in (a, *self._paraphrases(a))]
+            forms = [f for a in alternatives for f in (a, *self._paraphrases(a, strict))]
             weights = [sum(self.rarity.idf(g) for g in bigrams(a)) for a in alternatives]
             if not forms or not any(weights):
                 continue
@@ -160,10 +165,34 @@ class TopicModel:
             out.append(f"{w[: -len(head)]}|{w}" if head else w)
         return out
 
-    def _paraphrases(self, word: str) -> list[str]:
-        """Surface forms of the lexicon concepts the word's tokens stand for (老人 ↔ 老年人)."""
-        tokens = self.tokenizer.tokenize(word)
-        return [f for f in self.tokenizer.expansions(tokens) if f != word][:6]
+    def _paraphrases(self, word: str, strict: bool = False) -> list[str]:
+        """Other ways to say the word. Loosely: every form of the lexicon concepts its parts
+        stand for (老人 ↔ 老年人; 农村饮水 → 乡村, 饮用水 …). Strictly: the forms of the concept
+        the whole word is (老年食堂 ↔ 长者食堂), then the word with one part said another way
+        (农村饮水 → 农村饮用水) — a part alone (农村) does not say the word."""
+        if not strict:
+            tokens = self.tokenizer.tokenize(word)
+            return [f for f in self.tokenizer.expansions(tokens) if f != word][:6]
+        concepts = self.tokenizer.lexicon.concepts
+        forms = self._forms(concepts.get(word))
+        swapped: list[str] = []
+        for token in dict.fromkeys(self.tokenizer.tokenize(word)):
+            if token == word or token not in word or token.startswith("同义:"):
+                continue
+            said = self._forms(concepts.get(token))
+            if word.endswith(token) and len(token) >= HEAD_CHARS:
+                forms += said  # the word's head says it (社区老年食堂 → 老年食堂, 长者食堂)
+            swapped += [word.replace(token, f, 1) for f in said if f != token]
+        return [f for f in dict.fromkeys(forms + swapped) if f != word][:8]
+
+    def _forms(self, concept: str | None) -> list[str]:
+        if concept is None or not concept.startswith("同义:"):
+            return []  # agency groups are names, not paraphrases
+        if self._surfaces is None:
+            self._surfaces = defaultdict(list)
+            for surface, c in self.tokenizer.lexicon.concepts.items():
+                self._surfaces[c].append(surface)
+        return list(self._surfaces.get(concept, ()))
 
     def _english_terms(self, question: str) -> list[Term]:
         low = " " + re.sub(r"[^a-z0-9-]+|(?<![a-z])-|-(?![a-z])", " ", question.lower().replace("'", "")) + " "
