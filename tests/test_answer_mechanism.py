@@ -215,3 +215,18 @@ def test_a_letter_meeting_what_the_question_names_softly_answers_first(tmp_path:
     answerer = ExtractiveAnswerer(open_retriever(tmp_path / "index", Settings(embedder="hash")))
     answer = answerer.answer("江北区老年食堂建了几个?")
     assert answer.answered and answer.citations[0].source == "b.txt"
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        ("这件建议是哪次会议上提的?", "session"),
+        ("At which session was it raised?", "session"),
+        ("提案原题叫什么?", "subject"),
+        ("请问这封复函是什么时候发布的?", "date"),
+    ],
+)
+def test_field_questions_in_other_words(question: str, field: str) -> None:
+    from rag.search.query import analyze
+
+    assert field in analyze(question).intents

@@ -543,3 +543,22 @@ def test_an_undated_letter_offers_the_dates_its_page_labels() -> None:
     assert got == [("发布时间", "2019-06-03"), ("更新时间", "2019-06-05")]  # not 截止时间
     dated = text + "示例县样例局\n2019年5月30日\n"
     assert labelled_dates(Letter("y", "y.txt", dated, extract_fields(dated))) == []
+
+
+def test_a_value_the_page_labels_is_found_when_asked_for_by_its_label() -> None:
+    # Made up: a page's handling table above the letter.
+    from rag.letters.values import named_labels
+    from rag.types import Letter
+
+    text = "责任领导:张某某\n政府督办领导:李某某\n交办日期:2015年2月9日\n浏览次数:12\n张三代表:\n" + _BODY
+    letter = Letter("x", "x.txt", text, extract_fields(text))
+
+    def asked(question: str) -> list[tuple[str, str]]:
+        return [(n, v.value) for n, v in named_labels(letter, question)]
+
+    assert asked("责任领导和政府督办领导分别是谁?") == [("责任领导", "张某某"), ("政府督办领导", "李某某")]
+    assert asked("这条建议是哪天交办的?") == [("交办日期", "2015年2月9日")]
+    assert asked("责任领导提出了什么要求?") == []  # named, not asked for
+    assert asked("浏览次数是多少?") == []  # page furniture
+    a, b = named_labels(letter, "责任领导是谁")[0][1].start, named_labels(letter, "责任领导是谁")[0][1].end
+    assert text[a:b] == "责任领导:张某某"  # cited at its line

@@ -41,11 +41,12 @@ from rag.answer.reading import Reading, Scored, Sentence, direct, score, sentenc
 from rag.answer.spans import SPAN, asked_unit, clauses, has_span
 from rag.answer.topic import Term, TopicModel
 from rag.config import AnswerSettings
-from rag.letters.values import field_value, labelled_dates
+from rag.letters.values import field_value, labelled_dates, named_labels
 from rag.search.hops import Bridge, resolve
 from rag.search.query import Filters, clean_question
 from rag.search.records import asks_for_records
 from rag.search.retrieval import Retriever
+from rag.search.typed import retype
 from rag.types import Answer, Hit, Letter
 
 _MARKER = re.compile(r"\[(\d+)\]")  # a citation marker in an answer's text
@@ -106,6 +107,13 @@ class _ChunkTexts(Sequence[str]):
         return self._chunks[i].text
 
 
+def _besides_labels(fields: Sequence[str], labelled: Sequence[str]) -> list[str]:
+    """A part's fields still to answer once the labels it names are: a dated label asked for
+    (交办日期) is the date it asks, not the letter's own."""
+    dated = any(re.match(r"[^：]*(?:日期|时间)：", line) for line in labelled)
+    return [f for f in fields if not (dated and f == "date")]
+
+
 class ExtractiveAnswerer:
     """Answers from the letters' own sentences; no model beyond retrieval."""
 
@@ -124,7 +132,8 @@ class ExtractiveAnswerer:
         exclude_letters: Sequence[str] = (),
     ) -> Answer:
         """Answer `question` with verified citations, or abstain."""
-        question = clean_question(question)
+        # Read as written formally (请问 dropped, 23年 → 2023年, 咋 → 怎么), as retrieval reads it.
+        question = retype(clean_question(question))[0]
         info = self.retriever.analyze(question)
         frame = read_frame(question, info)
         s = self.settings
@@ -296,6 +305,14 @@ class ExtractiveAnswerer:
         stated = 0
         best_overall: Scored | None = None
         for part in frame.parts:
+            # A value the page labels, asked for by its label's name (责任领导是谁, 哪天交办的).
+            labelled = self._label_lines(draft, letter, part.text)
+            if labelled:
+                lines += [line for line in labelled if line not in lines]
+                stated += 1
+                fields = _besides_labels(part.fields, labelled)
+                lines += [x for x in self._field_lines(draft, letter, fields, english) if x not in lines]
+                continue
             if part.fields and part.ask not in _CONTENT_ASKS:
                 field_lines = self._field_lines(draft, letter, part.fields, english)
                 if field_lines:
@@ -465,6 +482,14 @@ class ExtractiveAnswerer:
         return lines
 
     @staticmethod
+    def _label_lines(draft: Draft, letter: Letter, text: str) -> list[str]:
+        return [
+            f"{name}：{clean(value.value)}{draft.cite(letter, value.start, value.end)}"
+            for name, value in named_labels(letter, text)
+            if value.value
+        ]
+
+    @staticmethod
     def _unstated(letter: Letter, name: str, english: bool) -> str:
         if name == "date" and labelled_dates(letter):  # the page's dates are shown above
             return (
@@ -485,8 +510,14 @@ class ExtractiveAnswerer:
         letter = hits[0].letter
         english = frame.english
         draft = Draft(english)
-        names = [n for n in frame.fields if n in LABELS]
-        lines = self._field_lines(draft, letter, names, english)
+        names: list[str] = []
+        lines = []
+        for part in frame.parts:
+            labelled = [] if english else self._label_lines(draft, letter, part.text)
+            lines += [line for line in labelled if line not in lines]
+            fields = _besides_labels(part.fields, labelled)
+            names += [n for n in fields if n in LABELS and n not in names]
+        lines += self._field_lines(draft, letter, names, english)
         missing = [n for n in names if field_value(letter, n).value is None]
         if lines:
             # A person the question names to pick the letter (答复张诗于代表的…) is shown where

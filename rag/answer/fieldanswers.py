@@ -24,6 +24,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "contact": ("联系人/联系电话", "Contact"),
     "cc": ("抄送单位", "Copied to"),
     "subject": ("所答复的建议/提案", "Suggestion/proposal answered"),
+    "session": ("提出的会议", "Session"),
     "title": ("标题", "Title"),
 }
 
@@ -39,6 +40,7 @@ _UNSTATED_EN = {
     "contact": "a contact person or telephone number",
     "number": "the proposal or suggestion number",
     "subject": "which suggestion or proposal it answers",
+    "session": "at which session it was raised",
 }
 
 

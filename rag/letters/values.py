@@ -119,3 +119,40 @@ def labelled_dates(letter: Letter) -> list[tuple[str, FieldValue]]:
             (m["label"], FieldValue("date", iso, *_line_span(letter.text, m.start(), m.end())))
         )
     return out
+
+
+# A labelled line of a page or a letter's closing block: `责任领导:张某`, `承办负责人：李某`.
+_LINE_LABEL = re.compile(
+    r"^[ \t\u3000•·]*(?P<name>[\u4e00-\u9fa5]{2,8})[ \t\u3000]*[:：][ \t\u3000]*"
+    r"(?P<value>[^\n:：]{1,60}?)[ \t\u3000]*$",
+    re.M,
+)
+# Labels nobody asks about (page furniture), and names too general to be asked by name.
+_UNASKED = frozenset(
+    "浏览次数 浏览量 访问量 点击数 字体 字号 文字大小 分享 打印 来源 作者 内容 正文 名称 标题 日期 时间 "
+    "类别 编号 地址 附件 链接 关键词 主题词".split()
+)
+_WHEN = re.compile(r"哪天|哪一天|什么时候|何时|日期|时间|when|date", re.I)
+_ASKED_AFTER = re.compile(
+    r"(?:[和、及与][\u4e00-\u9fa5]{1,8}?)?(?:分别|各自|各)?(?:是|为|叫|有)|[？?，,。；;\s]|$"
+)
+
+
+def named_labels(letter: Letter, question: str) -> list[tuple[str, FieldValue]]:
+    """The page's labelled values the question asks for by the label's own name
+    (责任领导是谁 → `责任领导:张某`; 哪天交办的 → `交办日期:…`), as (label, value)."""
+    out: list[tuple[str, FieldValue]] = []
+    for m in _LINE_LABEL.finditer(letter.text):
+        name = m["name"]
+        if name in _UNASKED or any(name == n for n, _ in out):
+            continue
+        stem = re.sub(r"(?:日期|时间)$", "", name)
+        at = question.find(name)
+        # Asked for, not merely named: 责任领导是谁 / 责任领导和督办领导分别是谁, not 提案人提出了什么.
+        asked = at >= 0 and bool(_ASKED_AFTER.match(question, at + len(name))) or (
+            stem != name and len(stem) >= 2 and stem in question and _WHEN.search(question)
+        )
+        if asked:
+            value = m["value"].strip()
+            out.append((name, FieldValue(name, value, *_line_span(letter.text, m.start(), m.end()))))
+    return out

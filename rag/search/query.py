@@ -75,11 +75,20 @@ _FIELD_INTENT = (
         ),
     ),
     ("contact", re.compile(r"联系人|联系电话|电话|contact|phone", re.I)),
+    (
+        "session",
+        re.compile(
+            r"哪次会议|哪一次会议|哪届|什么会议|届次|几届几次|在哪个会|"
+            r"(?:which|what) (?:session|meeting)|at which (?:session|meeting)",
+            re.I,
+        ),
+    ),
     ("cc", re.compile(r"抄送|抄报|copied to|\bcc\b|carbon cop", re.I)),
     (
         "subject",
         re.compile(
-            r"什么建议|什么提案|哪件提案|哪件建议|建议题目|提案题目|题目|what (?:suggestion|proposal)",
+            r"什么建议|什么提案|哪件提案|哪件建议|建议题目|提案题目|题目|原题|原标题|"
+            r"what (?:suggestion|proposal)",
             re.I,
         ),
     ),
