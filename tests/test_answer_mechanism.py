@@ -230,3 +230,25 @@ def test_field_questions_in_other_words(question: str, field: str) -> None:
     from rag.search.query import analyze
 
     assert field in analyze(question).intents
+
+
+def test_spoken_gen_joins_two_things_but_not_in_genjin() -> None:
+    topic = read_frame("白鹤路跟澳海路那个路口啥时候装红绿灯?").topic.split()
+    assert "白鹤路" in topic and "澳海路" in topic
+    assert any("跟进" in w for w in read_frame("路灯维修有没有专人跟进处理?").topic.split())
+
+
+def test_a_time_given_later_in_the_paragraph_answers(tmp_path: Path) -> None:
+    # Made up: the paragraph names the crossing, then says when, about "该项目".
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text(
+        "【示例】虚构。\n张三代表：\n您的建议收悉，现答复如下：\n"
+        "示例大道与样例路路口车流量大，拥堵突出。交巡警支队拟在示例大道与样例路路口安装一组交通信号灯。"
+        "目前，该项目正在落实资金，力争在年内安装运行。\n某某市示例区公安局\n2024年5月1日\n",
+        encoding="utf-8",
+    )
+    build_folder(docs, tmp_path / "index", Settings(embedder="hash"))
+    answerer = ExtractiveAnswerer(open_retriever(tmp_path / "index", Settings(embedder="hash")))
+    answer = answerer.answer("示例大道跟样例路路口的红绿灯什么时候能装好？")
+    assert answer.answered and answer.text.startswith("目前，该项目正在落实资金，力争在年内安装运行。")

@@ -80,6 +80,8 @@ _ASK_EN = {
 _CONTENT_ASKS: frozenset[str] = frozenset()
 # Asks whose answer is a span that a sentence either holds or does not.
 _TYPED = frozenset({"number", "time", "place"})
+#: Topic coverage of a sentence whose paragraph goes on to give the time asked (`_continued`).
+CARRY_OVER = 0.5
 MAX_QUOTE = 150  # characters of a supporting quote (cut at a clause end beyond it)
 # Enumeration items that continue a measure (一是… 二是…, （一）…（二）…).
 _ITEM = re.compile(r"^\s*(?:[二三四五六七八九十]是|[（(][二三四五六七八九十][）)]|\d{1,2}[.、．])")
@@ -374,6 +376,9 @@ class ExtractiveAnswerer:
                     break
             if asked is not None and asked[1] and not frame.english:
                 return None  # the letter gives no amount in the unit asked for
+            follow = self._continued(letter, part, on_topic, ranked)
+            if follow is not None:
+                return follow
             # No span of the asked kind on the topic. Unless the letter is plainly about the
             # topic and says no such thing anywhere, the best sentence holding one answers.
             typed = [x for x in ranked[:5] if x.typed and (x.coverage > 0 or frame.english)]
@@ -389,6 +394,28 @@ class ExtractiveAnswerer:
             return None
         best = on_topic[0]
         return best, direct(letter, self.topics, terms, part, best)
+
+    def _continued(
+        self, letter: Letter, part: Part, on_topic: list[Scored], ranked: list[Scored]
+    ) -> tuple[Scored, tuple[int, int]] | None:
+        """A time asked for, written in the sentences that go on from one plainly about the
+        topic in the same paragraph (…拟在该处安装一组交通信号灯。目前，该项目正在落实资金，
+        力争在年内安装运行。): the paragraph's subject carries over."""
+        if part.ask != "time":
+            return None
+        by_start = {x.sentence.start: x for x in ranked}
+        order = sorted(by_start)
+        for anchor in [x for x in on_topic if x.coverage >= CARRY_OVER][:3]:
+            at = order.index(anchor.sentence.start) if anchor.sentence.start in by_start else -1
+            for nxt in order[at + 1 : at + 3] if at >= 0 else []:
+                follower = by_start[nxt]
+                gap = letter.text[anchor.sentence.end : follower.sentence.start]
+                if "\n" in gap:
+                    break  # a new paragraph
+                text = letter.text[follower.sentence.start : follower.sentence.end]
+                if has_span("time", text):
+                    return follower, (follower.sentence.start, follower.sentence.end)
+        return None
 
     def _direct_line(
         self, draft: Draft, letter: Letter, part: Part, start: int, end: int, sent: Sentence

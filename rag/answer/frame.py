@@ -313,8 +313,9 @@ def topic_of(text: str, info: QueryInfo, bodies: tuple[Body, ...] = ()) -> str:
     out = _DEMONSTRATIVE.sub(" ", out)
     words = []
     for word in _PUNCT.split(out):
-        # "床位和职工" is two things; "和平路" is one (a conjunction needs a word on each side).
-        for piece in re.split(r"(?<=[\u4e00-\u9fff]{2})[和与及](?=[\u4e00-\u9fff]{2})", word):
+        # "床位和职工" is two things; "和平路" is one (a conjunction needs a word on each side);
+        # spoken, 跟 joins them too (A跟B那个路口), but not in 跟进 / 跟踪.
+        for piece in re.split(r"(?<=[\u4e00-\u9fff]{2})(?:[和与及]|跟(?![进踪]))(?=[\u4e00-\u9fff]{2})", word):
             piece = "|".join(f for f in (_EDGE.sub("", a) for a in piece.split("|")) if len(f) >= 2)
             if piece:
                 words.append(piece)
