@@ -252,3 +252,23 @@ def test_a_time_given_later_in_the_paragraph_answers(tmp_path: Path) -> None:
     answerer = ExtractiveAnswerer(open_retriever(tmp_path / "index", Settings(embedder="hash")))
     answer = answerer.answer("示例大道跟样例路路口的红绿灯什么时候能装好？")
     assert answer.answered and answer.text.startswith("目前，该项目正在落实资金，力争在年内安装运行。")
+
+
+def test_naming_the_place_does_not_outrank_answering_the_topic(tmp_path: Path) -> None:
+    # Made up: letter a names 示例路街道 on another matter; letter b answers the question.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text(
+        "【示例】虚构。\n张三代表：\n您的建议收悉，现答复如下：\n示例路街道现有便民集市一处，运营良好。\n"
+        "某某市示例区市场监督管理局\n2024年5月1日\n",
+        encoding="utf-8",
+    )
+    (docs / "b.txt").write_text(
+        "【示例】虚构。\n李四代表：\n您的建议收悉，现答复如下：\n示例路地区为独居老人提供智能手环150个、智能报警器110个。\n"
+        "某某市示例区民政局\n2024年6月1日\n",
+        encoding="utf-8",
+    )
+    build_folder(docs, tmp_path / "index", Settings(embedder="hash"))
+    answerer = ExtractiveAnswerer(open_retriever(tmp_path / "index", Settings(embedder="hash")))
+    answer = answerer.answer("示例路街道给独居老人发了多少智能手环？")
+    assert answer.answered and "150个" in answer.text and answer.citations[0].source.endswith("b.txt")

@@ -82,6 +82,8 @@ _CONTENT_ASKS: frozenset[str] = frozenset()
 _TYPED = frozenset({"number", "time", "place"})
 #: Topic coverage of a sentence whose paragraph goes on to give the time asked (`_continued`).
 CARRY_OVER = 0.5
+#: Soft constraints rank the letters whose topic relevance is at least this share of the best.
+SOFT_MARGIN = 0.5
 MAX_QUOTE = 150  # characters of a supporting quote (cut at a clause end beyond it)
 # Enumeration items that continue a measure (一是… 二是…, （一）…（二）…).
 _ITEM = re.compile(r"^\s*(?:[二三四五六七八九十]是|[（(][二三四五六七八九十][）)]|\d{1,2}[.、．])")
@@ -262,8 +264,12 @@ class ExtractiveAnswerer:
             # A letter that also meets what the question names softly (a small place, a person,
             # a name spelled in pinyin) answers before one on the topic alone; a comparison
             # wants one letter per thing it names, so each keeps its own.
-            most = max(prefer.get(r.letter.id, 0.0) for r in strong)
-            strong = [r for r in strong if prefer.get(r.letter.id, 0.0) == most]
+            # Among letters about as much on the topic as the best: a letter that names the
+            # place but barely the topic does not displace the one that answers.
+            top = max(r.relevance for r in strong)
+            near = [r for r in strong if r.relevance >= SOFT_MARGIN * top]
+            most = max(prefer.get(r.letter.id, 0.0) for r in near)
+            strong = [r for r in near if prefer.get(r.letter.id, 0.0) == most]
         chosen = self._choose(frame, strong)
         draft = Draft(frame.english)
         stated = 0
