@@ -272,3 +272,27 @@ def test_naming_the_place_does_not_outrank_answering_the_topic(tmp_path: Path) -
     answerer = ExtractiveAnswerer(open_retriever(tmp_path / "index", Settings(embedder="hash")))
     answer = answerer.answer("示例路街道给独居老人发了多少智能手环？")
     assert answer.answered and "150个" in answer.text and answer.citations[0].source.endswith("b.txt")
+
+
+def test_clauses_naming_their_own_letters_are_answered_from_each(tmp_path: Path) -> None:
+    # Made up: one question, two clauses, each about another district's letter.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, district, fact in (
+        ("a", "南岸区", "老年食堂已建成42个"),
+        ("b", "江北区", "全区公厕改造工程已完成18座"),
+        ("c", "渝北区", "路灯维修已于今年完成"),  # others, so that words have a rarity
+        ("d", "巴南区", "农村饮水工程年内通水"),
+    ):
+        (docs / f"{name}.txt").write_text(
+            f"【示例】虚构。\n张三代表：\n您的建议收悉，现答复如下：\n{fact}。\n某某市{district}民政局\n2024年5月1日\n",
+            encoding="utf-8",
+        )
+    build_folder(docs, tmp_path / "index", Settings(embedder="hash"))
+    answerer = ExtractiveAnswerer(open_retriever(tmp_path / "index", Settings(embedder="hash")))
+    answer = answerer.answer("南岸区民政局建成了多少个老年食堂？江北区民政局改造了多少座公厕？")
+    assert answer.answered and "42个" in answer.text and "18座" in answer.text
+    assert {c.source.rsplit("/", 1)[-1] for c in answer.citations} == {"a.txt", "b.txt"}
+    # Clauses about one letter stay one question.
+    frame = read_frame("南岸区民政局建成了多少个老年食堂？民政局还打算做什么？")
+    assert answerer._own_letters(frame) is None

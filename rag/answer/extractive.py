@@ -118,6 +118,23 @@ def _besides_labels(fields: Sequence[str], labelled: Sequence[str]) -> list[str]
     return [f for f in fields if not (dated and f == "date")]
 
 
+#: Constraints that name which letter a clause is about.
+_NAMING = frozenset({"sender", "mention", "place", "person", "number", "doc_number", "name"})
+
+
+def _merged(question: str, answers: Sequence[Answer]) -> Answer | None:
+    """Several answers as one, in order, citations numbered through; None if none answered."""
+    parts = [a for a in answers if a.answered]
+    if not parts:
+        return None
+    texts, citations = [], []
+    for part in parts:
+        offset = len(citations)
+        texts.append(_MARKER.sub(lambda m, o=offset: f"[{int(m.group(1)) + o}]", part.text))
+        citations += [replace(c, key=c.key + offset) for c in part.citations]
+    return Answer(question, "\n".join(texts), tuple(citations), True, (), parts[-1].route)
+
+
 class ExtractiveAnswerer:
     """Answers from the letters' own sentences; no model beyond retrieval."""
 
@@ -151,10 +168,42 @@ class ExtractiveAnswerer:
         )
         if bridge is not None:
             return self._two_hops(question, frame, bridge, filters, focus_letters, exclude_letters)
+        clauses = self._own_letters(frame) if not focus_letters else None
+        if clauses:
+            answers = [self.answer(c, filters, focus_letters, exclude_letters) for c in clauses]
+            return _merged(question, answers) or self._abstain(frame, [])
         hits = self.retriever.search(question, k, filters, **scope)
         answer = self._route(frame, hits, filters, exclude_letters)
         verify(answer.citations, self.retriever.index.letters)
         return answer
+
+    def _own_letters(self, frame: Frame) -> list[str] | None:
+        """The clauses of a question whose clauses each name their own letter (广德…是哪座水库？
+        武定…的水源是哪座水库？; 回复张华代表时…？回复第1113号建议时…？): each is answered from
+        its own letters. None when the clauses share what names the letter."""
+        if len(frame.parts) < 2 or frame.wants_list or frame.compare:
+            return None
+        named = []
+        for part in frame.parts:
+            sub = read_frame(part.text, self.retriever.analyze(part.text))
+            named.append({c.label for c in self.gate.constraints(sub) if c.kind in _NAMING})
+        # Clauses share a letter when one names what another does, in full or shortened
+        # (开州区生态环境局 … 生态环境局承诺做什么).
+        def shared(a: set[str], b: set[str]) -> bool:
+            return any(x in y or y in x for x in a for y in b)
+
+        if sum(1 for n in named if n) < 2 or any(
+            shared(a, b) for i, a in enumerate(named) for b in named[i + 1 :]
+        ):
+            return None
+        # A clause naming nothing belongs with the clause before it (…为什么？又属于哪类？).
+        out: list[str] = []
+        for part, n in zip(frame.parts, named, strict=True):
+            if n or not out:
+                out.append(part.text)
+            else:
+                out[-1] += "，" + part.text
+        return out if len(out) > 1 else None
 
     def stream(
         self,
@@ -599,15 +648,7 @@ class ExtractiveAnswerer:
                     break
         if second is None:  # no letter names the bridge: the later clause as it is
             second = self.answer(later, filters, focus_letters, exclude_letters)
-        parts = [a for a in (first, second) if a.answered]
-        if not parts:
-            return self._abstain(frame, bridge.first)
-        texts, citations = [], []
-        for part in parts:
-            offset = len(citations)
-            texts.append(_MARKER.sub(lambda m, o=offset: f"[{int(m.group(1)) + o}]", part.text))
-            citations += [replace(c, key=c.key + offset) for c in part.citations]
-        return Answer(question, "\n".join(texts), tuple(citations), True, (), parts[-1].route)
+        return _merged(question, [first, second]) or self._abstain(frame, bridge.first)
 
     # -- abstaining ---------------------------------------------------------------------------
     def _suggest(self, hits: Sequence[Hit]) -> tuple[dict[str, object], ...]:

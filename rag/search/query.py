@@ -65,7 +65,10 @@ _FIELD_INTENT = (
     ),
     (
         "category",
-        re.compile(r"类别|几类|哪一类|哪类|[ABC]类|办理类别|办复类别|category|class", re.I),
+        # 属于哪一类? asks the handling category; 属于哪类道路 asks what the letter says.
+        re.compile(
+            r"类别|(?:几类|哪一类|哪类)(?=[？?，,。；;\s]|$)|[ABC]类|category|class\b", re.I
+        ),
     ),
     (
         "number",
