@@ -130,7 +130,8 @@ def main() -> None:
             boost_year=0,
             landmark_bonus=0,
             per_letter=1000,
-            per_letter_enum=1000,
+            per_letter_list=1000,
+            list_letters_first=0,
         )
         bm25 = type(ours)(ours.index, ours.embedder, lexical_only, ours.tokenizer)
         results.append(row("bm25 alone", evaluate_retrieval(bm25.search, questions)))

@@ -81,12 +81,15 @@ class RetrievalSettings(BaseModel):
     per_letter: int = Field(
         4, ge=1, description="At most this many chunks of one letter in the top k."
     )
-    per_letter_enum: int = Field(
-        3, ge=1, description="The same for enumeration questions (哪些部门…)."
+    per_letter_list: int = Field(
+        3, ge=1, description="The same for questions that ask for several letters (哪些部门…)."
     )
-    interleave_enum: bool = Field(
-        False,
-        description="Enumerations list each letter's best chunk before any letter's second one.",
+    list_letters_first: int = Field(
+        4,
+        ge=0,
+        description="For a question that asks for several letters, the first hits are the best "
+        "passages of this many different letters (letters ranked by their best passage); the "
+        "rest follow by passage rank. 0: passages ranked as for any question.",
     )
 
 

@@ -8,9 +8,10 @@
    proposal number, agency, place, year, kind) get a boost; explicit `Filters` are
    hard constraints. When a question identifies one letter and asks for a field,
    that letter's header, opening and closing passages join the candidates.
-5. Grouping: at most `per_letter` chunks of one letter in the top k (fewer for
-   enumeration questions, whose pool is wider), so one long letter cannot crowd out
-   the others.
+5. Grouping: at most `per_letter` chunks of one letter in the top k, so one long letter
+   cannot crowd out the others. A question that asks for several letters (哪些部门…,
+   有哪些答复…) gets the best passages of its first few letters before any letter's
+   second passage.
 """
 
 from __future__ import annotations
@@ -547,13 +548,11 @@ class Retriever:
             (score + boosts[self.index.chunks[row].letter_id], row) for row, score in fused.items()
         ]
         scored.sort(key=lambda t: (-t[0], t[1]))
-        return self._group(
-            scored,
-            k,
-            s.per_letter_enum if info.enumeration else s.per_letter,
-            focus,
-            interleave=info.enumeration and s.interleave_enum,
-        )
+        if info.lists_letters:
+            if trace is not None and s.list_letters_first:
+                trace.notes.append(f"list question: {s.list_letters_first} letters first")
+            return self._group(scored, k, s.per_letter_list, focus, s.list_letters_first, trace)
+        return self._group(scored, k, s.per_letter, focus)
 
     def _group(
         self,
@@ -561,30 +560,49 @@ class Retriever:
         k: int,
         per_letter: int,
         focus: str | None = None,
-        interleave: bool = False,
+        letters_first: int = 0,
+        trace: Trace | None = None,
     ) -> list[Hit]:
-        """Cap chunks per letter; for enumerations, one chunk per letter before any second one."""
-        by_letter: dict[str, list[tuple[float, int]]] = defaultdict(list)
+        """The best chunks, at most `per_letter` of one letter (more of the `focus` letter);
+        with `letters_first`, the best chunks of that many different letters lead.
+
+        A question that asks for several letters is answered by letters: its first hits reach
+        as many letters as they can (each letter's best passage, letters ranked by it), then
+        the letters' further passages compete by score, where a letter's evidence often sits
+        in its second passage (the first holds its title and header).
+        """
+        head: list[tuple[float, int]] = []
+        if letters_first:
+            seen: set[str] = set()
+            for score, row in scored:
+                lid = self.index.chunks[row].letter_id
+                if lid not in seen:
+                    seen.add(lid)
+                    head.append((score, row))
+                    if len(head) == letters_first:
+                        break
+        taken = list(head)
+        count: dict[str, int] = defaultdict(int)
+        for _, row in head:
+            count[self.index.chunks[row].letter_id] += 1
+        chosen = {row for _, row in head}
         for score, row in scored:
-            by_letter[self.index.chunks[row].letter_id].append((score, row))
-        rounds: list[list[tuple[float, int]]] = []
-        for lid, items in by_letter.items():
+            lid = self.index.chunks[row].letter_id
             cap = max(per_letter, 4) if lid == focus else per_letter
-            for i, item in enumerate(items[:cap]):
-                while len(rounds) <= i:
-                    rounds.append([])
-                rounds[i].append(item)
-        if interleave:
-            taken = [item for rnd in rounds for item in sorted(rnd, key=lambda t: (-t[0], t[1]))]
-        else:
-            taken = sorted((item for rnd in rounds for item in rnd), key=lambda t: (-t[0], t[1]))
+            if row not in chosen and count[lid] < cap:
+                count[lid] += 1
+                taken.append((score, row))
         if len(taken) < k:  # few letters: fill with their further chunks, best first
             chosen = {row for _, row in taken}
             taken += [item for item in scored if item[1] not in chosen][: k - len(taken)]
-        return [
-            self._hit(self.index.chunks[row], score, rank)
-            for rank, (score, row) in enumerate(taken[:k], 1)
-        ]
+        floor = float("inf")  # scores fall with the rank, the letters-first head included
+        hits = []
+        for rank, (score, row) in enumerate(taken[:k], 1):
+            if score > floor and trace is not None:
+                trace.bonuses.setdefault(row, {})["below_letters_first"] = floor - score
+            floor = min(floor, score)
+            hits.append(self._hit(self.index.chunks[row], floor, rank))
+        return hits
 
     def _hit(self, chunk: Chunk, score: float, rank: int) -> Hit:
         return Hit(chunk=chunk, letter=self.index.letters[chunk.letter_id], score=score, rank=rank)
