@@ -195,11 +195,16 @@ def agency_spans(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+def is_english(question: str) -> bool:
+    """Whether `question` is written in English (a Chinese name or number in it may stay)."""
+    return len("".join(_ASCII.findall(question))) > 2 * len(_CJK.findall(question))
+
+
 def analyze(question: str) -> QueryInfo:
     """Read what `question` names and asks for."""
     norm = normalize(question)
     info = QueryInfo(text=question)
-    info.english = len("".join(_ASCII.findall(question))) > 2 * len(_CJK.findall(question))
+    info.english = is_english(question)
     info.enumeration = bool(_ENUMERATION.search(question))
     info.doc_numbers = doc_number_key(question)
     doc_spans = [m.span() for m in _DOC_NUMBER.finditer(norm)]

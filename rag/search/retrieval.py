@@ -2,7 +2,8 @@
 
 1. Dense: the question's embedding against the FAISS store (top `pool`).
 2. Lexical: BM25 over lexicon-aware tokens (agency abbreviations, paraphrase groups,
-   whole numbers; English questions translated through the glossary), top `pool`.
+   whole numbers; English questions translated through the glossary, and the names they
+   spell in pinyin looked up as the letters' Chinese words — `rag.search.names`), top `pool`.
 3. Fusion: reciprocal-rank fusion of the two rankings.
 4. Fields: letters whose fields match what the question names (document number,
    proposal number, agency, place, year, kind) get a boost; explicit `Filters` are
@@ -34,6 +35,7 @@ from rag.letters.agencies import place_of
 from rag.letters.values import field_value
 from rag.search.hops import merge, resolve
 from rag.search.lexicon import Tokenizer, default_tokenizer, normalize
+from rag.search.names import NameIndex
 from rag.search.query import (
     Filters,
     QueryInfo,
@@ -41,6 +43,7 @@ from rag.search.query import (
     analyze,
     clean_question,
     doc_number_key,
+    is_english,
     number_key,
 )
 from rag.search.records import RecordIndex, RecordMatch, asks_for_records
@@ -188,6 +191,10 @@ class Retriever:
         shared: dict[Hashable, Hashable] = {}
         self.keys = {lid: LetterKeys.of(letter, shared) for lid, letter in index.letters.items()}
         self._filter_cache: dict[Filters, set[str]] = {}
+        # The letters' words by their pinyin, for the names English questions spell; read from
+        # the BM25 vocabulary on the first English question.
+        self._names = NameIndex(lambda: self.index.bm25.words() if self.index.bm25 else ())
+        self._glossary_words: frozenset[str] | None = None  # what the glossary translates
         self._record_index: RecordIndex | None = None  # built on the first record question
         # The last record question's matches: the answerer asks for what search just found.
         self._last_records: tuple[tuple[str, frozenset[str] | None], list[RecordMatch]] | None = (
@@ -228,7 +235,10 @@ class Retriever:
         rows: np.ndarray | None = None,
         trace: Trace | None = None,
     ) -> list[int]:
-        query = self.embedder.embed_query(question)
+        names = self.spelled_names(question)
+        # The Chinese names beside their pinyin: the encoder reads Chinese names better than
+        # their spelling (validation recall@10 of English questions 0.979 → 1.0).
+        query = self.embedder.embed_query(f"{question} ({' '.join(names)})" if names else question)
         subset = None if rows is None else self.index.vector_ids[rows]
         scores, ids = self.index.store.search(query.reshape(1, -1), pool, subset)
         out = []
@@ -253,7 +263,7 @@ class Retriever:
         if rows is not None:
             mask = np.zeros(self.index.bm25.n_docs, dtype=np.float32)
             mask[rows] = 1.0
-        scores = self.index.bm25.scores(self.tokenizer.query_tokens(question), mask)
+        scores = self.index.bm25.scores(self.query_tokens(question), mask)
         n = min(pool, len(scores))
         if not n:
             return []
@@ -264,6 +274,27 @@ class Retriever:
             for rank, row in enumerate(out, 1):
                 trace.lexical.setdefault(row, (rank, float(scores[row])))
         return out
+
+    def spelled_names(self, question: str) -> list[str]:
+        """The Chinese names an English question spells in pinyin, as the letters write them
+        (Shiyoulu → 石油路); none for a Chinese question."""
+        if not is_english(question):
+            return []
+        if self._glossary_words is None:
+            self._glossary_words = frozenset(
+                w for phrase, _ in self.tokenizer.lexicon.glossary for w in phrase.split()
+            )
+        return self._names.names(question, self._glossary_words)
+
+    def query_tokens(self, question: str) -> list[str]:
+        """The question's BM25 tokens; an English question's pinyin names join as the Chinese
+        words the letters write."""
+        tokens = self.tokenizer.query_tokens(question)
+        names = self.spelled_names(question)
+        if names:
+            frame = self.tokenizer.lexicon.frame
+            tokens += [t for t in self.tokenizer.tokenize(" ".join(names)) if t not in frame]
+        return tokens
 
     def analyze(self, question: str) -> QueryInfo:
         """`rag.search.query.analyze` of the question as written formally (`retype`), plus the
@@ -288,17 +319,18 @@ class Retriever:
             },
             # An agency named without a place is every place's body of that kind.
             "agency_places": ("as named" if info.places else "any") if info.agencies else None,
-            "bm25_tokens": self.tokenizer.query_tokens(question),
+            "bm25_tokens": self.query_tokens(question),
         }
         if info.english:
             out["translated"] = self.tokenizer.translate(question)
+            out["pinyin_names"] = self.spelled_names(question)
         return out
 
     def lexical_scores(self, question: str) -> dict[str, float]:
         """BM25 score of every chunk that shares a token with `question`, by chunk id."""
         if self.index.bm25 is None:
             return {}
-        scores = self.index.bm25.scores(self.tokenizer.query_tokens(question))
+        scores = self.index.bm25.scores(self.query_tokens(question))
         return {self.index.chunks[int(r)].id: float(scores[r]) for r in np.flatnonzero(scores)}
 
     def _allowed(self, filters: Filters) -> set[str]:
