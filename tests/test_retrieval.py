@@ -60,8 +60,8 @@ def test_a_list_question_reaches_letters_before_a_letters_second_passage(demo) -
     first = demo.settings.list_letters_first
     hits = demo.search("哪些答复涉及补贴?", 10)
     assert len({h.letter.id for h in hits[:first]}) == first
-    # Scores still fall with the rank, and every letter's best passage is the one shown first.
-    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+    # Scores still fall with the rank.
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
     off = type(demo)(
         demo.index,
         demo.embedder,

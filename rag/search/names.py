@@ -40,7 +40,8 @@ def syllables() -> frozenset[str]:
     from pypinyin.pinyin_dict import pinyin_dict
 
     every = {to_normal(p).replace("ü", "v") for v in pinyin_dict.values() for p in v.split(",")}
-    return frozenset(s for s in every if re.search(r"[aeiouv]", s))  # not the interjections n, ng, hm
+    # Not the interjections n, ng, hm.
+    return frozenset(s for s in every if re.search(r"[aeiouv]", s))
 
 
 @cache
@@ -118,7 +119,9 @@ class PinyinNames:
         pairs = self._build()
         key = re.sub(r"['’]", "", word.lower())
         for split in split_syllables(key):
-            if len(split) >= 2 and all(f"{a} {b}" in pairs for a, b in zip(split, split[1:], strict=False)):
+            if len(split) >= 2 and all(
+                f"{a} {b}" in pairs for a, b in zip(split, split[1:], strict=False)
+            ):
                 return True
         return False
 

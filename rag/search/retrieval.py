@@ -33,7 +33,6 @@ from rag.config import RetrievalSettings
 from rag.embedding import Embedder
 from rag.letters.agencies import place_of
 from rag.letters.values import field_value
-from rag.search.hops import merge, resolve
 from rag.search.lexicon import Tokenizer, default_tokenizer, normalize
 from rag.search.names import NameIndex
 from rag.search.query import (
@@ -113,7 +112,7 @@ class LetterKeys:
 class Trace:
     """What one search did, for `replyqa search --explain`: filled in as the stages run.
 
-    Rows are chunk rows of the index; a two-hop question fills one trace from both hops.
+    Rows are chunk rows of the index.
     """
 
     query: dict[str, Any] = field(default_factory=dict)  # normalised text, analysis, tokens
@@ -123,7 +122,7 @@ class Trace:
     fused: dict[int, tuple[int, float]] = field(default_factory=dict)  # before field boosts
     boosts: dict[str, dict[str, float]] = field(default_factory=dict)  # letter → {why: boost}
     bonuses: dict[int, dict[str, float]] = field(default_factory=dict)  # row → {why: bonus}
-    notes: list[str] = field(default_factory=list)  # the second hop, the ranking mode …
+    notes: list[str] = field(default_factory=list)  # the ranking mode …
     rows: dict[str, int] = field(default_factory=dict)  # chunk id → row, of the candidates
 
     def hit(self, hit: Hit) -> dict[str, Any]:
@@ -466,9 +465,6 @@ class Retriever:
     ) -> list[Hit]:
         """The top-`k` chunks for `question`, best first.
 
-        A question whose later clause refers back to what its first clause asks for
-        (…在哪个街道？该街道还答复过什么？) is searched in two hops (`rag.search.hops`).
-
         Args:
             question: The question as asked.
             k: How many hits to return.
@@ -480,23 +476,7 @@ class Retriever:
         question, rewrites = retype(clean_question(question))
         if trace is not None:
             trace.query["rewrites"] = rewrites
-        scope = (filters, only_letters, exclude_letters)
-        bridge = resolve(
-            question,
-            lambda first: self._search(first, k, *scope, trace=trace),
-            self.index,
-            self.tokenizer,
-        )
-        if bridge is None:
-            return self._search(question, k, *scope, trace=trace)
-        # The later clause is about the bridge: its answer lies in letters that name it.
-        about = bridge.letters & set(only_letters) if only_letters is not None else bridge.letters
-        later = bridge.ref.resolved(bridge.name)
-        log.debug("second hop: %s -> %s (%d letters)", bridge.ref.rest, later, len(about))
-        if trace is not None:
-            trace.notes.append(f"second hop: {bridge.ref.rest} → {later} ({len(about)} letters)")
-        second = self._search(later, k, filters, about or only_letters, exclude_letters, trace)
-        return merge(bridge.passage, second, bridge.first, k)
+        return self._search(question, k, filters, only_letters, exclude_letters, trace)
 
     def _search(
         self,
@@ -507,7 +487,7 @@ class Retriever:
         exclude_letters: Collection[str],
         trace: Trace | None = None,
     ) -> list[Hit]:
-        """One hop: dense + lexical, fused, field-aware, grouped by letter."""
+        """Dense + lexical, fused, field-aware, grouped by letter."""
         s = self.settings
         info = self.analyze(question)
         filters = filters or Filters()
