@@ -287,6 +287,11 @@ class BM25Store:
             out *= mask
         return out
 
+    def words(self) -> list[str]:
+        """Every token of the vocabulary (in no particular order)."""
+        vocab = self._vocab
+        return vocab.words() if isinstance(vocab, _SortedVocab) else list(vocab)
+
     def idf(self, token: str) -> float:
         """Inverse document frequency of `token` (unknown tokens get the maximum)."""
         tid = self._vocab.get(token)

@@ -61,6 +61,17 @@ def test_query_analysis_reads_numbers_agencies_places_and_intent() -> None:
     assert number_key("DH370") == "dh370" and number_key("0048") == "48"
 
 
+def test_a_question_that_asks_for_several_letters_is_told_from_one_letters_list() -> None:
+    # Made-up questions. A list of letters, with or without 哪些 …
+    assert analyze("哪些答复涉及农村公路?").lists_letters
+    assert analyze("各地对垃圾分类是怎么答复的").lists_letters
+    assert analyze("Which cities replied about night markets?").lists_letters
+    # … not a list inside one letter, nor a place's own body (各区县 is several, 区委 one).
+    assert not analyze("这封复函还会同了哪些单位?").lists_letters
+    assert not analyze("第0123号提案的复函会同了哪些单位?").lists_letters
+    assert not analyze("市教委对幼儿园学位怎么答复的?").lists_letters
+
+
 def test_question_frame_words_are_not_topic_tokens() -> None:
     tok = default_tokenizer()
     # 各自由谁审签: 各自 / 由谁, not 各 / 自由 / 谁 — and neither is a topic.

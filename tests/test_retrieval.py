@@ -56,6 +56,28 @@ def test_enumeration_reaches_every_talent_letter(demo) -> None:  # type: ignore[
     assert {"01", "02", "03"} <= found
 
 
+def test_a_list_question_reaches_letters_before_a_letters_second_passage(demo) -> None:  # type: ignore[no-untyped-def]
+    first = demo.settings.list_letters_first
+    hits = demo.search("哪些答复涉及补贴?", 10)
+    assert len({h.letter.id for h in hits[:first]}) == first
+    # Scores still fall with the rank.
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+    off = type(demo)(
+        demo.index,
+        demo.embedder,
+        demo.settings.model_copy(update={"list_letters_first": 0}),
+        demo.tokenizer,
+    )
+    assert {h.chunk.id for h in off.search("哪些答复涉及补贴?", 10)} <= {
+        h.chunk.id for h in demo.search("哪些答复涉及补贴?", 30)
+    }
+    # A question about one letter keeps passage ranking.
+    one = demo.search("第0123号提案的复函会同了哪些单位?", 10)
+    assert [h.chunk.id for h in one] == [
+        h.chunk.id for h in off.search("第0123号提案的复函会同了哪些单位?", 10)
+    ]
+
+
 def test_filters_are_hard_constraints(demo) -> None:  # type: ignore[no-untyped-def]
     assert set(sources(demo.search("人才政策", 10, Filters(agency="市经济信息委")))) == {"02"}
     assert set(sources(demo.search("人才政策", 10, Filters(place="襄阳市")))) == {"10"}

@@ -32,7 +32,8 @@ from rag.search.dictionary import translate_words
 
 DATA = Path(__file__).parents[1] / "data"
 
-# Function words and question words that carry no topic.
+# Function words and question words that carry no topic: a question's 哪些 / 是否 / which
+# match every letter alike, so they only add noise to BM25.
 STOPWORDS = frozenset(
     """的 了 和 与 及 或 是 在 对 为 将 把 被 由 从 向 于 以 等 并 也 都 而 就 其 这 那 之 着 给 让 有 个 中 上 下 我 你 您
     他 她 它 我们 你们 他们 哪些 哪个 哪家 哪 什么 怎么 怎样 如何 是否 多少 几 谁 吗 呢 吧 啊 请问 请 一下 一些 有没有 有无 关于
@@ -43,8 +44,13 @@ STOPWORDS = frozenset(
 )
 
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+# A Chinese document number is an issuer, a bracketed year and a serial (渝经信复函〔2020〕300号);
+# people type the brackets in any style. The year and serial together name one document.
 _DOC_NUMBER = re.compile(r"[〔\[【(（]\s*((?:19|20)\d\d)\s*[〕\]】)）]\s*(\d{1,5})\s*号")
+# A proposal or suggestion is numbered (第0310号, DH370号), written with or without the leading
+# zeros and the 第: one token whatever the form.
 _SERIAL = re.compile(r"(?:第\s*|[A-Za-z]{1,3})?0*(\d{1,9})\s*号")
+# Any other digit run is its own token, without leading zeros (0310 and 310 are one number).
 _DIGITS = re.compile(r"\d+")
 _ASCII_WORD = re.compile(r"[a-z][a-z'\-]*")
 

@@ -31,6 +31,22 @@ _ENUMERATION = re.compile(
     r"what\s+(?:agencies|departments|letters|replies)|list\s+(?:the|all)",
     re.IGNORECASE,
 )
+# Several letters asked for without a 哪些: what each place or body replied (各地…怎么答复的,
+# 各区县…), or which places did something (which cities…, across different places).
+_ACROSS_LETTERS = re.compile(
+    r"各(?:地|省|市|区县|区|县|乡镇|街道)(?!委|局|办|政府|人民)|各个?(?:地方|城市|部门|单位)|"
+    r"which\s+(?:cities|places|provinces|towns|townships|streets|localities)|"
+    r"(?:across|in)\s+(?:different|various|several)\s+(?:places|cities|districts|counties|regions)",
+    re.I,
+)
+# A question about one letter (这封复函…, …提案的复函, 关于X的建议，…) asks for a list inside
+# that letter (还会同了哪些单位), not for a list of letters, even when it says 哪些.
+_ONE_LETTER = re.compile(
+    r"这[封份]|那[封份]|该[函封份]|此函|(?:提案|建议)的(?:复函|答复|回复)|"
+    r"关于[^，,。？?]{2,40}的(?:建议|提案|议案)[，,]|[^，,。？?会议]{4,}的(?:建议|提案)[，,]|"
+    r"\b(?:this|that|the same) (?:letter|reply)\b",
+    re.I,
+)
 # What a field question asks for (the answer route uses it; retrieval promotes header/closing chunks).
 _FIELD_INTENT = (
     ("doc_number", re.compile(r"文号|发文字号|文件号|document number|reference number", re.I)),
@@ -141,6 +157,8 @@ class QueryInfo:
     kind: str | None = None
     intents: list[str] = field(default_factory=list)
 
+    lists_letters: bool = False  # asks for several letters, not one letter's list
+
     @property
     def identifies_letter(self) -> bool:
         return bool(self.doc_numbers or self.numbers)
@@ -191,11 +209,16 @@ def agency_spans(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+def is_english(question: str) -> bool:
+    """Whether `question` is written in English (a Chinese name or number in it may stay)."""
+    return len("".join(_ASCII.findall(question))) > 2 * len(_CJK.findall(question))
+
+
 def analyze(question: str) -> QueryInfo:
     """Read what `question` names and asks for."""
     norm = normalize(question)
     info = QueryInfo(text=question)
-    info.english = len("".join(_ASCII.findall(question))) > 2 * len(_CJK.findall(question))
+    info.english = is_english(question)
     info.enumeration = bool(_ENUMERATION.search(question))
     info.doc_numbers = doc_number_key(question)
     doc_spans = [m.span() for m in _DOC_NUMBER.finditer(norm)]
@@ -231,4 +254,9 @@ def analyze(question: str) -> QueryInfo:
         if pattern.search(question):
             info.kind = kind
             break
+    info.lists_letters = (
+        (info.enumeration or bool(_ACROSS_LETTERS.search(question)))
+        and not info.identifies_letter
+        and not _ONE_LETTER.search(question)
+    )
     return info

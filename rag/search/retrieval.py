@@ -2,15 +2,17 @@
 
 1. Dense: the question's embedding against the FAISS store (top `pool`).
 2. Lexical: BM25 over lexicon-aware tokens (agency abbreviations, paraphrase groups,
-   whole numbers; English questions translated through the glossary), top `pool`.
+   whole numbers; English questions translated through the glossary, and the names they
+   spell in pinyin looked up as the letters' Chinese words — `rag.search.names`), top `pool`.
 3. Fusion: reciprocal-rank fusion of the two rankings.
 4. Fields: letters whose fields match what the question names (document number,
    proposal number, agency, place, year, kind) get a boost; explicit `Filters` are
    hard constraints. When a question identifies one letter and asks for a field,
    that letter's header, opening and closing passages join the candidates.
-5. Grouping: at most `per_letter` chunks of one letter in the top k (fewer for
-   enumeration questions, whose pool is wider), so one long letter cannot crowd out
-   the others.
+5. Grouping: at most `per_letter` chunks of one letter in the top k, so one long letter
+   cannot crowd out the others. A question that asks for several letters (哪些部门…,
+   有哪些答复…) gets the best passages of its first few letters before any letter's
+   second passage.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from rag.config import RetrievalSettings
 from rag.embedding import Embedder
 from rag.letters.agencies import place_of
 from rag.letters.values import field_value
-from rag.search.hops import merge, resolve
 from rag.search.lexicon import Tokenizer, default_tokenizer, normalize
+from rag.search.names import NameIndex
 from rag.search.query import (
     Filters,
     QueryInfo,
@@ -40,6 +42,7 @@ from rag.search.query import (
     analyze,
     clean_question,
     doc_number_key,
+    is_english,
     number_key,
 )
 from rag.search.records import RecordIndex, RecordMatch, asks_for_records
@@ -109,7 +112,7 @@ class LetterKeys:
 class Trace:
     """What one search did, for `replyqa search --explain`: filled in as the stages run.
 
-    Rows are chunk rows of the index; a two-hop question fills one trace from both hops.
+    Rows are chunk rows of the index.
     """
 
     query: dict[str, Any] = field(default_factory=dict)  # normalised text, analysis, tokens
@@ -119,7 +122,7 @@ class Trace:
     fused: dict[int, tuple[int, float]] = field(default_factory=dict)  # before field boosts
     boosts: dict[str, dict[str, float]] = field(default_factory=dict)  # letter → {why: boost}
     bonuses: dict[int, dict[str, float]] = field(default_factory=dict)  # row → {why: bonus}
-    notes: list[str] = field(default_factory=list)  # the second hop, the ranking mode …
+    notes: list[str] = field(default_factory=list)  # the ranking mode …
     rows: dict[str, int] = field(default_factory=dict)  # chunk id → row, of the candidates
 
     def hit(self, hit: Hit) -> dict[str, Any]:
@@ -187,6 +190,10 @@ class Retriever:
         shared: dict[Hashable, Hashable] = {}
         self.keys = {lid: LetterKeys.of(letter, shared) for lid, letter in index.letters.items()}
         self._filter_cache: dict[Filters, set[str]] = {}
+        # The letters' words by their pinyin, for the names English questions spell; read from
+        # the BM25 vocabulary on the first English question.
+        self._names = NameIndex(lambda: self.index.bm25.words() if self.index.bm25 else ())
+        self._glossary_words: frozenset[str] | None = None  # what the glossary translates
         self._record_index: RecordIndex | None = None  # built on the first record question
         # The last record question's matches: the answerer asks for what search just found.
         self._last_records: tuple[tuple[str, frozenset[str] | None], list[RecordMatch]] | None = (
@@ -227,7 +234,10 @@ class Retriever:
         rows: np.ndarray | None = None,
         trace: Trace | None = None,
     ) -> list[int]:
-        query = self.embedder.embed_query(question)
+        names = self.spelled_names(question)
+        # The Chinese names beside their pinyin: the encoder reads Chinese names better than
+        # their spelling (validation recall@10 of English questions 0.979 → 1.0).
+        query = self.embedder.embed_query(f"{question} ({' '.join(names)})" if names else question)
         subset = None if rows is None else self.index.vector_ids[rows]
         scores, ids = self.index.store.search(query.reshape(1, -1), pool, subset)
         out = []
@@ -252,7 +262,7 @@ class Retriever:
         if rows is not None:
             mask = np.zeros(self.index.bm25.n_docs, dtype=np.float32)
             mask[rows] = 1.0
-        scores = self.index.bm25.scores(self.tokenizer.query_tokens(question), mask)
+        scores = self.index.bm25.scores(self.query_tokens(question), mask)
         n = min(pool, len(scores))
         if not n:
             return []
@@ -263,6 +273,27 @@ class Retriever:
             for rank, row in enumerate(out, 1):
                 trace.lexical.setdefault(row, (rank, float(scores[row])))
         return out
+
+    def spelled_names(self, question: str) -> list[str]:
+        """The Chinese names an English question spells in pinyin, as the letters write them
+        (Shiyoulu → 石油路); none for a Chinese question."""
+        if not is_english(question):
+            return []
+        if self._glossary_words is None:
+            self._glossary_words = frozenset(
+                w for phrase, _ in self.tokenizer.lexicon.glossary for w in phrase.split()
+            )
+        return self._names.names(question, self._glossary_words)
+
+    def query_tokens(self, question: str) -> list[str]:
+        """The question's BM25 tokens; an English question's pinyin names join as the Chinese
+        words the letters write."""
+        tokens = self.tokenizer.query_tokens(question)
+        names = self.spelled_names(question)
+        if names:
+            frame = self.tokenizer.lexicon.frame
+            tokens += [t for t in self.tokenizer.tokenize(" ".join(names)) if t not in frame]
+        return tokens
 
     def analyze(self, question: str) -> QueryInfo:
         """`rag.search.query.analyze` of the question as written formally (`retype`), plus the
@@ -287,17 +318,18 @@ class Retriever:
             },
             # An agency named without a place is every place's body of that kind.
             "agency_places": ("as named" if info.places else "any") if info.agencies else None,
-            "bm25_tokens": self.tokenizer.query_tokens(question),
+            "bm25_tokens": self.query_tokens(question),
         }
         if info.english:
             out["translated"] = self.tokenizer.translate(question)
+            out["pinyin_names"] = self.spelled_names(question)
         return out
 
     def lexical_scores(self, question: str) -> dict[str, float]:
         """BM25 score of every chunk that shares a token with `question`, by chunk id."""
         if self.index.bm25 is None:
             return {}
-        scores = self.index.bm25.scores(self.tokenizer.query_tokens(question))
+        scores = self.index.bm25.scores(self.query_tokens(question))
         return {self.index.chunks[int(r)].id: float(scores[r]) for r in np.flatnonzero(scores)}
 
     def _allowed(self, filters: Filters) -> set[str]:
@@ -433,9 +465,6 @@ class Retriever:
     ) -> list[Hit]:
         """The top-`k` chunks for `question`, best first.
 
-        A question whose later clause refers back to what its first clause asks for
-        (…在哪个街道？该街道还答复过什么？) is searched in two hops (`rag.search.hops`).
-
         Args:
             question: The question as asked.
             k: How many hits to return.
@@ -447,23 +476,7 @@ class Retriever:
         question, rewrites = retype(clean_question(question))
         if trace is not None:
             trace.query["rewrites"] = rewrites
-        scope = (filters, only_letters, exclude_letters)
-        bridge = resolve(
-            question,
-            lambda first: self._search(first, k, *scope, trace=trace),
-            self.index,
-            self.tokenizer,
-        )
-        if bridge is None:
-            return self._search(question, k, *scope, trace=trace)
-        # The later clause is about the bridge: its answer lies in letters that name it.
-        about = bridge.letters & set(only_letters) if only_letters is not None else bridge.letters
-        later = bridge.ref.resolved(bridge.name)
-        log.debug("second hop: %s -> %s (%d letters)", bridge.ref.rest, later, len(about))
-        if trace is not None:
-            trace.notes.append(f"second hop: {bridge.ref.rest} → {later} ({len(about)} letters)")
-        second = self._search(later, k, filters, about or only_letters, exclude_letters, trace)
-        return merge(bridge.passage, second, bridge.first, k)
+        return self._search(question, k, filters, only_letters, exclude_letters, trace)
 
     def _search(
         self,
@@ -474,7 +487,7 @@ class Retriever:
         exclude_letters: Collection[str],
         trace: Trace | None = None,
     ) -> list[Hit]:
-        """One hop: dense + lexical, fused, field-aware, grouped by letter."""
+        """Dense + lexical, fused, field-aware, grouped by letter."""
         s = self.settings
         info = self.analyze(question)
         filters = filters or Filters()
@@ -547,13 +560,11 @@ class Retriever:
             (score + boosts[self.index.chunks[row].letter_id], row) for row, score in fused.items()
         ]
         scored.sort(key=lambda t: (-t[0], t[1]))
-        return self._group(
-            scored,
-            k,
-            s.per_letter_enum if info.enumeration else s.per_letter,
-            focus,
-            interleave=info.enumeration and s.interleave_enum,
-        )
+        if info.lists_letters:
+            if trace is not None and s.list_letters_first:
+                trace.notes.append(f"list question: {s.list_letters_first} letters first")
+            return self._group(scored, k, s.per_letter_list, focus, s.list_letters_first, trace)
+        return self._group(scored, k, s.per_letter, focus)
 
     def _group(
         self,
@@ -561,30 +572,49 @@ class Retriever:
         k: int,
         per_letter: int,
         focus: str | None = None,
-        interleave: bool = False,
+        letters_first: int = 0,
+        trace: Trace | None = None,
     ) -> list[Hit]:
-        """Cap chunks per letter; for enumerations, one chunk per letter before any second one."""
-        by_letter: dict[str, list[tuple[float, int]]] = defaultdict(list)
+        """The best chunks, at most `per_letter` of one letter (more of the `focus` letter);
+        with `letters_first`, the best chunks of that many different letters lead.
+
+        A question that asks for several letters is answered by letters: its first hits reach
+        as many letters as they can (each letter's best passage, letters ranked by it), then
+        the letters' further passages compete by score, where a letter's evidence often sits
+        in its second passage (the first holds its title and header).
+        """
+        head: list[tuple[float, int]] = []
+        if letters_first:
+            seen: set[str] = set()
+            for score, row in scored:
+                lid = self.index.chunks[row].letter_id
+                if lid not in seen:
+                    seen.add(lid)
+                    head.append((score, row))
+                    if len(head) == letters_first:
+                        break
+        taken = list(head)
+        count: dict[str, int] = defaultdict(int)
+        for _, row in head:
+            count[self.index.chunks[row].letter_id] += 1
+        chosen = {row for _, row in head}
         for score, row in scored:
-            by_letter[self.index.chunks[row].letter_id].append((score, row))
-        rounds: list[list[tuple[float, int]]] = []
-        for lid, items in by_letter.items():
+            lid = self.index.chunks[row].letter_id
             cap = max(per_letter, 4) if lid == focus else per_letter
-            for i, item in enumerate(items[:cap]):
-                while len(rounds) <= i:
-                    rounds.append([])
-                rounds[i].append(item)
-        if interleave:
-            taken = [item for rnd in rounds for item in sorted(rnd, key=lambda t: (-t[0], t[1]))]
-        else:
-            taken = sorted((item for rnd in rounds for item in rnd), key=lambda t: (-t[0], t[1]))
+            if row not in chosen and count[lid] < cap:
+                count[lid] += 1
+                taken.append((score, row))
         if len(taken) < k:  # few letters: fill with their further chunks, best first
             chosen = {row for _, row in taken}
             taken += [item for item in scored if item[1] not in chosen][: k - len(taken)]
-        return [
-            self._hit(self.index.chunks[row], score, rank)
-            for rank, (score, row) in enumerate(taken[:k], 1)
-        ]
+        floor = float("inf")  # scores fall with the rank, the letters-first head included
+        hits = []
+        for rank, (score, row) in enumerate(taken[:k], 1):
+            if score > floor and trace is not None:
+                trace.bonuses.setdefault(row, {})["below_letters_first"] = floor - score
+            floor = min(floor, score)
+            hits.append(self._hit(self.index.chunks[row], floor, rank))
+        return hits
 
     def _hit(self, chunk: Chunk, score: float, rank: int) -> Hit:
         return Hit(chunk=chunk, letter=self.index.letters[chunk.letter_id], score=score, rank=rank)

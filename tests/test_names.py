@@ -1,0 +1,65 @@
+"""Names an English question spells in pinyin, found as the letters write them in Chinese.
+
+Made-up words and the made-up demo letters; the model-free embedder isolates the lexical side.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.config import RetrievalSettings, Settings
+from rag.pipeline import build_folder, open_retriever
+from rag.search.names import NameIndex, name_candidates, pinyin_keys
+from rag.search.retrieval import Trace
+
+WORDS = ["石油路", "石油", "綦江", "江津区", "九龙坡区", "弹子石", "路灯", "老年食堂"]
+
+
+def test_pinyin_keys_run_syllables_together_one_per_reading() -> None:
+    assert pinyin_keys("石油路")[0] == "shiyoulu"  # the first reading first (石 is also dan)
+    assert "chongqing" in pinyin_keys("重庆") and "zhongqing" in pinyin_keys("重庆")
+    assert pinyin_keys("abc") == []
+
+
+def test_a_name_is_found_whatever_its_case_and_spacing() -> None:
+    names = NameIndex(lambda: WORDS)
+    for question in ("What did Shiyoulu say?", "what did shiyou lu say", "Shiyou Lu street"):
+        assert names.names(question) == ["石油路"], question
+    assert names.names("street lights in Qijiang") == ["綦江"]
+    # A name spelled without its generic reaches the word with it (Jiangjin → 江津区) …
+    assert names.names("How many canteens has Jiangjin built?") == ["江津区"]
+    # … and a name the vocabulary holds apart from its generic is found by the name.
+    assert NameIndex(lambda: ["石油", "路"]).names("Shiyoulu") == ["石油"]
+
+
+def test_english_words_and_glossary_names_are_not_looked_up() -> None:
+    names = NameIndex(lambda: [*WORDS, "黑门"])
+    assert names.names("How many elderly canteens were built?") == []
+    assert name_candidates("Which agency answered?") == []
+    assert names.names("Danzishi in Chongqing", known={"chongqing"}) == ["弹子石"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path):  # type: ignore[no-untyped-def]
+    docs = tmp_path_factory.mktemp("names") / "docs"
+    shutil.copytree(demo_dir, docs)
+    index = docs.parent / "index"
+    build_folder(docs, index, Settings(embedder="hash"))
+    retriever = open_retriever(index, Settings(embedder="hash"))
+    return type(retriever)(
+        retriever.index, retriever.embedder, RetrievalSettings(dense_weight=0), retriever.tokenizer
+    )
+
+
+def test_an_english_question_reaches_the_letter_by_a_pinyin_name(demo) -> None:  # type: ignore[no-untyped-def]
+    question = "Will a new canteen open in Danzishi?"
+    # 弹子石, or 弹子 where the segmenter cuts the letter's 弹子石 as 弹子 | 石.
+    assert [n[:2] for n in demo.spelled_names(question)] == ["弹子"]
+    trace = Trace()
+    hits = demo.search(question, 3, trace=trace)
+    assert hits[0].letter.source.startswith("05")
+    assert "弹子" in trace.query["bm25_tokens"] and trace.query["pinyin_names"]
+    assert demo.spelled_names("弹子石有老年食堂吗") == []  # a Chinese question names itself
