@@ -151,8 +151,11 @@ class ExtractiveAnswerer:
         filters: Filters | None = None,
         focus_letters: Sequence[str] = (),
         exclude_letters: Sequence[str] = (),
+        *,
+        split: bool = True,
     ) -> Answer:
-        """Answer `question` with verified citations, or abstain."""
+        """Answer `question` with verified citations, or abstain (`split`: clauses that each
+        name their own letter may be answered one by one; a clause itself is not split again)."""
         # Read as written formally (请问 dropped, 23年 → 2023年, 咋 → 怎么), as retrieval reads it.
         question = retype(clean_question(question))[0]
         info = self.retriever.analyze(question)
@@ -168,9 +171,11 @@ class ExtractiveAnswerer:
         )
         if bridge is not None:
             return self._two_hops(question, frame, bridge, filters, focus_letters, exclude_letters)
-        clauses = self._own_letters(frame) if not focus_letters else None
+        clauses = self._own_letters(frame) if split and not focus_letters else None
         if clauses:
-            answers = [self.answer(c, filters, focus_letters, exclude_letters) for c in clauses]
+            answers = [
+                self.answer(c, filters, focus_letters, exclude_letters, split=False) for c in clauses
+            ]
             return _merged(question, answers) or self._abstain(frame, [])
         hits = self.retriever.search(question, k, filters, **scope)
         answer = self._route(frame, hits, filters, exclude_letters)

@@ -131,6 +131,10 @@ _LINE_LABEL = re.compile(
 _UNASKED = frozenset(
     "浏览次数 浏览量 访问量 点击数 字体 字号 文字大小 分享 打印 来源 作者 内容 正文 名称 标题 日期 时间 "
     "类别 编号 地址 附件 链接 关键词 主题词".split()
+    # Labels of the record's own fields: the field answers them (文号 → 发文字号), once.
+    + "发文字号 文号 发文号 文件编号 索引号 信息索引号 成文日期 生成日期 发文日期 成文时间 发布机构 "
+    "发布单位 发文机关 发文机构 主办单位 承办单位 办复类别 类别标记 办理结果 答复类别 办理类别 办复类型 "
+    "答复类型 办理类型 建议号 提案号 联系人 联系电话 抄送 审签人 签发人".split()
 )
 _WHEN = re.compile(r"哪天|哪一天|什么时候|何时|日期|时间|when|date", re.I)
 _ASKED_AFTER = re.compile(
