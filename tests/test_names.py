@@ -63,3 +63,7 @@ def test_an_english_question_reaches_the_letter_by_a_pinyin_name(demo) -> None: 
     assert hits[0].letter.source.startswith("05")
     assert "弹子" in trace.query["bm25_tokens"] and trace.query["pinyin_names"]
     assert demo.spelled_names("弹子石有老年食堂吗") == []  # a Chinese question names itself
+
+
+def test_a_word_too_long_for_a_name_is_not_read_as_one() -> None:
+    assert NameIndex(lambda: WORDS).names("a" * 5000) == []

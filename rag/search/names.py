@@ -31,6 +31,8 @@ _WORD = re.compile(r"(?<![A-Za-z'’-])([A-Z][a-z]+(?:['’][a-z]+)?)(?![A-Za-z'
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 #: Longest pinyin syllable (zhuang, shuang).
 _LONGEST = 6
+#: Longest word read as a spelled name: eight syllables of the longest kind.
+_LONGEST_NAME = 8 * _LONGEST
 
 
 @cache
@@ -60,6 +62,8 @@ def split_syllables(word: str) -> list[list[str]]:
     """Every way `word` (lowercase, no apostrophe) splits wholly into pinyin syllables."""
     table = syllables()
     out: list[list[str]] = []
+    if len(word) > _LONGEST_NAME:
+        return out  # no name is that long (and the walk would recurse once per letter)
 
     def walk(at: int, done: list[str]) -> None:
         if len(out) >= 16:
