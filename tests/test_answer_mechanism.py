@@ -296,3 +296,23 @@ def test_clauses_naming_their_own_letters_are_answered_from_each(tmp_path: Path)
     # Clauses about one letter stay one question.
     frame = read_frame("南岸区民政局建成了多少个老年食堂？民政局还打算做什么？")
     assert answerer._own_letters(frame) is None
+
+
+def test_a_when_question_the_letter_does_not_date_gets_its_status_words(tmp_path: Path) -> None:
+    # Made up: the letter says where the request stands but gives no date.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    facts = {
+        "a": "示例路与样例街路口安装红绿灯已经纳入工作计划，待政府批复后按照采购流程推进安装建设。",
+        "b": "全区老年食堂已建成42个，运营补贴按季度发放。",
+        "c": "农村饮水工程已完成管网铺设，群众用水得到保障。",
+    }
+    for name, fact in facts.items():
+        (docs / f"{name}.txt").write_text(
+            f"【示例】虚构。\n张三代表：\n您的建议收悉，现答复如下：\n{fact}\n某某市示例区公安局\n2024年5月1日\n",
+            encoding="utf-8",
+        )
+    build_folder(docs, tmp_path / "index", Settings(embedder="hash"))
+    answerer = ExtractiveAnswerer(open_retriever(tmp_path / "index", Settings(embedder="hash")))
+    answer = answerer.answer("示例路样例街路口的红绿灯什么时候装？")
+    assert answer.answered and answer.text.startswith("示例路与样例街路口安装红绿灯已经纳入工作计划")

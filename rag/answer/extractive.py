@@ -445,6 +445,12 @@ class ExtractiveAnswerer:
             if typed and not (on_topic and on_topic[0].coverage >= 0.6):
                 x = typed[0]
                 return x, direct(letter, self.topics, terms, part, x)
+            if part.ask == "time":
+                # No date for it: where the request stands answers "when" as far as the letter
+                # does (已纳入工作计划，待政府批复后…).
+                for x in on_topic:
+                    if x.coverage >= CARRY_OVER and has_span("status", x.sentence.text):
+                        return x, (x.sentence.start, x.sentence.end)
             return None
         if not on_topic and ranked:
             # The letter is on the question's topic (it passed the floor) but no sentence is
