@@ -41,7 +41,7 @@ from rag.answer.reading import Reading, Scored, Sentence, direct, score, sentenc
 from rag.answer.spans import SPAN, asked_unit, clauses, has_span
 from rag.answer.topic import Term, TopicModel
 from rag.config import AnswerSettings
-from rag.letters.values import field_value, labelled_dates, named_labels
+from rag.letters.values import FieldValue, field_value, labelled_dates, named_labels
 from rag.search.hops import Bridge, resolve
 from rag.search.query import Filters, clean_question
 from rag.search.records import asks_for_records
@@ -111,11 +111,9 @@ class _ChunkTexts(Sequence[str]):
         return self._chunks[i].text
 
 
-def _besides_labels(fields: Sequence[str], labelled: Sequence[str]) -> list[str]:
-    """A part's fields still to answer once the labels it names are: a dated label asked for
-    (交办日期) is the date it asks, not the letter's own."""
-    dated = any(re.match(r"[^：]*(?:日期|时间)：", line) for line in labelled)
-    return [f for f in fields if not (dated and f == "date")]
+def _value_line(draft: Draft, letter: Letter, label: str, value: FieldValue, sep: str) -> str:
+    """`label：value[n]`, cited where the letter writes the value."""
+    return f"{label}{sep}{clean(value.value or '')}{draft.cite(letter, value.start, value.end)}"
 
 
 #: Constraints that name which letter a clause is about.
@@ -368,11 +366,10 @@ class ExtractiveAnswerer:
         best_overall: Scored | None = None
         for part in frame.parts:
             # A value the page labels, asked for by its label's name (责任领导是谁, 哪天交办的).
-            labelled = self._label_lines(draft, letter, part.text)
+            labelled, fields = self._labelled(draft, letter, part)
             if labelled:
                 lines += [line for line in labelled if line not in lines]
                 stated += 1
-                fields = _besides_labels(part.fields, labelled)
                 lines += [x for x in self._field_lines(draft, letter, fields, english) if x not in lines]
                 continue
             if part.fields and part.ask not in _CONTENT_ASKS:
@@ -478,8 +475,7 @@ class ExtractiveAnswerer:
                 gap = letter.text[anchor.sentence.end : follower.sentence.start]
                 if "\n" in gap:
                     break  # a new paragraph
-                text = letter.text[follower.sentence.start : follower.sentence.end]
-                if has_span("time", text):
+                if has_span("time", follower.sentence.text):
                     return follower, (follower.sentence.start, follower.sentence.end)
         return None
 
@@ -568,19 +564,22 @@ class ExtractiveAnswerer:
                 if name == "date":  # undated letter: the page's own dates, each with its label
                     lines += self._dated(draft, letter, sep)
                 continue
-            label = LABELS[name][1 if english else 0]
-            lines.append(f"{label}{sep}{clean(value.value)}{draft.cite(letter, value.start, value.end)}")
+            lines.append(_value_line(draft, letter, LABELS[name][1 if english else 0], value, sep))
             if name == "date":
                 lines += self._dated(draft, letter, sep)
         return lines
 
     @staticmethod
-    def _label_lines(draft: Draft, letter: Letter, text: str) -> list[str]:
-        return [
-            f"{name}：{clean(value.value)}{draft.cite(letter, value.start, value.end)}"
-            for name, value in named_labels(letter, text)
-            if value.value
-        ]
+    def _labelled(
+        draft: Draft, letter: Letter, part: Part, read: bool = True
+    ) -> tuple[list[str], tuple[str, ...]]:
+        """The lines of the values the page labels that `part` asks for by the label's name
+        (none unless `read`), and the part's record fields still to answer: a dated label asked
+        for (交办日期) is the date the part asks, not the letter's own."""
+        named = [(n, v) for n, v in named_labels(letter, part.text) if v.value] if read else []
+        dated = any(n.endswith(("日期", "时间")) for n, _ in named)
+        fields = tuple(f for f in part.fields if not (dated and f == "date"))
+        return [_value_line(draft, letter, n, v, "：") for n, v in named], fields
 
     @staticmethod
     def _unstated(letter: Letter, name: str, english: bool) -> str:
@@ -594,10 +593,7 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _dated(draft: Draft, letter: Letter, sep: str) -> list[str]:
-        return [
-            f"{label}{sep}{value.value}{draft.cite(letter, value.start, value.end)}"
-            for label, value in labelled_dates(letter)
-        ]
+        return [_value_line(draft, letter, label, value, sep) for label, value in labelled_dates(letter)]
 
     def _fields(self, frame: Frame, hits: Sequence[Hit]) -> Answer:
         letter = hits[0].letter
@@ -606,9 +602,8 @@ class ExtractiveAnswerer:
         names: list[str] = []
         lines = []
         for part in frame.parts:
-            labelled = [] if english else self._label_lines(draft, letter, part.text)
+            labelled, fields = self._labelled(draft, letter, part, read=not english)
             lines += [line for line in labelled if line not in lines]
-            fields = _besides_labels(part.fields, labelled)
             names += [n for n in fields if n in LABELS and n not in names]
         lines += self._field_lines(draft, letter, names, english)
         missing = [n for n in names if field_value(letter, n).value is None]

@@ -53,6 +53,25 @@ def _cn_int(s: str) -> int | None:
     return None
 
 
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+
+
+def cn_number(s: str) -> int | None:
+    """A whole number in Chinese numerals: 五十二 → 52, 一百零三 → 103, 二〇五 → 205."""
+    if not any(c in _CN_UNIT for c in s):
+        return _year(s) if s else None  # digit by digit, as years are written
+    total, digit = 0, None
+    for c in s:
+        if c in _CN_DIGITS:
+            digit = _CN_DIGITS[c]
+        elif c in _CN_UNIT:
+            total += (1 if digit is None else digit) * _CN_UNIT[c]
+            digit = None
+        else:
+            return None
+    return total + (digit or 0)
+
+
 def _year(s: str) -> int | None:
     if s.isascii():
         return int(s) if s.isdigit() else None

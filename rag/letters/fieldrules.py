@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from rag.letters.agencies import aliases_of, split_place
+from rag.letters.dates import cn_number
 
 Span = tuple[int, int]
 
@@ -132,24 +133,6 @@ def _session_start(text: str, lo: int, core: int) -> int:
     return core
 
 
-_CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0}
-_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
-
-
-def _cn_number(s: str) -> int | None:
-    """A whole number in Chinese numerals: 五十二 → 52, 一百零三 → 103, 二〇五 → 205."""
-    if not any(c in _CN_UNIT for c in s):
-        return int("".join(str(_CN_DIGIT[c]) for c in s)) if s else None
-    total, digit = 0, None
-    for c in s:
-        if c in _CN_DIGIT:
-            digit = _CN_DIGIT[c]
-        else:
-            total += (1 if digit is None else digit) * _CN_UNIT[c]
-            digit = None
-    return total + (digit or 0)
-
-
 def find_number(text: str, start: int, end: int, in_title: bool) -> tuple[str, Span] | None:
     """The suggestion/proposal number in text[start:end] (`0310`, `DH370`).
 
@@ -167,7 +150,7 @@ def find_number(text: str, start: int, end: int, in_title: bool) -> tuple[str, S
     if not m:
         return None
     if in_title and m["c"]:  # 第五十二号: the number in Chinese numerals, read as digits
-        value = _cn_number(m["c"])
+        value = cn_number(m["c"])
         return (str(value), m.span("c")) if value else None
     group = "m" if in_title and m["m"] else "n"
     return m[group], m.span(group)

@@ -249,7 +249,8 @@ def _agency(text: str, marks: Landmarks, labels: list[Label]) -> Found | None:
         found = _label_agency(lab)
         if found is None:
             continue
-        line_end = text.find("\n", lab.end) % (len(text) + 1)
+        line_end = text.find("\n", lab.end)
+        line_end = len(text) if line_end < 0 else line_end
         if lab.name.startswith("主办单位") and _FOOTER.search(text, lab.start, line_end):
             continue  # a site footer (主办单位:… 版权所有 …), not the sender
         return found
