@@ -42,6 +42,19 @@ def demo_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def demo_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo letters indexed once with the model-free embedder (read only)."""
+    import shutil
+
+    from rag.pipeline import build_folder
+
+    docs = tmp_path_factory.mktemp("demo") / "docs"
+    shutil.copytree(DEMO_DIR, docs)
+    build_folder(docs, docs.parent / "index", Settings(embedder="hash"))
+    return docs.parent / "index"
+
+
+@pytest.fixture(scope="session")
 def demo_chat_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo letters plus the made-up letter carrying HTML markup (`examples/xss`), indexed
     once with the model-free embedder, for the chat and browser tests (read only)."""

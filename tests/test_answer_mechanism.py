@@ -7,7 +7,6 @@ Every letter text here and in examples/letters is made up.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -97,11 +96,8 @@ def test_a_name_is_written_when_each_syllable_pair_is() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> ExtractiveAnswerer:
-    docs = tmp_path_factory.mktemp("mech") / "docs"
-    shutil.copytree(demo_dir, docs)
-    build_folder(docs, docs.parent / "index", Settings(embedder="hash"))
-    return ExtractiveAnswerer(open_retriever(docs.parent / "index", Settings(embedder="hash")))
+def demo(demo_index: Path) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(open_retriever(demo_index, Settings(embedder="hash")))
 
 
 def test_the_fact_comes_first_then_the_source_then_whole_sentences(demo: ExtractiveAnswerer) -> None:
@@ -196,23 +192,32 @@ def test_read_strictly_a_part_said_another_way_is_not_the_word() -> None:
     assert "老年食堂" in model.terms("社区老年食堂", strict=True)[0].forms
 
 
+def _letter(body: str, sender: str, addressee: str = "张三代表", date: str = "2024年5月1日") -> str:
+    """A made-up reply letter around `body`."""
+    return f"【示例】虚构。\n{addressee}：\n您的建议收悉，现答复如下：\n{body}\n{sender}\n{date}\n"
+
+
+def _answerer(tmp_path: Path, letters: dict[str, str]) -> ExtractiveAnswerer:
+    """An answerer over made-up letters (file name → text), indexed with the hash embedder."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in letters.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    build_folder(docs, tmp_path / "index", Settings(embedder="hash"))
+    return ExtractiveAnswerer(open_retriever(tmp_path / "index", Settings(embedder="hash")))
+
+
 def test_a_letter_meeting_what_the_question_names_softly_answers_first(tmp_path: Path) -> None:
     # Made up: two districts' letters on elderly canteens; the question names the second's
     # district (a district is a soft constraint: letters often leave out their own place).
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.txt").write_text(
-        "【示例】虚构。\n张三代表：\n您的建议收悉，现答复如下：\n全区老年食堂已建成42个，老年食堂覆盖所有街道，"
-        "老年食堂运营补贴每年发放。\n某某市南岸区民政局\n2024年5月1日\n",
-        encoding="utf-8",
-    )
-    (docs / "b.txt").write_text(
-        "【示例】虚构。\n李四代表：\n您的建议收悉，现答复如下：\n全区已建成长者饭堂和食堂2个，明年再建1个。\n"
-        "某某市江北区民政局\n2024年6月1日\n",
-        encoding="utf-8",
-    )
-    build_folder(docs, tmp_path / "index", Settings(embedder="hash"))
-    answerer = ExtractiveAnswerer(open_retriever(tmp_path / "index", Settings(embedder="hash")))
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(
+            "全区老年食堂已建成42个，老年食堂覆盖所有街道，老年食堂运营补贴每年发放。", "某某市南岸区民政局"
+        ),
+        "b.txt": _letter(
+            "全区已建成长者饭堂和食堂2个，明年再建1个。", "某某市江北区民政局", "李四代表", "2024年6月1日"
+        ),
+    })  # fmt: skip
     answer = answerer.answer("江北区老年食堂建了几个?")
     assert answer.answered and answer.citations[0].source == "b.txt"
 
@@ -240,56 +245,39 @@ def test_spoken_gen_joins_two_things_but_not_in_genjin() -> None:
 
 def test_a_time_given_later_in_the_paragraph_answers(tmp_path: Path) -> None:
     # Made up: the paragraph names the crossing, then says when, about "该项目".
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.txt").write_text(
-        "【示例】虚构。\n张三代表：\n您的建议收悉，现答复如下：\n"
+    body = (
         "示例大道与样例路路口车流量大，拥堵突出。交巡警支队拟在示例大道与样例路路口安装一组交通信号灯。"
-        "目前，该项目正在落实资金，力争在年内安装运行。\n某某市示例区公安局\n2024年5月1日\n",
-        encoding="utf-8",
+        "目前，该项目正在落实资金，力争在年内安装运行。"
     )
-    build_folder(docs, tmp_path / "index", Settings(embedder="hash"))
-    answerer = ExtractiveAnswerer(open_retriever(tmp_path / "index", Settings(embedder="hash")))
+    answerer = _answerer(tmp_path, {"a.txt": _letter(body, "某某市示例区公安局")})
     answer = answerer.answer("示例大道跟样例路路口的红绿灯什么时候能装好？")
     assert answer.answered and answer.text.startswith("目前，该项目正在落实资金，力争在年内安装运行。")
 
 
 def test_naming_the_place_does_not_outrank_answering_the_topic(tmp_path: Path) -> None:
     # Made up: letter a names 示例路街道 on another matter; letter b answers the question.
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.txt").write_text(
-        "【示例】虚构。\n张三代表：\n您的建议收悉，现答复如下：\n示例路街道现有便民集市一处，运营良好。\n"
-        "某某市示例区市场监督管理局\n2024年5月1日\n",
-        encoding="utf-8",
-    )
-    (docs / "b.txt").write_text(
-        "【示例】虚构。\n李四代表：\n您的建议收悉，现答复如下：\n示例路地区为独居老人提供智能手环150个、智能报警器110个。\n"
-        "某某市示例区民政局\n2024年6月1日\n",
-        encoding="utf-8",
-    )
-    build_folder(docs, tmp_path / "index", Settings(embedder="hash"))
-    answerer = ExtractiveAnswerer(open_retriever(tmp_path / "index", Settings(embedder="hash")))
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("示例路街道现有便民集市一处，运营良好。", "某某市示例区市场监督管理局"),
+        "b.txt": _letter(
+            "示例路地区为独居老人提供智能手环150个、智能报警器110个。", "某某市示例区民政局", "李四代表",
+            "2024年6月1日",
+        ),
+    })  # fmt: skip
     answer = answerer.answer("示例路街道给独居老人发了多少智能手环？")
     assert answer.answered and "150个" in answer.text and answer.citations[0].source.endswith("b.txt")
 
 
 def test_clauses_naming_their_own_letters_are_answered_from_each(tmp_path: Path) -> None:
     # Made up: one question, two clauses, each about another district's letter.
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, district, fact in (
-        ("a", "南岸区", "老年食堂已建成42个"),
-        ("b", "江北区", "全区公厕改造工程已完成18座"),
-        ("c", "渝北区", "路灯维修已于今年完成"),  # others, so that words have a rarity
-        ("d", "巴南区", "农村饮水工程年内通水"),
-    ):
-        (docs / f"{name}.txt").write_text(
-            f"【示例】虚构。\n张三代表：\n您的建议收悉，现答复如下：\n{fact}。\n某某市{district}民政局\n2024年5月1日\n",
-            encoding="utf-8",
+    answerer = _answerer(tmp_path, {
+        f"{name}.txt": _letter(f"{fact}。", f"某某市{district}民政局")
+        for name, district, fact in (
+            ("a", "南岸区", "老年食堂已建成42个"),
+            ("b", "江北区", "全区公厕改造工程已完成18座"),
+            ("c", "渝北区", "路灯维修已于今年完成"),  # others, so that words have a rarity
+            ("d", "巴南区", "农村饮水工程年内通水"),
         )
-    build_folder(docs, tmp_path / "index", Settings(embedder="hash"))
-    answerer = ExtractiveAnswerer(open_retriever(tmp_path / "index", Settings(embedder="hash")))
+    })  # fmt: skip
     answer = answerer.answer("南岸区民政局建成了多少个老年食堂？江北区民政局改造了多少座公厕？")
     assert answer.answered and "42个" in answer.text and "18座" in answer.text
     assert {c.source.rsplit("/", 1)[-1] for c in answer.citations} == {"a.txt", "b.txt"}
@@ -300,19 +288,13 @@ def test_clauses_naming_their_own_letters_are_answered_from_each(tmp_path: Path)
 
 def test_a_when_question_the_letter_does_not_date_gets_its_status_words(tmp_path: Path) -> None:
     # Made up: the letter says where the request stands but gives no date.
-    docs = tmp_path / "docs"
-    docs.mkdir()
     facts = {
         "a": "示例路与样例街路口安装红绿灯已经纳入工作计划，待政府批复后按照采购流程推进安装建设。",
         "b": "全区老年食堂已建成42个，运营补贴按季度发放。",
         "c": "农村饮水工程已完成管网铺设，群众用水得到保障。",
     }
-    for name, fact in facts.items():
-        (docs / f"{name}.txt").write_text(
-            f"【示例】虚构。\n张三代表：\n您的建议收悉，现答复如下：\n{fact}\n某某市示例区公安局\n2024年5月1日\n",
-            encoding="utf-8",
-        )
-    build_folder(docs, tmp_path / "index", Settings(embedder="hash"))
-    answerer = ExtractiveAnswerer(open_retriever(tmp_path / "index", Settings(embedder="hash")))
+    answerer = _answerer(
+        tmp_path, {f"{name}.txt": _letter(fact, "某某市示例区公安局") for name, fact in facts.items()}
+    )
     answer = answerer.answer("示例路样例街路口的红绿灯什么时候装？")
     assert answer.answered and answer.text.startswith("示例路与样例街路口安装红绿灯已经纳入工作计划")

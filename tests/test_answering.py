@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,15 +19,7 @@ from rag.answer.quotes import MAX_QUOTE
 from rag.cli import main
 from rag.config import Settings
 from rag.letters.values import field_value
-from rag.pipeline import ChatSession, build_folder, open_retriever
-
-
-@pytest.fixture(scope="module")
-def demo_index(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Path:
-    docs = tmp_path_factory.mktemp("ans") / "docs"
-    shutil.copytree(demo_dir, docs)
-    build_folder(docs, docs.parent / "index", Settings(embedder="hash"))
-    return docs.parent / "index"
+from rag.pipeline import ChatSession, open_retriever
 
 
 @pytest.fixture(scope="module")

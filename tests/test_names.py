@@ -5,13 +5,12 @@ Made-up words and the made-up demo letters; the model-free embedder isolates the
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from rag.config import RetrievalSettings, Settings
-from rag.pipeline import build_folder, open_retriever
+from rag.pipeline import open_retriever
 from rag.search.names import NameIndex, name_candidates, pinyin_keys
 from rag.search.retrieval import Trace
 
@@ -43,12 +42,8 @@ def test_english_words_and_glossary_names_are_not_looked_up() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path):  # type: ignore[no-untyped-def]
-    docs = tmp_path_factory.mktemp("names") / "docs"
-    shutil.copytree(demo_dir, docs)
-    index = docs.parent / "index"
-    build_folder(docs, index, Settings(embedder="hash"))
-    retriever = open_retriever(index, Settings(embedder="hash"))
+def demo(demo_index: Path):  # type: ignore[no-untyped-def]
+    retriever = open_retriever(demo_index, Settings(embedder="hash"))
     return type(retriever)(
         retriever.index, retriever.embedder, RetrievalSettings(dense_weight=0), retriever.tokenizer
     )

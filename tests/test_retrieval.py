@@ -7,23 +7,18 @@ questions here are written for these tests, not taken from the dev question set.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from rag.config import RetrievalSettings, Settings
-from rag.pipeline import build_folder, open_retriever
+from rag.pipeline import open_retriever
 from rag.search.query import Filters
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path):  # type: ignore[no-untyped-def]
-    docs = tmp_path_factory.mktemp("demo") / "docs"
-    shutil.copytree(demo_dir, docs)
-    index = docs.parent / "index"
-    build_folder(docs, index, Settings(embedder="hash"))
-    return open_retriever(index, Settings(embedder="hash"))
+def demo(demo_index: Path):  # type: ignore[no-untyped-def]
+    return open_retriever(demo_index, Settings(embedder="hash"))
 
 
 def sources(hits) -> list[str]:  # type: ignore[no-untyped-def]
