@@ -298,3 +298,43 @@ def test_a_when_question_the_letter_does_not_date_gets_its_status_words(tmp_path
     )
     answer = answerer.answer("示例路样例街路口的红绿灯什么时候装？")
     assert answer.answered and answer.text.startswith("示例路与样例街路口安装红绿灯已经纳入工作计划")
+
+
+def test_a_city_bureau_is_not_its_districts_bureau_that_cites_it(tmp_path: Path) -> None:
+    """A district bureau's letter that cites the city bureau of its kind (市民政局《…方案》) is
+    not the city bureau's answer; nor is another district's bureau the one the question names
+    with its places run together (上海甲区)."""
+    a = _answerer(
+        tmp_path,
+        {
+            "a.txt": _letter(
+                "按照市民政局《发展老年助餐服务实施方案》要求，全区已建成12个社区老年食堂。",
+                "虚构市乙区民政局",
+            ),
+            "b.txt": _letter("我局每年做好行道树修剪工作，保持安全距离。", "虚构市丙区绿化和市容管理局"),
+        },
+    )
+    city = a.answer("虚构市民政局对发展老年助餐服务的建议是怎么答复的？")
+    assert not city.answered and "虚构市民政局" in city.text
+    district = a.answer("虚构市乙区民政局对发展老年助餐服务的建议是怎么答复的？")
+    assert district.answered and "12个" in district.text
+    other = a.answer("虚构丁区绿化市容局对行道树修剪的建议是怎么答复的？")
+    assert not other.answered
+    same = a.answer("虚构丙区绿化市容局对行道树修剪的建议是怎么答复的？")
+    assert same.answered
+
+
+def test_a_sender_without_a_place_writing_as_a_county_is_not_the_city_bureau(tmp_path: Path) -> None:
+    """A letter signed only 民政局 that calls its place 我县 is a county's bureau: it does not
+    answer for the city bureau the question names, though it cites 市民政局."""
+    a = _answerer(
+        tmp_path,
+        {
+            "a.txt": _letter(
+                "我县按照市民政局要求发展老年助餐服务，我县已建成8个老年食堂，我县将继续推进。",
+                "民政局",
+            )
+        },
+    )
+    assert not a.answer("虚构市民政局对发展老年助餐服务的建议是怎么答复的？").answered
+    assert a.answer("民政局对发展老年助餐服务的建议是怎么答复的？").answered

@@ -157,7 +157,13 @@ class Gate:
             if c.kind == "mention" or not senders:
                 # A body merely mentioned; or a letter whose sender the parser could not read,
                 # named in its text instead (a heading, the signature, "我局" beside the name).
-                return _mentions_body(text, c.body)
+                return _mentions_body(text, c.body) and (
+                    c.kind == "mention" or _writes_as(c.body, text)
+                )
+            if any(_same_kind_elsewhere(c.body, name) for name in senders):
+                return False  # the letter's own sender is this kind of body, at another place
+            if not any(_places_of(name) for name in senders) and not _writes_as(c.body, text):
+                return False  # a sender without a place, writing as another level (我县)
             # The sender may be written in the heading or the signature in another form.
             edges = text[:300] + text[-300:]
             return _mentions_body(edges, c.body)
@@ -272,14 +278,15 @@ def _body_is(
         return False
     mine = [p for p in split_place(canonical)[0] if len(p) >= 2] or list(home)
     if places:
-        want = _short(places[-1])
-        shorts = [_short(p) for p in mine]
-        if want not in shorts:
+        # The question may run places together (上海徐汇区, 重庆綦江区): its innermost place
+        # ends with the letter's.
+        want = places[-1]
+        if not any(_ends_with_place(want, p) for p in mine):
             return False
         # The innermost place the question names is the body's own: 重庆市教委 is the city's,
         # not a district's under it (whose innermost place is the district).
         own = [p for p in split_place(canonical)[0] if len(p) >= 2]
-        return not own or _short(own[-1]) == want
+        return not own or _ends_with_place(want, own[-1])
     if level:
         named = split_place(canonical)[0]
         last = named[-1] if named else ""
@@ -301,16 +308,55 @@ def _places_of(name: str) -> tuple[str, ...]:
     return tuple(p for p in split_place(canonical_agency(name) or name)[0] if len(p) >= 2)
 
 
+def _ends_with_place(want: str, place: str) -> bool:
+    """Whether the question's place `want` is the letter's `place` or ends with it
+    (上海徐汇区 ends with 徐汇区), with or without their level words."""
+    return any(
+        len(b) >= 2 and a.endswith(b) for a, b in ((want, place), (_short(want), _short(place)))
+    )
+
+
+def _same_kind_elsewhere(body: Body, name: str) -> bool:
+    """Whether the agency `name` is the body's kind at a place of its own that is not the
+    body's (重庆市江津区民政局 for 重庆市民政局): then it is another body, whatever its text says."""
+    canonical = canonical_agency(name) or name
+    if not body.places or body.core not in (agency_core(canonical), agency_core(name)):
+        return False
+    own = [p for p in split_place(canonical)[0] if len(p) >= 2]
+    return bool(own) and not _ends_with_place(body.places[-1], own[-1])
+
+
+# How a writer names its own place: 我县, 本区, 全市 (the reply's own jurisdiction).
+_SELF_PLACE = re.compile(r"(?:我|本)([省市区县镇乡])(?![场级委政长民])")
+
+
+def _writes_as(body: Body, text: str) -> bool:
+    """Whether a letter may be the body's by the level it writes itself at: a letter that
+    calls its place 我县 is a county's, not the city bureau the question names. True when
+    the body has no level or the letter never names its own."""
+    if body.level not in _TIER:
+        return True
+    counts: dict[int, int] = {}
+    for m in _SELF_PLACE.finditer(text):
+        tier = _TIER[m.group(1)]
+        counts[tier] = counts.get(tier, 0) + 1
+    if not counts:
+        return True
+    return max(counts, key=lambda t: counts[t]) == _TIER[body.level]
+
+
 def _mentions_body(text: str, body: Body) -> bool:
     """Whether a letter's text names the body (as the question writes it, or by an alias)."""
     if body.name in text:
         return True
     level = body.level or ""
     forms = aliases_of(body.core) or [body.core]
+    places = {f for p in body.places for f in _place_forms(p)}
+    prefixes = places | {level} if body.places or level else {""}
     for form in forms:
         if len(form) < 3:
             continue
-        for prefix in ({_short(p) for p in body.places} | {level} if body.places or level else {""}):
+        for prefix in prefixes:
             if f"{prefix}{form}" in text:
                 return True
     return False
