@@ -338,3 +338,19 @@ def test_a_sender_without_a_place_writing_as_a_county_is_not_the_city_bureau(tmp
     )
     assert not a.answer("虚构市民政局对发展老年助餐服务的建议是怎么答复的？").answered
     assert a.answer("民政局对发展老年助餐服务的建议是怎么答复的？").answered
+
+
+def test_whether_any_letter_is_about_a_thing_needs_the_thing_as_named(tmp_path: Path) -> None:
+    """有没有关于X的答复 lists the letters about X; a letter that says X's words apart (长期…
+    保险) is not one, and with none the answer says so."""
+    a = _answerer(
+        tmp_path,
+        {
+            "a.txt": _letter("门诊长期用药的病种已列入基本医疗保险报销范围。", "虚构市医疗保障局"),
+            "b.txt": _letter("我区已建成12个社区老年食堂，老年助餐服务覆盖全区。", "虚构市乙区民政局"),
+        },
+    )
+    none = a.answer("有没有关于长期护理保险的建议答复？")
+    assert not none.answered and "长期护理保险" in none.text
+    some = a.answer("有没有关于老年助餐服务的建议答复？")
+    assert some.answered and "乙区民政局" in some.text and "医疗保障局" not in some.text

@@ -106,7 +106,12 @@ def _rows(
     rated = [(0.5 * r.relevance + 0.5 * main_share(r), r) for r in readings]
     best = max((v for v, _ in rated), default=0.0)
     cut = max(ROW_FLOOR, ROW_SHARE * best)
-    return [r for v, r in rated if v >= cut and r.relevance >= answerer.floor(frame)]
+    # Whether any letter is about something asks for the thing as named: a letter that says
+    # its words apart (长期…保险 for 长期护理保险) is not about it.
+    said = MAIN_TERM if frame.info.exists else 0.0
+    return [
+        r for v, r in rated if v >= cut and r.relevance >= answerer.floor(frame) and main_share(r) >= said
+    ]
 
 
 def list_answer(answerer: Reader, frame: Frame, hits: Sequence[Hit]) -> Answer | None:

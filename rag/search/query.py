@@ -27,8 +27,15 @@ _ENUMERATION = re.compile(
     r"哪(?:些|几)(?:个|家|封|份)?(?:部门|单位|机构|答复|复函|回复|函|建议|提案|区县|地方|城市|街道|乡镇)|"
     r"(?:答复|复函|回复|建议|提案)(?:有|都有)哪些|有哪些[^，,。？?]{0,16}(?:答复|复函|回复|建议|提案|部门|单位)|"
     r"(?:答复|复函|回复|语料)(?:中|里)[^？?。]{0,8}哪些|都有谁|列举|多少(?:个|家)(?:部门|单位)|"
+
     r"which\s+(?:agencies|departments|bodies|units|offices|bureaus|letters|replies|districts|counties)|"
     r"what\s+(?:agencies|departments|letters|replies)|list\s+(?:the|all)",
+    re.IGNORECASE,
+)
+# Whether any letter is about something: the letters about it, if there are any.
+_EXISTS = re.compile(
+    r"(?:有没有|是否有|有无)(?:关于|涉及|针对)[^，,。？?]{1,24}的(?:建议|提案|议案)?(?:答复|复函|回复)|"
+    r"(?:is|are)\s+there\s+(?:any\s+)?(?:repl(?:y|ies)|letters?|answers?)\s+(?:about|on|regarding|concerning)\b",
     re.IGNORECASE,
 )
 # Several letters asked for without a 哪些: what each place or body replied (各地…怎么答复的,
@@ -149,6 +156,7 @@ class QueryInfo:
     text: str
     english: bool = False
     enumeration: bool = False
+    exists: bool = False  # whether any letter is about something (有没有关于…的答复)
     doc_numbers: list[str] = field(default_factory=list)  # "2020〔300"
     numbers: list[str] = field(default_factory=list)  # "310", "dh370" (no leading zeros)
     agencies: list[str] = field(default_factory=list)  # canonical names (core, no place)
@@ -219,7 +227,8 @@ def analyze(question: str) -> QueryInfo:
     norm = normalize(question)
     info = QueryInfo(text=question)
     info.english = is_english(question)
-    info.enumeration = bool(_ENUMERATION.search(question))
+    info.exists = bool(_EXISTS.search(question))
+    info.enumeration = bool(_ENUMERATION.search(question)) or info.exists
     info.doc_numbers = doc_number_key(question)
     doc_spans = [m.span() for m in _DOC_NUMBER.finditer(norm)]
     for m in _PROPOSAL_NUMBER.finditer(norm):
