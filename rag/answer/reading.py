@@ -50,6 +50,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[、.．])[^。；;]{2,40}[。：:]?$")
 #: How much the question's own wording (no paraphrase) adds to a sentence's score.
 LITERAL_BONUS = 0.1
+#: How far into a sentence a restating clause may start and still lead it (针对/对于/关于…).
+_LEAD = 4
 MIN_CONTENT = 8  # CJK characters a sentence keeps once its formula is cut off
 
 
@@ -119,7 +121,16 @@ def sentences(letter: Letter, hit_spans: Sequence[tuple[int, int]] = ()) -> list
             s += m.end()
             line = text[s:e]
             m = _OPENING_FORMULA.match(line)
-        if len(_CJK.findall(line)) < MIN_CONTENT or _COURTESY.search(line) or _RESTATES.search(line):
+        restates = _RESTATES.search(line)
+        if restates and restates.start() <= _LEAD:
+            # A sentence led by the suggestion's words that goes on to answer it (针对委员提出的
+            # …诉求，我局已于6月20日…): the answer is what follows the restating clause.
+            end = re.search(r"[，,：:]", line[restates.end() :])
+            if end is not None:
+                s += restates.end() + end.end()
+                line = text[s:e]
+                restates = _RESTATES.search(line)
+        if len(_CJK.findall(line)) < MIN_CONTENT or _COURTESY.search(line) or restates:
             continue
         in_hit = any(a <= s < z for a, z in hit_spans)
         out.append(Sentence(s, e, line, in_hit, heading))
