@@ -354,3 +354,42 @@ def test_whether_any_letter_is_about_a_thing_needs_the_thing_as_named(tmp_path: 
     assert not none.answered and "长期护理保险" in none.text
     some = a.answer("有没有关于老年助餐服务的建议答复？")
     assert some.answered and "乙区民政局" in some.text and "医疗保障局" not in some.text
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        # Two asks typed as one sentence, the second without a question word at its head.
+        ("坪坝那个集聚区什么时候批的，主打哪两个产业", ["time", "what"]),
+        # A clause ending in 吗 asks yes or no; 归谁管 asks which body manages it.
+        ("城管局同意加密路灯了吗？那段路归谁管", ["status", "body"]),
+        # A clause that asks nothing leads the part after it.
+        ("萱花路斑马线的建议，哪些事项被采纳了？", ["what"]),
+    ],
+)
+def test_asks_typed_together_are_parts(question: str, asks: list[str]) -> None:
+    from rag.search.typed import retype
+
+    text = retype(question)[0]
+    assert [p.ask for p in read_frame(text).parts] == asks
+
+
+def test_who_manages_a_road_asks_the_letter_not_who_replied() -> None:
+    assert "agency" not in read_frame("这段路由哪个部门管理？").fields
+    assert "agency" in read_frame("这封建议是哪个部门答复的？").fields
+
+
+def test_a_sentence_led_by_the_suggestions_words_answers_with_the_rest(tmp_path: Path) -> None:
+    a = _answerer(
+        tmp_path,
+        {
+            "a.txt": _letter(
+                "针对代表提出的甲村公交出行诉求，我局已联合乙公交公司于6月20日与村委开展座谈。"
+                "下一步，我局将优化甲村公交线路。",
+                "虚构市交通局",
+            )
+        },
+    )
+    answer = a.answer("甲村公交的事，交通局什么时候跟村委座谈的？")
+    assert "6月20日" in answer.text.splitlines()[0]
+    assert "针对代表提出" not in answer.text

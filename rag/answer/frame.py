@@ -49,7 +49,7 @@ ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "status",
         re.compile(
             r"能不能|能否|是否|有没有|可不可以|可否|会不会|是不是|行不行|有无|要不要|"
-            r"落实得?(?:怎么样|如何)|进展|采纳了?吗|(?:能|会|可以|有)[^，,。？?]{1,20}吗|"
+            r"落实得?(?:怎么样|如何)|进展|采纳了?吗|(?:能|会|可以|有)[^，,。？?]{1,20}吗|吗\s*$|"
             r"^(?:is|are|was|were|does|do|did|will|can|could|has|have)\b",
             re.I,
         ),
@@ -106,14 +106,14 @@ _LIST_FIELDS = frozenset({"cohandlers", "addressee"})
 # themselves, the corpus, connectives. Removed to leave the topic.
 _FRAME_WORDS = re.compile(
     r"(?:语料(?:库)?|收录的?|答复函?|复函|回复|函复|那封函?|这封函?|该函)(?:中|里)?|建议|提案|议案|"
-    r"哪些|哪几|哪个|哪家|哪位|哪一|哪里|哪儿|什么|多少|怎么样|怎么|怎样|如何|为什么|为何|是否|"
+    r"哪些|哪[一二两三四五六七八九十几]+[个项类种家条所座件批]?|哪个|哪家|哪位|哪里|哪儿|什么|多少|怎么样|怎么|怎样|如何|为什么|为何|是否|"
     r"有没有|能不能|能否|可不可以|会不会|是不是|分别|各自|关于|涉及|有关|对于|针对|情况|相关|"
     r"内容|提到|提及|是谁|是哪|处理结果|结果|诉求|单位|部门|机构|作出|[的了吗呢吧啊呀]"
 )
 # Demonstratives and time words that point rather than name ("那条泥结石路", "现在有多少").
-_DEMONSTRATIVE = re.compile(r"[那这该此][条个棵所座家封份件位项些]|现在|目前|如今|当前|有多大|多大|多高|多长|多久")
+_DEMONSTRATIVE = re.compile(r"[那这该此][条个棵所座家封份件位项些段片块处]|现在|目前|如今|当前|有多大|多大|多高|多长|多久")
 # A particle or preposition left at a word's edge once frame words are gone ("渝中区有").
-_EDGE = re.compile(r"^[对在把将从向给被让]|[有是在都还又也]+$")
+_EDGE = re.compile(r"^(?:[对在把将从向给被让]|跟(?![进踪随]))|[有是在都还又也由]+$")
 _PUNCT = re.compile(r"[\s，,。？?！!；;：:、“”\"'‘’《》〈〉（）()\[\]【】<>·…—\-]+")
 # A quoted term the letter must contain (“258集市”, 《…》), at least two characters.
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,40})[”\"」』]|《([^》]{2,60})》")
@@ -291,8 +291,26 @@ def split_parts(question: str) -> list[str]:
                 # "哪些事项已解决、哪些已采纳": later asks borrow the first one's subject.
                 parts += [head, *asks[1:]]
             else:
-                parts.append(clause)
+                parts += _asking_pieces(pieces) or [clause]
     return parts or [question.strip()]
+
+
+def _asking_pieces(pieces: list[str]) -> list[str]:
+    """A clause whose comma-separated pieces ask two things, typed as one sentence
+    (什么时候批的，主打哪两个产业): one part per asking piece, a piece that asks nothing
+    leading the part after it. None when fewer than two pieces ask."""
+    if sum(bool(_ASKS_SOMETHING.search(p)) for p in pieces) < 2:
+        return []
+    out, lead = [], ""
+    for piece in pieces:
+        if _ASKS_SOMETHING.search(piece) and len(lead + piece) >= _PART_MIN:
+            out.append(lead + piece)
+            lead = ""
+        else:
+            lead += piece
+    if lead and out:
+        out[-1] += lead
+    return out
 
 
 def topic_of(text: str, info: QueryInfo, bodies: tuple[Body, ...] = ()) -> str:
@@ -399,6 +417,6 @@ def read_frame(question: str, info: QueryInfo | None = None) -> Frame:
 # field question, not a time question about the letter's content).
 _FIELD_PHRASES = re.compile(
     r"文号|发文字号|索引号|审签人?|签发人?|联系人|联系电话|落款日期?|成文日期|发布日期|日期|"
-    r"哪个单位|哪个部门|答复单位|发文单位|会同|协办|会办|写给谁|答复谁|哪位代表|哪位委员|提案人|"
+    r"(?:哪个单位|哪个部门)(?!管|负责|牵头|主管|维护|建设|承担|实施|监管|出资)|答复单位|发文单位|会同|协办|会办|写给谁|答复谁|哪位代表|哪位委员|提案人|"
     r"类别|哪一类|哪类|编号|第几号|几号|what date|document number|signed|addressed"
 )

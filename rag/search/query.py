@@ -72,7 +72,9 @@ _FIELD_INTENT = (
     (
         "agency",
         re.compile(
-            r"哪个单位|哪个部门|哪家单位|谁答复|谁回复|谁办理|答复单位|发文单位|发出的|"
+            # 由哪个部门管理 / 负责 asks what the letter says of a duty, not who replied.
+            r"(?:哪个单位|哪个部门|哪家单位)(?!管|负责|牵头|主管|维护|建设|承担|实施|监管|出资)|"
+            r"谁答复|谁回复|谁办理|答复单位|发文单位|发出的|"
             r"which (?:agency|department|body|bureau|office)|who (?:replied|answered|handled|sent)",
             re.I,
         ),
