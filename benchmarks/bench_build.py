@@ -5,8 +5,8 @@ Usage:
 
 Prints chunks/s for (a) embedding the exact chunk inputs alone and (b) the whole
 build pipeline as `replyqa build` runs it (load, parse, chunk, embed, BM25 tokens, write),
-their ratio (goal >= 0.8), (c) the build's lexical work alone (tokenising the chunks and
-the BM25 matrix) per chunk, and search latency p50/p95 over the questions (default: the
+their ratio (goal >= 0.8), (c) the build's lexical work alone (tokenising the chunks, the
+BM25 matrix, the pinyin name table) per chunk, and search latency p50/p95 over the questions (default: the
 dev question set).
 """
 
@@ -30,6 +30,7 @@ from rag.embedding import make_embedder  # noqa: E402
 from rag.evaluation.retrieval import percentile  # noqa: E402
 from rag.letters.ingest import ingest  # noqa: E402
 from rag.search.lexicon import default_tokenizer, tokens_key  # noqa: E402
+from rag.search.names import name_payload  # noqa: E402
 from rag.search.retrieval import Retriever  # noqa: E402
 
 
@@ -62,6 +63,9 @@ def main() -> None:
     t0 = time.perf_counter()
     bm25 = BM25Store.from_terms(DocTerms.from_tokens(tokenizer.tokenize(t) for t in inputs))
     lexical_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    name_payload(bm25.words())
+    names_s = time.perf_counter() - t0
     del bm25
 
     # (b) the whole pipeline from files on disk to a committed index, as `replyqa build` runs.
@@ -79,6 +83,7 @@ def main() -> None:
             tokenize=tokenizer.tokenize,
             lexicon_version=tokenizer.version,
             tokens_key=tokens_key(tokenizer.version),
+            names=name_payload,
         )
         pipe_s = time.perf_counter() - t0
 
@@ -109,6 +114,9 @@ def main() -> None:
     print(f"build per chunk    {pipe_s / summary.chunks * 1000:8.1f} ms")
     print(
         f"lexical per chunk  {lexical_s / len(inputs) * 1000:8.2f} ms  (tokens + BM25, {lexical_s:.2f} s)"
+    )
+    print(
+        f"names per chunk    {names_s / len(inputs) * 1000:8.2f} ms  (pinyin name table, {names_s:.2f} s)"
     )
     print(
         f"search latency     p50 {statistics.median(lat):.1f} ms   p95 {percentile(lat, 0.95):.1f} ms   ({len(lat)} questions, k=10)"
