@@ -32,7 +32,17 @@ from rag.embedding import Embedder
 from rag.errors import IndexLockedError, IndexMismatchError, IndexStoreError
 from rag.types import Chunk, Letter
 
-from .folder import CHUNKS, LETTERS, LetterIndex, dumps, gc_paused, gc_resumed, read_jsonl
+from .folder import (
+    CHUNKS,
+    LETTERS,
+    NAMES,
+    LetterIndex,
+    dumps,
+    gc_paused,
+    gc_resumed,
+    loads,
+    read_jsonl,
+)
 from .lexical import BM25Store, DocTerms, load_terms
 from .manifest import (
     FORMAT_VERSION,
@@ -164,6 +174,7 @@ def build_index(
     milvus: MilvusTarget | None = None,
     filter_fields: Mapping[str, Mapping[str, Any]] | None = None,
     tokens_key: str = "",
+    names: Callable[[Sequence[str], Any], Any] | None = None,
     files: Mapping[str, tuple[int, int]] | None = None,
     parser: str = "",
     scanned_at_ns: int = 0,
@@ -195,6 +206,9 @@ def build_index(
         tokens_key: Names everything `tokenize` depends on (lexicon and code). A chunk whose
             embedding input is unchanged reuses the previous generation's tokens only when
             that generation was tokenised with the same key; "" never reuses.
+        names: With `tokenize`, called with the BM25 vocabulary and what the previous
+            generation stored (None if nothing); what it returns is stored as `names.json`
+            (`rag.search.names.name_payload`: the words by their pinyin).
         files: Per letter id, the (size, mtime_ns) of its file as parsed; recorded so that
             the next build can skip unchanged files (see `rag.letters.ingest.ingest`).
         parser: Version of the parser the letters came from (`rag.letters.ingest.parser_version`).
@@ -291,7 +305,10 @@ def build_index(
             store.add(
                 fresh_ids,
                 new_vectors[fresh],
-                [meta.get(rows[i]["letter_id"], {"letter_id": rows[i]["letter_id"]}) for i in fresh],
+                [
+                    meta.get(rows[i]["letter_id"], {"letter_id": rows[i]["letter_id"]})
+                    for i in fresh
+                ],
             )
             store.flush()
         else:
@@ -311,6 +328,9 @@ def build_index(
         if tokenize:
             terms, summary.tokenized_chunks = _bm25_terms(old, rows, inputs, tokenize, tokens_key)
             bm25 = BM25Store.from_terms(terms, tokens_key=tokens_key)
+        stored_names = None
+        if bm25 is not None and names is not None:
+            stored_names = names(bm25.words(), _read_names(old.path) if old is not None else None)
 
         summary.letters, summary.chunks = len(entries), len(rows)
         summary.embedded_chunks, summary.reused_vectors = len(pending), len(reuse)
@@ -333,7 +353,7 @@ def build_index(
             parser=parser,
             scanned_at_ns=scanned_at_ns,
         )
-        _write_generation(folder, generation, letters, rows, store, bm25)
+        _write_generation(folder, generation, letters, rows, store, bm25, stored_names)
         write_json_atomic(folder / MANIFEST, manifest.to_json())
         if milvus is not None and len(obsolete):
             store.remove(obsolete)  # only now: the committed generation no longer names them
@@ -468,6 +488,7 @@ def _write_generation(
     rows: Sequence[dict[str, Any]],
     store: Any,
     bm25: BM25Store | None,
+    names: Any = None,
 ) -> None:
     tmp = folder / f"{generation}.tmp"
     final = folder / generation
@@ -482,7 +503,20 @@ def _write_generation(
         bm25.save(tmp)
         for path in (tmp / "bm25").iterdir():
             _fsync_file(path)
+    if names is not None:
+        with open(tmp / NAMES, "w", encoding="utf-8") as fh:
+            fh.write(dumps(names))
+            fh.flush()
+            os.fsync(fh.fileno())
     os.replace(tmp, final)
+
+
+def _read_names(generation: Path) -> Any:
+    """What a generation stored in `names.json` (None when absent or unreadable)."""
+    try:
+        return loads((generation / NAMES).read_bytes())
+    except (OSError, ValueError):
+        return None
 
 
 def _drop_old_generations(folder: Path, keep: set[str]) -> None:

@@ -11,6 +11,8 @@ Layout::
         chunks.jsonl         one chunk per line: offsets, section, vector id, embed-input hash
         bm25/                BM25 score matrix (memory-mapped when read), vocabulary, and
                              the per-chunk token counts the next build reuses
+        names.json           the BM25 vocabulary's Chinese words by their pinyin (for the
+                             names English questions spell; `rag.search.names`), if built
       .lock                  held by a running build
 
 A chunk's text is cut from its letter's text when it is read (`ChunkTable`), so the
@@ -45,6 +47,7 @@ from .store import FaissStore
 
 LETTERS = "letters.jsonl"
 CHUNKS = "chunks.jsonl"
+NAMES = "names.json"
 
 
 try:  # a C JSON codec when present (it comes with the web stack); the stdlib one otherwise
@@ -429,6 +432,14 @@ class LetterIndex:
             else None
         )
         return cls(path, manifest, letters, chunks, np.asarray(vids, dtype=np.int64), store, bm25)
+
+    def stored_names(self) -> Any:
+        """What the build stored in `names.json` (None when absent or unreadable: an index
+        built before it, or a generation a later build has since removed)."""
+        try:
+            return loads((self.path / self.manifest.generation / NAMES).read_bytes())
+        except (OSError, ValueError):
+            return None
 
     def __post_init__(self) -> None:  # noqa: D105
         # vector id -> row by binary search (a dict of 10^6 ints would take ~100 MB)

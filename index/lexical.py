@@ -287,6 +287,11 @@ class BM25Store:
             out *= mask
         return out
 
+    @property
+    def vocab_size(self) -> int:
+        """How many tokens the vocabulary holds."""
+        return len(self._vocab)
+
     def words(self) -> list[str]:
         """Every token of the vocabulary (in no particular order)."""
         vocab = self._vocab

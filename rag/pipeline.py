@@ -20,6 +20,7 @@ from rag.errors import ReplyQAError
 from rag.letters.agencies import place_of
 from rag.letters.ingest import ingest, parser_version
 from rag.search.lexicon import default_tokenizer, tokens_key
+from rag.search.names import name_payload
 from rag.search.retrieval import Retriever
 from rag.types import Letter
 
@@ -76,6 +77,7 @@ def build_folder(
         milvus=milvus,
         filter_fields=_filter_fields(result.letters) if milvus is not None else None,
         tokens_key=tokens_key(tokenizer.version),
+        names=name_payload,
         files=result.files,
         parser=parser,
         scanned_at_ns=result.scanned_at_ns,

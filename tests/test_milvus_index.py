@@ -53,6 +53,12 @@ def test_milvus_backed_index_matches_faiss_and_updates_incrementally(
     assert manifest["store"] == "milvus" and manifest["milvus"]["uri"] == milvus_uri
     gen = tmp_path / "milvus" / manifest["generation"]
     assert not (gen / "vectors.faiss").exists()
+    # The pinyin name table is stored with the rest of the generation, as for FAISS.
+    assert (
+        open_index(tmp_path / "milvus").stored_names()
+        == open_index(tmp_path / "faiss").stored_names()
+    )
+    assert (gen / "names.json").is_file()
     assert len(open_index(tmp_path / "milvus").store) == summary.chunks
     assert results(tmp_path / "milvus", milvus_settings) == results(
         tmp_path / "faiss", faiss_settings

@@ -10,7 +10,10 @@ adds three things plain jieba lacks:
 - paraphrase groups (`rag/data/terms.tsv`: 老楼装电梯 | 既有住宅增设电梯 …) likewise
   share a concept token;
 - numbers stay whole: 〔2020〕300号 yields `2020〔300`, 第0310号 yields `no310`, and
-  every digit run is its own token, so exact document/proposal-number lookups hit.
+  every digit run is its own token, so exact document/proposal-number lookups hit;
+- a number written otherwise than in plain digits (3.5万, 35,000, 1.2亿, "120 million",
+  三千) also yields its value in plain digits (`rag.search.numbers`), so equal values
+  match whatever their script.
 
 English questions are translated term by term through `rag/data/glossary_en.tsv`
 before tokenising, so the lexical side can match Chinese letters too.
@@ -29,6 +32,7 @@ from functools import cache
 from pathlib import Path
 
 from rag.search.dictionary import translate_words
+from rag.search.numbers import fold_thousands, value_tokens
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -175,10 +179,11 @@ class Tokenizer:
         self.version = lexicon.version
 
     def tokenize(self, text: str) -> list[str]:
-        """Tokens of `text`: words, concept tokens, and whole-number tokens."""
-        norm = normalize(text)
+        """Tokens of `text`: words, concept tokens, whole-number tokens and number values."""
+        norm = normalize(fold_thousands(text))
         tokens = [f"{m.group(1)}〔{int(m.group(2))}" for m in _DOC_NUMBER.finditer(norm)]
         tokens += [f"no{int(m.group(1))}" for m in _SERIAL.finditer(norm)]
+        tokens += value_tokens(norm)
         concepts = self.lexicon.concepts
         for tok in self._jieba.cut_for_search(norm, True):
             tok = tok.strip()
@@ -228,6 +233,8 @@ def default_tokenizer(extra_agencies: Path | None = None) -> Tokenizer:
 def tokens_key(lexicon_version: str) -> str:
     """What BM25 document tokens depend on: the lexicon, the tokenizer's code, the segmenter."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-        digest.update(importlib.metadata.version("rjieba").encode())
+    digest.update((Path(__file__).parent / "numbers.py").read_bytes())
+    for package in ("rjieba", "cn2an"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            digest.update(importlib.metadata.version(package).encode())
     return f"{lexicon_version}:{digest.hexdigest()[:16]}"

@@ -13,17 +13,25 @@ read once per index, on the first English question that spells a name.
 Retrieval goes one step further (`NameIndex`): the words of the letters (the BM25 vocabulary)
 by their toneless pinyin, syllables run together, so the name an English question spells is
 looked up as Chinese words ("Shiyoulu", "shiyou lu" → 石油路; "Qijiang" → 綦江) and searched
-with the question's other words.
+with the question's other words. The build computes this table (`name_payload`, reusing the
+previous generation's for the words it already had) and stores it with the index
+(`names.json` in the generation folder); an index without it, or with one made by other code,
+has it computed from the vocabulary on the first English question instead.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import importlib.metadata
 import itertools
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 from rag.search.dictionary import reverse_cedict
 
@@ -194,31 +202,93 @@ def name_candidates(question: str, known: Collection[str] = ()) -> list[list[str
     return runs
 
 
-class NameIndex:
-    """The letters' words by their toneless pinyin (syllables run together), built on first
-    use from `words` (the BM25 vocabulary: ~7,000 Chinese words at development scale, 0.3 s)."""
+def word_keys(word: str) -> list[str]:
+    """The pinyin keys a word of the letters is reached by: its own, and, for a name with a
+    generic, its name's (广德市 is reached from "Guangde" too: a name is often spelled without
+    its generic — Guangde, Jiangjin for 江津区)."""
+    if not _CJK_WORD.fullmatch(word):
+        return []
+    keys = pinyin_keys(word)
+    stem = next((word[: -len(g)] for g in _GENERIC.values() if word.endswith(g)), "")
+    if len(stem) >= 2:
+        keys += pinyin_keys(stem)
+    return keys
 
-    def __init__(self, words: Callable[[], Iterable[str]]) -> None:
+
+def name_table(
+    words: Iterable[str], previous: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, list[str]]:
+    """The words by their pinyin keys (`word_keys`), in the order of `words`; the keys of a
+    word `previous` (an earlier table made by this code) holds are taken from it."""
+    known: dict[str, list[str]] = defaultdict(list)
+    for key, ws in (previous or {}).items():
+        for w in ws:
+            known[w].append(key)
+    table: dict[str, list[str]] = defaultdict(list)
+    for word in words:
+        keys = known.get(word)
+        for key in keys if keys is not None else word_keys(word):
+            table[key].append(word)
+    return dict(table)
+
+
+_FORMAT = "replyqa-names/1"
+
+
+@cache
+def names_key() -> str:
+    """What a stored table depends on: this module's code and pypinyin's tables."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+        digest.update(importlib.metadata.version("pypinyin").encode())
+    return digest.hexdigest()[:16]
+
+
+def name_payload(words: Sequence[str], previous: Any = None) -> dict[str, Any]:
+    """What the build stores with the index for `words` (the BM25 vocabulary): the name table,
+    reusing `previous` (the previous generation's payload) when this code made it."""
+    return {
+        "format": _FORMAT,
+        "key": names_key(),
+        "words": len(words),
+        "names": name_table(words, stored_table(previous)),
+    }
+
+
+def stored_table(payload: Any, words: int | None = None) -> dict[str, list[str]] | None:
+    """The name table of a stored payload, if this code made it (and over `words` words, when
+    given); else None."""
+    if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
+        return None
+    if payload.get("key") != names_key() or not isinstance(payload.get("names"), dict):
+        return None
+    if words is not None and payload.get("words") != words:
+        return None
+    return payload["names"]
+
+
+class NameIndex:
+    """The letters' words by their toneless pinyin (syllables run together): the table the
+    build stored (`stored`), else one computed on first use from `words` (the BM25
+    vocabulary: ~7,000 Chinese words at development scale, 0.3 s)."""
+
+    def __init__(
+        self,
+        words: Callable[[], Iterable[str]],
+        stored: Callable[[], Mapping[str, Sequence[str]] | None] | None = None,
+    ) -> None:
         self._words = words
+        self._stored = stored
         self._keys: dict[str, tuple[str, ...]] | None = None
         self._lock = threading.Lock()
 
     def _build(self) -> dict[str, tuple[str, ...]]:
         with self._lock:
             if self._keys is None:
-                keys: dict[str, list[str]] = defaultdict(list)
-                generics = tuple(_GENERIC.values())
-                for word in self._words():
-                    if _CJK_WORD.fullmatch(word):
-                        for key in pinyin_keys(word):
-                            keys[key].append(word)
-                        # 广德市 is reached from "Guangde" too: a name is often spelled
-                        # without its generic (Guangde, Jiangjin for 江津区).
-                        stem = next((word[: -len(g)] for g in generics if word.endswith(g)), "")
-                        if len(stem) >= 2:
-                            for key in pinyin_keys(stem):
-                                keys[key].append(word)
-                self._keys = {k: tuple(v) for k, v in keys.items()}
+                table = self._stored() if self._stored is not None else None
+                if table is None:
+                    table = name_table(self._words())
+                self._keys = {k: tuple(v) for k, v in table.items()}
         return self._keys
 
     def spelled(self, key: str) -> list[str]:

@@ -34,7 +34,7 @@ from rag.embedding import Embedder
 from rag.letters.agencies import place_of
 from rag.letters.values import field_value
 from rag.search.lexicon import Tokenizer, default_tokenizer, normalize
-from rag.search.names import NameIndex
+from rag.search.names import NameIndex, stored_table
 from rag.search.query import (
     Filters,
     QueryInfo,
@@ -190,9 +190,15 @@ class Retriever:
         shared: dict[Hashable, Hashable] = {}
         self.keys = {lid: LetterKeys.of(letter, shared) for lid, letter in index.letters.items()}
         self._filter_cache: dict[Filters, set[str]] = {}
-        # The letters' words by their pinyin, for the names English questions spell; read from
-        # the BM25 vocabulary on the first English question.
-        self._names = NameIndex(lambda: self.index.bm25.words() if self.index.bm25 else ())
+        # The letters' words by their pinyin, for the names English questions spell: the table
+        # the build stored, read on the first English question (else made from the BM25
+        # vocabulary then: an older index, or BM25 re-tokenised below).
+        self._names = NameIndex(
+            lambda: self.index.bm25.words() if self.index.bm25 else (),
+            lambda: stored_table(
+                self.index.stored_names(), self.index.bm25.vocab_size if self.index.bm25 else 0
+            ),
+        )
         self._glossary_words: frozenset[str] | None = None  # what the glossary translates
         self._record_index: RecordIndex | None = None  # built on the first record question
         # The last record question's matches: the answerer asks for what search just found.
@@ -225,6 +231,7 @@ class Retriever:
                     for c in index.chunks
                 ]
             )
+            self._names = NameIndex(index.bm25.words)  # the stored table is of other words
 
     # -- the stages --------------------------------------------------------------------------
     def _dense(
