@@ -393,3 +393,15 @@ def test_a_sentence_led_by_the_suggestions_words_answers_with_the_rest(tmp_path:
     answer = a.answer("甲村公交的事，交通局什么时候跟村委座谈的？")
     assert "6月20日" in answer.text.splitlines()[0]
     assert "针对代表提出" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        ("这封复函答复的是哪号建议？", "number"),
+        ("答复的是哪几位代表？", "addressee"),
+        ("经办人是谁？", "contact"),
+    ],
+)
+def test_field_asks_as_people_write_them(question: str, field: str) -> None:
+    assert field in read_frame(question).fields

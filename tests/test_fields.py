@@ -562,3 +562,26 @@ def test_a_value_the_page_labels_is_found_when_asked_for_by_its_label() -> None:
     assert asked("浏览次数是多少?") == []  # page furniture
     a, b = named_labels(letter, "责任领导是谁")[0][1].start, named_labels(letter, "责任领导是谁")[0][1].end
     assert text[a:b] == "责任领导:张某某"  # cited at its line
+
+
+def test_fields_written_the_ways_unseen_pages_write_them(tmp_path) -> None:
+    """Made-up letter: a 经…会办 statement, 协办单位 after 会商, a document number with a
+    blank category after it, an 经办人 contact line."""
+    from rag.config import Settings
+    from rag.letters.ingest import parse_letter
+    from rag.letters.values import field_value
+
+    text = (
+        "虚构县教字〔2021〕19号 类 同意公开\n\n示例代表：\n"
+        "您提出的《关于示例的建议》收悉，经虚构县财政局、虚构县自然资源局会办，现答复如下：\n"
+        "一、我局已完成示例工作。\n经办人及电话:张示例 1234567\n虚构县教育局\n2021年5月10日\n"
+    )
+    path = tmp_path / "a.txt"
+    path.write_text(text, encoding="utf-8")
+    letter = parse_letter(path, str(path), Settings())
+    assert letter.fields.doc_number == "虚构县教字〔2021〕19号"
+    assert letter.fields.cohandlers == ("虚构县财政局", "虚构县自然资源局")
+    assert "张示例 1234567" in (field_value(letter, "contact").value or "")
+    other = text.replace("经虚构县财政局、虚构县自然资源局会办", "经会商协办单位虚构县综合行政执法局，认真研究办理")
+    path.write_text(other, encoding="utf-8")
+    assert parse_letter(path, str(path), Settings()).fields.cohandlers == ("虚构县综合行政执法局",)

@@ -416,7 +416,8 @@ def read_frame(question: str, info: QueryInfo | None = None) -> Frame:
 # what kind of content answer is wanted, so the ask is read without them ("落款日期是哪天" is a
 # field question, not a time question about the letter's content).
 _FIELD_PHRASES = re.compile(
-    r"文号|发文字号|索引号|审签人?|签发人?|联系人|联系电话|落款日期?|成文日期|发布日期|日期|"
-    r"(?:哪个单位|哪个部门)(?!管|负责|牵头|主管|维护|建设|承担|实施|监管|出资)|答复单位|发文单位|会同|协办|会办|写给谁|答复谁|哪位代表|哪位委员|提案人|"
-    r"类别|哪一类|哪类|编号|第几号|几号|what date|document number|signed|addressed"
+    r"文号|发文字号|索引号|审签人?|签发人?|联系人|联系电话|经办人|承办人|落款日期?|成文日期|发布日期|日期|"
+    r"(?:哪个单位|哪个部门)(?!管|负责|牵头|主管|维护|建设|承担|实施|监管|出资)|答复单位|发文单位|"
+    r"会同|协办|会办|写给谁|答复谁|哪[几些]?位(?:代表|委员)|提案人|"
+    r"类别|哪一类|哪类|编号|第几号|几号|哪号|多少号|what date|document number|signed|addressed"
 )

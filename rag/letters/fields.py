@@ -42,7 +42,7 @@ from rag.types import LetterFields
 Found = tuple[str, Span]
 
 _DOCNO_REST = re.compile(
-    r"\s*(?:[(（]?[ABC]类[)）]?)?\s*(?:同意公开|不同意公开|不予公开)?\s*$|关于|对"
+    r"\s*(?:[(（]?[ABC]?\s*类[)）]?)?\s*(?:同意公开|不同意公开|不予公开)?\s*$|关于|对"
 )
 INDEX = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-]{4,30}/\d{4,6}-\d{3,8}")
 # Bodies that post a reply on their site without having written it (荣成市人大办, 政府办公室).

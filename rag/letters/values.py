@@ -15,7 +15,10 @@ from rag.types import Letter
 
 _ANONYMISED = re.compile(r"^(?:[xX×*＊某]+|某某)")
 # Labels may be spaced out to fill a column (联 系 人：).
-_CONTACT = re.compile(r"[^\n]*(?:联\s*系\s*人|联\s*系\s*电\s*话|联\s*系\s*方\s*式)[^\n]*")
+# The person a caller can ring: 联系人, or the official who handled it (经办人, 承办人).
+_CONTACT = re.compile(
+    r"[^\n]*(?:联\s*系\s*人|联\s*系\s*电\s*话|联\s*系\s*方\s*式|经\s*办\s*人|承\s*办\s*人)[^\n]*"
+)
 _CC = re.compile(r"(?:抄\s*送|抄\s*报)\s*[:：]\s*(?P<value>[^\n]+)")
 _SUBJECT = re.compile(r"《[^》\n]{4,80}》")
 

@@ -83,7 +83,7 @@ _FIELD_INTENT = (
     (
         "addressee",
         re.compile(
-            r"提案人|代表是谁|委员是谁|哪位代表|哪位委员|哪些代表|谁提出|谁提的|写给谁|答复谁|回复谁|答复哪位|"
+            r"提案人|代表是谁|委员是谁|哪[几些]?位(?:代表|委员)|哪些代表|谁提出|谁提的|写给谁|答复谁|回复谁|答复哪位|"
             r"addressee|addressed to|who (?:proposed|submitted|raised|wrote)",
             re.I,
         ),
@@ -98,11 +98,11 @@ _FIELD_INTENT = (
     (
         "number",
         re.compile(
-            r"第几号|编号|几号|哪件提案|哪件建议|which number|proposal number|suggestion number",
+            r"第几号|编号|几号|哪号|多少号|哪件提案|哪件建议|which number|proposal number|suggestion number",
             re.I,
         ),
     ),
-    ("contact", re.compile(r"联系人|联系电话|电话|contact|phone", re.I)),
+    ("contact", re.compile(r"联系人|联系电话|电话|经办人|承办人|contact|phone", re.I)),
     (
         "session",
         re.compile(
