@@ -405,3 +405,32 @@ def test_a_sentence_led_by_the_suggestions_words_answers_with_the_rest(tmp_path:
 )
 def test_field_asks_as_people_write_them(question: str, field: str) -> None:
     assert field in read_frame(question).fields
+
+
+def test_a_body_joined_to_a_placed_one_shares_its_place() -> None:
+    from rag.answer.frame import read_bodies
+
+    bodies = read_bodies("虚构县水务局和交通局各自给的理由是什么？")
+    assert [b.places for b in bodies] == [("虚构县",), ("虚构县",)]
+    assert read_frame("虚构县水务局和交通局各自给的理由是什么？").compare
+
+
+def test_a_town_whose_name_holds_shi_is_one_place() -> None:
+    from rag.answer.frame import read_places
+
+    assert read_places("湖洋镇的寨背市镇大桥是危桥吗") == ("湖洋镇", "寨背市镇")
+    assert read_places("重庆市渝中区的事") == ("重庆市", "渝中区")
+
+
+def test_a_title_with_its_sender_in_brackets_names_the_sender(tmp_path: Path) -> None:
+    """A portal's heading 对…第3号建议的答复(水利局); a question naming the county's bureau
+    reaches it when the letter names that county."""
+    text = (
+        "【示例】虚构。\n对县十届人大一次会议第3号建议的答复(水利局)\n\n张三代表:\n"
+        "你提出的“关于加固甲河河堤”的建议收悉。现答复如下:\n"
+        "甲河是虚构县的母亲河,甲河河堤加固已纳入规划,将适时组织实施。感谢你对我县水利工作的支持。\n"
+    )
+    a = _answerer(tmp_path, {"a.txt": text})
+    assert a.retriever.index.letters[next(iter(a.retriever.index.letters))].fields.agency == "水利局"
+    assert a.answer("虚构县水利局答复的河堤建议说的是哪条河？").answered
+    assert not a.answer("另一县水利局答复的河堤建议说的是哪条河？").answered

@@ -92,7 +92,7 @@ ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # A comparison of letters or places: both are answered, then set side by side.
 _COMPARE = re.compile(
     r"有何不同|有什么不同|有什么区别|区别|差别|相比|对比|异同|都有[^，,。？?]{0,12}吗|都[^，,。？?]{0,6}吗|"
-    r"两地|两封|两份|二者|两者|分别是哪|compare|differ|difference|both",
+    r"两地|两封|两份|两家|二者|两者|各自|分别是哪|compare|differ|difference|both",
     re.I,
 )
 # A question about one letter ("这封复函", "…提案的复函"): a list-valued field of that letter
@@ -106,9 +106,9 @@ _LIST_FIELDS = frozenset({"cohandlers", "addressee"})
 # themselves, the corpus, connectives. Removed to leave the topic.
 _FRAME_WORDS = re.compile(
     r"(?:语料(?:库)?|收录的?|答复函?|复函|回复|函复|那封函?|这封函?|该函)(?:中|里)?|建议|提案|议案|"
-    r"哪些|哪[一二两三四五六七八九十几]+[个项类种家条所座件批]?|哪个|哪家|哪位|哪里|哪儿|什么|多少|怎么样|怎么|怎样|如何|为什么|为何|是否|"
+    r"哪些|哪[一二两三四五六七八九十几]+[个项类种家条所座件批]?|哪[条所座件批项类种]|哪个|哪家|哪位|哪里|哪儿|什么|多少|怎么样|怎么|怎样|如何|为什么|为何|是否|"
     r"有没有|能不能|能否|可不可以|会不会|是不是|分别|各自|关于|涉及|有关|对于|针对|情况|相关|"
-    r"内容|提到|提及|是谁|是哪|处理结果|结果|诉求|单位|部门|机构|作出|[的了吗呢吧啊呀]"
+    r"内容|提到|提及|是谁|是(?=哪)|处理结果|结果|诉求|单位|部门|机构|作出|[的了吗呢吧啊呀]"
 )
 # Demonstratives and time words that point rather than name ("那条泥结石路", "现在有多少").
 _DEMONSTRATIVE = re.compile(r"[那这该此][条个棵所座家封份件位项些段片块处]|现在|目前|如今|当前|有多大|多大|多高|多长|多久")
@@ -187,7 +187,9 @@ def read_places(question: str) -> tuple[str, ...]:
             if p is None:
                 pos += 1
                 continue
-            name = p.group()
+            name, end = p.group(), p.end()
+            if name[-1] in "市区" and run[end : end + 1] in ("镇", "乡"):
+                name, end = name + run[end], end + 1  # 寨背市镇: a town whose name holds 市
             lead = _PLACE_LEAD.match(name)
             if lead:
                 name = name[lead.end() :]
@@ -200,7 +202,7 @@ def read_places(question: str) -> tuple[str, ...]:
                 or (name.endswith("省") and stem not in _PROVINCES)
             ):
                 out.append(name)
-            pos = p.end()
+            pos = end
     return tuple(dict.fromkeys(out))
 
 
@@ -344,9 +346,14 @@ def topic_of(text: str, info: QueryInfo, bodies: tuple[Body, ...] = ()) -> str:
 _GENERIC_BODY = frozenset({"人民政府", "政府"})
 
 
+# Two bodies joined with nothing else between them (甲县林草局和交通局, A、B).
+_JOINED = re.compile(r"\s*(?:和|与|及|跟|、|以及)\s*")
+
+
 def read_bodies(question: str) -> tuple[Body, ...]:
     """The agencies `question` names, with their places, level and role."""
-    out = []
+    out: list[Body] = []
+    prev_end = 0
     quoted = [m.span() for m in _QUOTED.finditer(question)]
     for name, start, end in agency_spans(question):
         if any(a <= start < b for a, b in quoted):
@@ -365,6 +372,10 @@ def read_bodies(question: str) -> tuple[Body, ...]:
         before = question[max(0, start - 4) : start]
         after = question[end : end + 40]
         sender = bool(_SENDS.search(after)) and not re.search(r"中|里|的函中", before)
+        if not named and out and out[-1].places and _JOINED.fullmatch(question[prev_end:start]):
+            # 马关县林草局和交通局: the second body is of the first one's place.
+            named, levels = out[-1].places, [out[-1].level] if out[-1].level else []
+        prev_end = end
         out.append(
             Body(
                 name=name,

@@ -162,8 +162,13 @@ class Gate:
                 )
             if any(_same_kind_elsewhere(c.body, name) for name in senders):
                 return False  # the letter's own sender is this kind of body, at another place
-            if not any(_places_of(name) for name in senders) and not _writes_as(c.body, text):
-                return False  # a sender without a place, writing as another level (我县)
+            if not any(_places_of(name) for name in senders):
+                if not _writes_as(c.body, text):
+                    return False  # a sender without a place, writing as another level (我县)
+                if c.body.places and _names_place(text, c.body.places[-1]) and any(
+                    _body_is(c.body.core, (), c.body.level, name, ()) for name in senders
+                ):
+                    return True  # 水利局, in a letter that names the county the question gives
             # The sender may be written in the heading or the signature in another form.
             edges = text[:300] + text[-300:]
             return _mentions_body(edges, c.body)
@@ -314,6 +319,11 @@ def _ends_with_place(want: str, place: str) -> bool:
     return any(
         len(b) >= 2 and a.endswith(b) for a, b in ((want, place), (_short(want), _short(place)))
     )
+
+
+def _names_place(text: str, place: str) -> bool:
+    """Whether a letter's text names `place` (舒城县, or 舒城 without its level word)."""
+    return any(form in text for form in _place_forms(place) if len(form) >= 2)
 
 
 def _same_kind_elsewhere(body: Body, name: str) -> bool:

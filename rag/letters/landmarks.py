@@ -284,6 +284,9 @@ def _pick_title(cands: list[Title]) -> Title | None:
     return last
 
 
+_TITLE_SENDER = re.compile(r"(?:答复|复函|回复|意见)\s*[(（](?P<name>[^()（）\n]{2,30})[)）]\s*$")
+
+
 def title_agencies(text: str, marks: Landmarks) -> list[tuple[str, Span]]:
     """Sender names written before a title (`重庆市…委员会关于…`) or on the line above it."""
     out: list[tuple[str, Span]] = []
@@ -298,6 +301,12 @@ def title_agencies(text: str, marks: Landmarks) -> list[tuple[str, Span]]:
             if name and is_agency(name):
                 start = a + p.index(name)
                 out.append((name, (start, start + len(name))))
+        # A portal files each reply under its title and the sender after it in brackets:
+        # 对县十六届人大一次会议第3号建议的答复(水利局).
+        tail = _TITLE_SENDER.search(c.value)
+        if tail and is_agency(tail["name"]):
+            start = c.span[0] + tail.start("name")
+            out.append((tail["name"], (start, start + len(tail["name"]))))
         for j in range(c.first_line - 1, max(c.first_line - 4, -1), -1):
             a, b = content(text, marks.lines[j])
             if a == b:
