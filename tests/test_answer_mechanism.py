@@ -434,3 +434,11 @@ def test_a_title_with_its_sender_in_brackets_names_the_sender(tmp_path: Path) ->
     assert a.retriever.index.letters[next(iter(a.retriever.index.letters))].fields.agency == "水利局"
     assert a.answer("虚构县水利局答复的河堤建议说的是哪条河？").answered
     assert not a.answer("另一县水利局答复的河堤建议说的是哪条河？").answered
+
+
+def test_a_city_ending_in_a_generic_word_is_a_place() -> None:
+    """门市 is a shop front only as the whole word: 厦门市 and 荆门市 are cities."""
+    from rag.answer.frame import read_places
+
+    assert read_places("厦门市对电动自行车充电的建议怎么答复的？") == ("厦门市",)
+    assert read_places("门市的租金多少") == ()

@@ -163,8 +163,10 @@ _GENERIC_PLACE = re.compile(
     r"城区|市区|社区|小区|园区|景区|片区|山区|辖区|郊区|新区|开发区|城市|县城|乡镇|城镇|集镇|村镇|"
     r"本市|全市|全区|全县|全省|我市|我区|我县|该市|该区|该县|各区|各县|各市|各镇|省市|区县|县区|市县|"
     r"都市|城乡|市级|区级|县级|地市|街区|商区|校区|示范区|保护区|试验区|功能区|经开区|高新区|城镇化|"
-    r"小镇|场镇|集市|超市|菜市|门市|夜市|早市|花市|股市|楼市|闹市|上市|城市"
+    r"小镇|场镇|集市|超市|菜市|夜市|早市|花市|股市|楼市|闹市|上市|城市"
 )
+# Generic only as the whole word: 门市 (a shop front) ends 厦门市, 江门市, 荆门市.
+_GENERIC_WHOLE = re.compile(r"门市")
 _PLACE_LEAD = re.compile(
     r"^.*(?:[的了和与及或对在是把将从向给被由为即等各该此那这哪些谁年月日号有个几首全跨明]|关于|有关|针对)"
 )
@@ -198,6 +200,7 @@ def read_places(question: str) -> tuple[str, ...]:
                 len(stem) >= 2 or (len(stem) == 1 and name[-1] in "县市区")
             ) and not (
                 _GENERIC_PLACE.search(name)
+                or _GENERIC_WHOLE.fullmatch(name)
                 or _NOT_TOWNSHIP.search(name)
                 or (name.endswith("省") and stem not in _PROVINCES)
             ):
