@@ -442,3 +442,17 @@ def test_a_city_ending_in_a_generic_word_is_a_place() -> None:
 
     assert read_places("厦门市对电动自行车充电的建议怎么答复的？") == ("厦门市",)
     assert read_places("门市的租金多少") == ()
+
+
+def test_whether_a_suggestion_on_a_thing_was_answered_needs_all_of_it(tmp_path: Path) -> None:
+    """X的建议，有部门答复过吗 asks for the letters about all of X: one that says 电动车 but
+    not 充电桩 is not one."""
+    a = _answerer(
+        tmp_path,
+        {
+            "a.txt": _letter("我局将在主干道设置电动车与机动车分流车道，规范电动车通行。", "虚构区公安局"),
+            "b.txt": _letter("今年将在甲小区新建电动车充电桩20个，解决电动车充电难。", "虚构区住建局"),
+        },
+    )
+    answer = a.answer("电动车充电桩进小区的建议 有部门答复过吗")
+    assert answer.answered and "住建局" in answer.text and "公安局" not in answer.text

@@ -408,7 +408,8 @@ def read_frame(question: str, info: QueryInfo | None = None) -> Frame:
     fields = tuple(dict.fromkeys(f for p in parts for f in p.fields))
     one_letter = bool(_ONE_LETTER.search(question)) and set(fields) <= _LIST_FIELDS
     one_letter |= bool(_ONE_SUGGESTION.search(question))
-    wants_list = info.enumeration and not info.identifies_letter and not one_letter
+    # Whether any letter answers a suggestion on X (X的建议，有部门答复过吗) asks for the letters.
+    wants_list = info.enumeration and not info.identifies_letter and (info.exists or not one_letter)
     quoted = tuple(a or b for a, b in _QUOTED.findall(question))
     in_bodies = " ".join(b.name for b in bodies) + " ".join(quoted)
     places = () if info.english else tuple(p for p in read_places(question) if p not in in_bodies)

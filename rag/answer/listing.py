@@ -50,6 +50,8 @@ class Reader(Protocol):
 
 #: A row's quote says the list's main topic term this much, where a sentence of it does.
 MAIN_TERM = 0.75
+#: How much of each other word of the thing a letter must say to be about it (进小区: 小区).
+PART_SAID = 0.5
 #: A letter joins a list when its evidence is at least this share of the best letter's …
 ROW_SHARE = 0.6
 #: … and at least this much in itself.
@@ -88,7 +90,11 @@ def _lead(n: int, english: bool, noun: str = "") -> str:
 
 
 def _rows(
-    answerer: Reader, frame: Frame, readings: Sequence[Reading], main: Term | None
+    answerer: Reader,
+    frame: Frame,
+    readings: Sequence[Reading],
+    main: Term | None,
+    terms: Sequence[Term] = (),
 ) -> list[Reading]:
     """The letters one reading of a list's topic admits (`readings` rated with its terms), in
     retrieval order: a letter about the topic — its evidence (the topic covered, the main word
@@ -106,12 +112,20 @@ def _rows(
     rated = [(0.5 * r.relevance + 0.5 * main_share(r), r) for r in readings]
     best = max((v for v, _ in rated), default=0.0)
     cut = max(ROW_FLOOR, ROW_SHARE * best)
-    # Whether any letter is about something asks for the thing as named: a letter that says
-    # its words apart (长期…保险 for 长期护理保险) is not about it.
-    said = MAIN_TERM if frame.info.exists else 0.0
-    return [
-        r for v, r in rated if v >= cut and r.relevance >= answerer.floor(frame) and main_share(r) >= said
-    ]
+    def says_all(reading: Reading) -> bool:
+        # Whether any letter is about something asks for the thing as named, all of it: a
+        # letter that says its words apart (长期…保险 for 长期护理保险) or only some of them
+        # (电动车 without 充电桩) is not about it.
+        if not frame.info.exists:
+            return True
+        texts = [x.heading + x.text for x in reading.pool] + [title_of(reading.letter) or ""]
+        return all(
+            max((topics.term_coverage(t, x) for x in texts), default=0.0)
+            >= (MAIN_TERM if t is main else PART_SAID)
+            for t in terms
+        )
+
+    return [r for v, r in rated if v >= cut and r.relevance >= answerer.floor(frame) and says_all(r)]
 
 
 def list_answer(answerer: Reader, frame: Frame, hits: Sequence[Hit]) -> Answer | None:
@@ -136,7 +150,7 @@ def list_answer(answerer: Reader, frame: Frame, hits: Sequence[Hit]) -> Answer |
     for terms in readings_of:
         main = max(terms, key=lambda t: t.weight) if terms else None
         rated = read if terms is readings_of[0] else answerer.rate(read, terms)
-        for reading in _rows(answerer, frame, rated, main):
+        for reading in _rows(answerer, frame, rated, main, terms):
             if reading.letter.id not in row_terms:
                 rows.append(reading)
                 row_terms[reading.letter.id] = (terms, main)

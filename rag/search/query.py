@@ -35,6 +35,7 @@ _ENUMERATION = re.compile(
 # Whether any letter is about something: the letters about it, if there are any.
 _EXISTS = re.compile(
     r"(?:有没有|是否有|有无)(?:关于|涉及|针对)[^，,。？?]{1,24}的(?:建议|提案|议案)?(?:答复|复函|回复)|"
+    r"的(?:建议|提案|议案)[，,\s]*(?:有没有|有)(?:部门|单位|人)(?:答复|回复|回应)过?(?:吗|没有)?|"
     r"(?:is|are)\s+there\s+(?:any\s+)?(?:repl(?:y|ies)|letters?|answers?)\s+(?:about|on|regarding|concerning)\b",
     re.IGNORECASE,
 )
