@@ -456,3 +456,22 @@ def test_whether_a_suggestion_on_a_thing_was_answered_needs_all_of_it(tmp_path: 
     )
     answer = a.answer("电动车充电桩进小区的建议 有部门答复过吗")
     assert answer.answered and "住建局" in answer.text and "公安局" not in answer.text
+
+
+def test_when_something_was_done_is_not_the_letters_date() -> None:
+    assert "date" not in read_frame("那段路面哪天完工的？").fields
+    assert "date" in read_frame("这封复函落款是哪天？").fields
+    assert "date" in read_frame("哪天答复的？").fields
+
+
+def test_a_year_the_question_names_picks_its_sentence(tmp_path: Path) -> None:
+    a = _answerer(
+        tmp_path,
+        {
+            "a.txt": _letter(
+                "2020年招聘教师26名，其中音乐4名。2022年计划招聘教师48名，其中音乐6名。", "虚构县教育局"
+            )
+        },
+    )
+    first = a.answer("虚构县22年计划招几个音乐老师").text.splitlines()[0]
+    assert "音乐6名" in first

@@ -50,6 +50,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[、.．])[^。；;]{2,40}[。：:]?$")
 #: How much the question's own wording (no paraphrase) adds to a sentence's score.
 LITERAL_BONUS = 0.1
+YEAR_BONUS = 0.2
+_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 #: How far into a sentence a restating clause may start and still lead it (针对/对于/关于…).
 _LEAD = 4
 MIN_CONTENT = 8  # CJK characters a sentence keeps once its formula is cut off
@@ -143,6 +145,8 @@ def score(
     """The pool's sentences scored for one part, best first."""
     out = []
     typed_ask = part.ask not in ("what", "how")  # a number, a time, a reason, a plan …
+    # A year the part names (2022年计划招几个): its sentences before other years' alike ones.
+    years = set(_YEAR.findall(part.text))
     for sent in pool:
         cov = topics.coverage(terms, sent.text) if terms else 0.0
         if sent.heading and terms:
@@ -151,6 +155,7 @@ def score(
         typed = has_span(part.ask, sent.text)
         value = cov + (0.25 if typed and typed_ask else 0.1 if typed else 0.0)
         value += 0.05 if sent.in_hit else 0.0
+        value += YEAR_BONUS if years and years & set(_YEAR.findall(sent.text)) else 0.0
         if terms:
             value += LITERAL_BONUS * topics.literal(terms, sent.heading + sent.text)
         out.append(Scored(sent, cov, typed, value))
