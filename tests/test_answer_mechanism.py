@@ -475,3 +475,19 @@ def test_a_year_the_question_names_picks_its_sentence(tmp_path: Path) -> None:
     )
     first = a.answer("虚构县22年计划招几个音乐老师").text.splitlines()[0]
     assert "音乐6名" in first
+
+
+def test_a_name_an_english_question_spells_is_part_of_its_topic(tmp_path: Path) -> None:
+    """Two letters on sewage; the one naming 兰亭镇 (Lanting) answers, and says its figure."""
+    a = _answerer(
+        tmp_path,
+        {
+            "a.txt": _letter("兰亭镇对娄宫江生活污水治理已投资400多万元，清迁养殖场6家。", "虚构县兰亭镇人民政府"),
+            "b.txt": _letter("甲镇生活污水治理已投资900多万元，清迁养殖场9家。", "虚构县甲镇人民政府"),
+        },
+    )
+    answer = a.answer("How much did Lanting town invest in sewage treatment?")
+    assert answer.answered and "400" in answer.text and "900" not in answer.text
+    # Names carry the question when its English words are common ones.
+    named = a.answer("What did Lanting do about the Lougong?")
+    assert named.answered and "兰亭镇" in named.text

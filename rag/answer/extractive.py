@@ -270,7 +270,10 @@ class ExtractiveAnswerer:
     def terms(self, frame: Frame, part: Part | None = None) -> list[Term]:
         """Topic terms of the whole question, or of one part (with the question's context)."""
         if frame.english:
-            return self.topics.terms("", frame.question if part is None else part.text)
+            text = frame.question if part is None else part.text
+            # The names it spells in pinyin (Lanting → 兰亭) are its words as much as any.
+            names = self.retriever.spelled_name_groups(text)
+            return self.topics.terms("", text) + self.topics.name_terms(names)
         topic = frame.topic if part is None else " ".join([frame.context, part.topic]).strip()
         return self.topics.terms(topic)
 

@@ -222,6 +222,16 @@ class TopicModel:
             out.append(Term(tuple(dict.fromkeys(forms)), max(weights, default=0.0)))
         return out
 
+    def name_terms(self, groups: Sequence[Sequence[str]]) -> list[Term]:
+        """One term per name an English question spells, its forms the letters' words that
+        read as it, weighted as rare as its rarest form."""
+        out = []
+        for forms in groups:
+            weights = [sum(self.rarity.idf(g) for g in bigrams(f)) / max(1, len(bigrams(f))) for f in forms]
+            if forms:
+                out.append(Term(tuple(dict.fromkeys(forms)), max(weights, default=0.0)))
+        return out
+
     def term_coverage(self, term: Term, text: str, weak: bool = True) -> float:
         """How much of `term` the text says: its best form's rarity-weighted bigram share
         (`weak`: a one-character form counts, as `SINGLE_CHAR`)."""

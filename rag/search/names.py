@@ -309,7 +309,12 @@ class NameIndex:
         """The Chinese names an English question spells in pinyin, as the letters write them
         (words in `known` left out); the longest run of words that spells one wins
         ("Shiyou Lu" → 石油路, not 石油 and 路)."""
-        out: list[str] = []
+        return list(dict.fromkeys(n for group in self.name_groups(question, known) for n in group))
+
+    def name_groups(self, question: str, known: Collection[str] = ()) -> list[list[str]]:
+        """`names`, one group per name the question spells (Xindian → [心电, 新店]: the
+        letters' words that read alike)."""
+        out: list[list[str]] = []
         for run in name_candidates(question, known):
             i = 0
             while i < len(run):
@@ -320,9 +325,9 @@ class NameIndex:
                         continue
                     found = self.spelled(key)
                     if found:
-                        out += found
+                        out.append(found)
                         i = j
                         break
                 else:
                     i += 1
-        return list(dict.fromkeys(out))
+        return out

@@ -284,13 +284,17 @@ class Retriever:
     def spelled_names(self, question: str) -> list[str]:
         """The Chinese names an English question spells in pinyin, as the letters write them
         (Shiyoulu → 石油路); none for a Chinese question."""
+        return list(dict.fromkeys(n for group in self.spelled_name_groups(question) for n in group))
+
+    def spelled_name_groups(self, question: str) -> list[list[str]]:
+        """`spelled_names`, one group per name the question spells."""
         if not is_english(question):
             return []
         if self._glossary_words is None:
             self._glossary_words = frozenset(
                 w for phrase, _ in self.tokenizer.lexicon.glossary for w in phrase.split()
             )
-        return self._names.names(question, self._glossary_words)
+        return self._names.name_groups(question, self._glossary_words)
 
     def query_tokens(self, question: str) -> list[str]:
         """The question's BM25 tokens; an English question's pinyin names join as the Chinese
