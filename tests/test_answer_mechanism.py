@@ -491,3 +491,23 @@ def test_a_name_an_english_question_spells_is_part_of_its_topic(tmp_path: Path) 
     # Names carry the question when its English words are common ones.
     named = a.answer("What did Lanting do about the Lougong?")
     assert named.answered and "兰亭镇" in named.text
+
+
+def test_fields_decide_lists_by_category_and_by_a_places_senders(tmp_path: Path) -> None:
+    """哪几件是C类 and 甲乙县都有哪些部门的答复 are read from every letter's fields, bounded by
+    the place the question names."""
+    def graded(body: str, sender: str, grade: str) -> str:
+        return _letter(body, sender).replace("【示例】虚构。\n", f"【示例】虚构。\n类别:{grade}\n")
+
+    a = _answerer(
+        tmp_path,
+        {
+            "a.txt": graded("我局将修复甲村水渠。", "甲乙县水务局", "C"),
+            "b.txt": graded("我局将硬化乙村道路。", "甲乙县交通运输局", "B"),
+            "c.txt": graded("我局将整治丙村河道。", "丙丁县水务局", "C"),
+        },
+    )
+    c_class = a.answer("甲乙县的答复函里面，哪几件是C类办理的？")
+    assert c_class.text.startswith("共1封") and "甲乙县水务局" in c_class.text
+    senders = a.answer("甲乙县都有哪些部门的答复函？")
+    assert senders.text.startswith("共2封") and "丙丁县" not in senders.text

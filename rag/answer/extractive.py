@@ -233,8 +233,8 @@ class ExtractiveAnswerer:
         if not hits:
             return self._abstain(frame, hits)
         if asks_for_records(frame.question, frame.info):
-            # Fields decide the rows; a city or province the question names still bounds them.
-            places = [c for c in self.gate.constraints(frame) if c.kind == "place" and c.hard]
+            # Fields decide the rows; a place the question names still bounds them.
+            places = [c for c in self.gate.constraints(frame) if c.kind == "place"]
             letters = self.retriever.index.letters
             elsewhere = [
                 lid for lid, lt in letters.items() if not all(self.gate.meets(c, lt) for c in places)

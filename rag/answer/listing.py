@@ -14,6 +14,7 @@ mentioned inside a quote.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -74,6 +75,9 @@ def row_name(letter: Letter, english: bool) -> str:
     else:
         what = f"《{title_of(letter)}》" if title_of(letter) else ""
     return f"{who}（{what}）" if what else who
+
+
+_FORMULA = re.compile(r"收悉|答复如下|复如下")
 
 
 def _within(letter: Letter, value: str, start: int, end: int) -> tuple[int, int]:
@@ -251,7 +255,11 @@ def records_answer(
             if value.value is None:
                 continue
             label = LABELS[name][1 if english else 0]
-            bits.append(f"{label}{sep}{clean(value.value)}{draft.cite(m.letter, value.start, value.end)}")
+            # The value where it is written, not the formula around it (您提出的《…》收悉).
+            start, end = value.start, value.end
+            if _FORMULA.search(m.letter.text, start, end):
+                start, end = _within(m.letter, value.value, start, end)
+            bits.append(f"{label}{sep}{clean(value.value)}{draft.cite(m.letter, start, end)}")
         if m.evidence is not None:
             bits.append(draft.quote(m.letter, *m.evidence))
         draft.add(f"{i}. {head}{sep}" + ("; " if english else "；").join(bits))

@@ -43,6 +43,20 @@ WHICH_LETTER = re.compile(
     r"which (?:repl(?:y|ies)|letters?|answers?|proposals?|suggestions?)",
     re.I,
 )
+# A handling category asked for by its letter (C类, B类办理).
+_CATEGORY = re.compile(r"(?<![A-Za-z])(?P<c>[ABCabc])\s*类")
+# Which bodies of a place replied (宁陕县都有哪些部门的答复函, 马关县有哪些单位答复过).
+_PLACE_SENDERS = re.compile(
+    r"(?:哪些|哪几个|哪几家|什么)(?:部门|单位|机构)(?:的)?(?:答复|复函|回复|函)|"
+    r"(?:哪些|哪几个|哪几家)(?:部门|单位|机构)(?:答复|回复|办理)过?"
+)
+_PLACE_NAME = re.compile(r"([\u4e00-\u9fff]{2,6}?(?:自治县|自治州|县|区|市|州|旗))")
+
+
+def _short(place: str) -> str:
+    return place[:-1] if len(place) > 2 and place[-1] in "省市区县" else place
+
+
 # A co-handling agency's opinion sent to the lead agency, not a reply to the proposer.
 _OPINION = re.compile(r"协办意见|会办意见|co-?handling opinion", re.I)
 
@@ -188,6 +202,21 @@ class RecordIndex:
         if _SENDER_LOCAL.search(question) and _SENDER_VERB.search(question):
             local = self._facet("local", self._local_senders)
             return [local[i] for i in among(local)]
+        category = _CATEGORY.search(question) if "category" in info.intents else None
+        if category is not None:
+            # 哪几件是C类办理的: the letters of that handling category.
+            return [
+                RecordMatch(letters[i], "category", ("category",))
+                for i in among(range(len(letters)))
+                if letters[i].fields.category == category["c"].upper()
+            ]
+        senders = _PLACE_SENDERS.search(question)
+        if senders is not None:
+            # 宁陕县都有哪些部门的答复函: the letters whose sender is of that place.
+            named = {_short(p) for p in _PLACE_NAME.findall(question[: senders.start()])}
+            chosen = [i for i in among(range(len(letters))) if named & set(_places(letters[i]))]
+            if named and chosen:
+                return [RecordMatch(letters[i], "agency", ("agency", "subject")) for i in chosen]
         if _COLLECTIVE.search(question):
             return [
                 RecordMatch(letters[i], "addressee", ("addressee", "subject"))
