@@ -511,3 +511,17 @@ def test_fields_decide_lists_by_category_and_by_a_places_senders(tmp_path: Path)
     assert c_class.text.startswith("共1封") and "甲乙县水务局" in c_class.text
     senders = a.answer("甲乙县都有哪些部门的答复函？")
     assert senders.text.startswith("共2封") and "丙丁县" not in senders.text
+
+
+def test_the_suggestion_a_letter_restates_says_what_it_is_about(tmp_path: Path) -> None:
+    """A letter whose topic word stands only in the suggestion it restates (你提出的“关于加固
+    甲河河堤,提高防洪能力”的建议收悉) is still about it; the restatement, commas and all, is
+    not quoted as the answer."""
+    text = (
+        "【示例】虚构。\n张三代表:\n你提出的“关于加固甲河河堤,提高防洪能力”的建议收悉。现答复如下:\n"
+        "你提出的关于加固甲河河堤,提高防洪能力的建议很好。甲河是虚构县的母亲河,该段河道治理已纳入"
+        "规划,将适时组织实施。\n虚构县水利局\n2012年6月18日\n"
+    )
+    a = _answerer(tmp_path, {"a.txt": text})
+    answer = a.answer("虚构县水利局答复的河堤建议说的是哪条河？")
+    assert answer.answered and answer.text.startswith("甲河是虚构县的母亲河")

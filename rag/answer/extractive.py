@@ -301,7 +301,10 @@ class ExtractiveAnswerer:
         """The readings with their relevance measured with `terms` (their sentences as read)."""
         out = []
         for r in readings:
-            texts = [s.heading + s.text for s in r.pool] + [clean(r.letter.fields.title or "")]
+            # The suggestion it answers, as the letter names it, says what the letter is about
+            # (its restating sentences are not quoted, but they name the topic).
+            subject = field_value(r.letter, "subject").value or ""
+            texts = [s.heading + s.text for s in r.pool] + [clean(r.letter.fields.title or ""), subject]
             # Whether a letter answers at all rests on words, not on single characters.
             relevance = self.topics.best(terms, texts, weak=False) if terms else 0.0
             out.append(replace(r, relevance=relevance))

@@ -52,6 +52,7 @@ _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(]
 LITERAL_BONUS = 0.1
 YEAR_BONUS = 0.2
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
+_STILL_RESTATING = re.compile(r"[^。；;，,]{0,30}?的(?:建议|提案|议案|意见)")
 #: How far into a sentence a restating clause may start and still lead it (针对/对于/关于…).
 _LEAD = 4
 MIN_CONTENT = 8  # CJK characters a sentence keeps once its formula is cut off
@@ -131,7 +132,8 @@ def sentences(letter: Letter, hit_spans: Sequence[tuple[int, int]] = ()) -> list
             if end is not None:
                 s += restates.end() + end.end()
                 line = text[s:e]
-                restates = _RESTATES.search(line)
+                # The suggestion's own words may hold a comma: what follows is still them.
+                restates = _RESTATES.search(line) or _STILL_RESTATING.match(line)
         if len(_CJK.findall(line)) < MIN_CONTENT or _COURTESY.search(line) or restates:
             continue
         in_hit = any(a <= s < z for a, z in hit_spans)

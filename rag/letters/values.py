@@ -20,7 +20,9 @@ _CONTACT = re.compile(
     r"[^\n]*(?:联\s*系\s*人|联\s*系\s*电\s*话|联\s*系\s*方\s*式|经\s*办\s*人|承\s*办\s*人)[^\n]*"
 )
 _CC = re.compile(r"(?:抄\s*送|抄\s*报)\s*[:：]\s*(?P<value>[^\n]+)")
-_SUBJECT = re.compile(r"《[^》\n]{4,80}》")
+# The suggestion a letter answers, as it names it: 《关于…的建议》, or in quotes before its kind
+# (你提出的“关于加固杭埠河河堤”的建议收悉).
+_SUBJECT = re.compile(r"《[^》\n]{4,80}》|“[^”\n]{4,80}”(?=的?(?:建议|提案|议案|议事原案))")
 
 
 @dataclass(frozen=True)
