@@ -525,3 +525,17 @@ def test_the_suggestion_a_letter_restates_says_what_it_is_about(tmp_path: Path) 
     a = _answerer(tmp_path, {"a.txt": text})
     answer = a.answer("虚构县水利局答复的河堤建议说的是哪条河？")
     assert answer.answered and answer.text.startswith("甲河是虚构县的母亲河")
+
+
+def test_a_time_told_by_a_holiday_answers_when(tmp_path: Path) -> None:
+    a = _answerer(
+        tmp_path,
+        {
+            "a.txt": _letter(
+                "2020年我局实施了城市景观灯饰改造工程。迎春灯饰存在安全隐患，春节后及时对迎春灯饰进行了拆除。",
+                "虚构区城市管理局",
+            )
+        },
+    )
+    first = a.answer("虚构区城管局春节灯饰啥时候拆的").text.splitlines()[0]
+    assert "春节后" in first and "2020年" not in first
