@@ -233,14 +233,16 @@ class ExtractiveAnswerer:
         if not hits:
             return self._abstain(frame, hits)
         if asks_for_records(frame.question, frame.info):
-            # Fields decide the rows; a place the question names still bounds them.
+            # Fields decide the rows; a place the question names still bounds them (checked on
+            # the rows alone: at 10^5 chunks, every letter's text is too much to read).
             places = [c for c in self.gate.constraints(frame) if c.kind == "place"]
-            letters = self.retriever.index.letters
-            elsewhere = [
-                lid for lid, lt in letters.items() if not all(self.gate.meets(c, lt) for c in places)
-            ] if places else []
             records = records_answer(
-                self.retriever, self.settings, frame, filters, [*exclude, *elsewhere]
+                self.retriever,
+                self.settings,
+                frame,
+                filters,
+                exclude,
+                keep=lambda lt: all(self.gate.meets(c, lt) for c in places),
             )
             if records is not None:
                 return records

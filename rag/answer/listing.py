@@ -15,7 +15,7 @@ mentioned inside a quote.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from rag.answer.compose import Draft, clean, excerpt, sender_of, title_of
@@ -218,9 +218,11 @@ def records_answer(
     frame: Frame,
     filters: Filters | None = None,
     exclude: Sequence[str] = (),
+    keep: Callable[[Letter], bool] | None = None,
 ) -> Answer | None:
     """A list of letters chosen by their fields (协办单位, 乡镇/街道 senders, collective
-    proposers, sessions), each cited where the field is written; None if not such a question."""
+    proposers, sessions), each cited where the field is written; None if not such a question.
+    `keep`: a further test each chosen letter must pass (the places the question names)."""
     info = frame.info
     allowed: set[str] | None = None
     if filters is not None and filters.active():
@@ -237,6 +239,8 @@ def records_answer(
     asked = tuple(n for n in frame.fields if n in LABELS)
     for m in sorted(matches, key=lambda m: m.letter.source):
         if field_value(m.letter, m.field).value is None and m.evidence is None:
+            continue
+        if keep is not None and not keep(m.letter):
             continue
         rows.append(m)
     if not rows:
