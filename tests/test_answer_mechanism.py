@@ -539,3 +539,9 @@ def test_a_time_told_by_a_holiday_answers_when(tmp_path: Path) -> None:
     )
     first = a.answer("虚构区城管局春节灯饰啥时候拆的").text.splitlines()[0]
     assert "春节后" in first and "2020年" not in first
+
+
+def test_a_place_level_word_inside_a_longer_word_is_not_the_kind_asked() -> None:
+    """哪条省际公交 asks which bus line (省际 is part of the topic), 哪个省 asks a province."""
+    assert "省际公交" in read_frame("安岳县开通了哪条省际公交？").topic
+    assert read_frame("这条公交通往哪个省？").topic.strip() in ("公交通往", "公交 通往", "")

@@ -126,7 +126,8 @@ _SENDS = re.compile(
 _GENERIC_GOV = re.compile(r"(?<![市区县省镇乡州旗])(?:人民)?政府(?![办部])")
 # The kind of thing a question word asks for (在哪个街道, 什么时候): the answer's type, not its topic.
 _ASKED_KIND = re.compile(
-    r"(?:哪个|哪些|哪几个?|哪家|哪条|哪一个?|什么)(?:街道|社区|镇|乡|村|区县|区|县|市|省|地方|地点|"
+    r"(?:哪个|哪些|哪几个?|哪家|哪条|哪一个?|什么)(?:街道|社区|镇|乡|村|区县|区(?!域)|县(?!城|级)|"
+    r"市(?!场|民|级)|省(?!际|内|外|级)|地方|地点|"
     r"位置|时间|时候|日期|文件|措施|办法)"
 )
 _CLAUSE = re.compile(r"[？?；;!！。]+")
