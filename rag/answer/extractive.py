@@ -242,7 +242,7 @@ class ExtractiveAnswerer:
                 frame,
                 filters,
                 exclude,
-                keep=lambda lt: all(self.gate.meets(c, lt) for c in places),
+                keep=(lambda lt: all(self.gate.meets(c, lt) for c in places)) if places else None,
             )
             if records is not None:
                 return records

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.letters.agencies import canonical_agency, split_place
-from rag.search.query import QueryInfo, agency_core, agency_spans, analyze
+from rag.search.query import NOT_A_DUTY, QueryInfo, agency_core, agency_spans, analyze
 
 # (ask, pattern): the first row whose pattern a part matches gives the part's ask. Rows go
 # from the most specific answer type to the most general.
@@ -167,7 +167,7 @@ _GENERIC_PLACE = re.compile(
     r"小镇|场镇|集市|超市|菜市|夜市|早市|花市|股市|楼市|闹市|上市|城市"
 )
 # Generic only as the whole word: 门市 (a shop front) ends 厦门市, 江门市, 荆门市.
-_GENERIC_WHOLE = re.compile(r"门市")
+_GENERIC_WHOLE = frozenset({"门市"})
 _PLACE_LEAD = re.compile(
     r"^.*(?:[的了和与及或对在是把将从向给被由为即等各该此那这哪些谁年月日号有个几首全跨明]|关于|有关|针对)"
 )
@@ -201,7 +201,7 @@ def read_places(question: str) -> tuple[str, ...]:
                 len(stem) >= 2 or (len(stem) == 1 and name[-1] in "县市区")
             ) and not (
                 _GENERIC_PLACE.search(name)
-                or _GENERIC_WHOLE.fullmatch(name)
+                or name in _GENERIC_WHOLE
                 or _NOT_TOWNSHIP.search(name)
                 or (name.endswith("省") and stem not in _PROVINCES)
             ):
@@ -433,7 +433,7 @@ def read_frame(question: str, info: QueryInfo | None = None) -> Frame:
 # field question, not a time question about the letter's content).
 _FIELD_PHRASES = re.compile(
     r"文号|发文字号|索引号|审签人?|签发人?|联系人|联系电话|经办人|承办人|落款日期?|成文日期|发布日期|日期|"
-    r"(?:哪个单位|哪个部门)(?!管|负责|牵头|主管|维护|建设|承担|实施|监管|出资)|答复单位|发文单位|"
+    rf"(?:哪个单位|哪个部门){NOT_A_DUTY}|答复单位|发文单位|"
     r"会同|协办|会办|写给谁|答复谁|哪[几些]?位(?:代表|委员)|提案人|"
     r"类别|哪一类|哪类|编号|第几号|几号|哪号|多少号|what date|document number|signed|addressed"
 )

@@ -19,6 +19,7 @@ names it ("收录的复函中没有重庆市医疗保障局的答复").
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -332,11 +333,11 @@ def _same_kind_elsewhere(body: Body, name: str) -> bool:
     canonical = canonical_agency(name) or name
     if not body.places or body.core not in (agency_core(canonical), agency_core(name)):
         return False
-    own = [p for p in split_place(canonical)[0] if len(p) >= 2]
+    own = _places_of(name)
     return bool(own) and not _ends_with_place(body.places[-1], own[-1])
 
 
-# How a writer names its own place: 我县, 本区, 全市 (the reply's own jurisdiction).
+# How a writer names its own place: 我县, 本区 (the reply's own jurisdiction).
 _SELF_PLACE = re.compile(r"(?:我|本)([省市区县镇乡])(?![场级委政长民])")
 
 
@@ -346,13 +347,8 @@ def _writes_as(body: Body, text: str) -> bool:
     the body has no level or the letter never names its own."""
     if body.level not in _TIER:
         return True
-    counts: dict[int, int] = {}
-    for m in _SELF_PLACE.finditer(text):
-        tier = _TIER[m.group(1)]
-        counts[tier] = counts.get(tier, 0) + 1
-    if not counts:
-        return True
-    return max(counts, key=lambda t: counts[t]) == _TIER[body.level]
+    counts = Counter(_TIER[level] for level in _SELF_PLACE.findall(text))
+    return not counts or counts.most_common(1)[0][0] == _TIER[body.level]
 
 
 def _mentions_body(text: str, body: Body) -> bool:

@@ -106,27 +106,25 @@ def _rows(
     their own words; absolute floors only keep out letters that say nothing of it."""
     topics = answerer.topics
 
+    def said(term: Term, reading: Reading) -> float:
+        # How much of `term` the letter says, in its best sentence or its title.
+        texts = [x.heading + x.text for x in reading.pool] + [title_of(reading.letter) or ""]
+        return max((topics.term_coverage(term, t) for t in texts), default=0.0)
+
     def main_share(reading: Reading) -> float:
         # How much of the list's main topic (公共厕所 in 哪些答复涉及公共厕所) the letter says.
-        if main is None:
-            return 1.0
-        texts = [x.heading + x.text for x in reading.pool] + [title_of(reading.letter) or ""]
-        return max((topics.term_coverage(main, t) for t in texts), default=0.0)
+        return 1.0 if main is None else said(main, reading)
 
     rated = [(0.5 * r.relevance + 0.5 * main_share(r), r) for r in readings]
     best = max((v for v, _ in rated), default=0.0)
     cut = max(ROW_FLOOR, ROW_SHARE * best)
+
     def says_all(reading: Reading) -> bool:
         # Whether any letter is about something asks for the thing as named, all of it: a
         # letter that says its words apart (长期…保险 for 长期护理保险) or only some of them
         # (电动车 without 充电桩) is not about it.
-        if not frame.info.exists:
-            return True
-        texts = [x.heading + x.text for x in reading.pool] + [title_of(reading.letter) or ""]
-        return all(
-            max((topics.term_coverage(t, x) for x in texts), default=0.0)
-            >= (MAIN_TERM if t is main else PART_SAID)
-            for t in terms
+        return not frame.info.exists or all(
+            said(t, reading) >= (MAIN_TERM if t is main else PART_SAID) for t in terms
         )
 
     return [r for v, r in rated if v >= cut and r.relevance >= answerer.floor(frame) and says_all(r)]

@@ -216,21 +216,17 @@ class TopicModel:
                 groups.append(chinese)
         # Chinese names an English question spells out (石油路街道) are terms as they are.
         groups += [[name] for name in re.findall(r"[\u4e00-\u9fff]{2,}", question)]
-        out = []
-        for forms in groups:
-            weights = [sum(self.rarity.idf(g) for g in bigrams(f)) / max(1, len(bigrams(f))) for f in forms]
-            out.append(Term(tuple(dict.fromkeys(forms)), max(weights, default=0.0)))
-        return out
+        return [self._weighted(forms) for forms in groups]
+
+    def _weighted(self, forms: Sequence[str]) -> Term:
+        """A term of `forms`, as rare as its rarest form (mean bigram rarity)."""
+        weights = [sum(self.rarity.idf(g) for g in bigrams(f)) / max(1, len(bigrams(f))) for f in forms]
+        return Term(tuple(dict.fromkeys(forms)), max(weights, default=0.0))
 
     def name_terms(self, groups: Sequence[Sequence[str]]) -> list[Term]:
         """One term per name an English question spells, its forms the letters' words that
         read as it, weighted as rare as its rarest form."""
-        out = []
-        for forms in groups:
-            weights = [sum(self.rarity.idf(g) for g in bigrams(f)) / max(1, len(bigrams(f))) for f in forms]
-            if forms:
-                out.append(Term(tuple(dict.fromkeys(forms)), max(weights, default=0.0)))
-        return out
+        return [self._weighted(forms) for forms in groups if forms]
 
     def term_coverage(self, term: Term, text: str, weak: bool = True) -> float:
         """How much of `term` the text says: its best form's rarity-weighted bigram share

@@ -27,7 +27,6 @@ _ENUMERATION = re.compile(
     r"哪(?:些|几)(?:个|家|封|份)?(?:部门|单位|机构|答复|复函|回复|函|建议|提案|区县|地方|城市|街道|乡镇)|"
     r"(?:答复|复函|回复|建议|提案)(?:有|都有)哪些|有哪些[^，,。？?]{0,16}(?:答复|复函|回复|建议|提案|部门|单位)|"
     r"(?:答复|复函|回复|语料)(?:中|里)[^？?。]{0,8}哪些|都有谁|列举|多少(?:个|家)(?:部门|单位)|"
-
     r"which\s+(?:agencies|departments|bodies|units|offices|bureaus|letters|replies|districts|counties)|"
     r"what\s+(?:agencies|departments|letters|replies)|list\s+(?:the|all)",
     re.IGNORECASE,
@@ -55,6 +54,8 @@ _ONE_LETTER = re.compile(
     r"\b(?:this|that|the same) (?:letter|reply)\b",
     re.I,
 )
+# 由哪个部门管理 / 负责 asks what the letter says of a duty, not which body replied.
+NOT_A_DUTY = r"(?!管|负责|牵头|主管|维护|建设|承担|实施|监管|出资)"
 # What a field question asks for (the answer route uses it; retrieval promotes header/closing chunks).
 _FIELD_INTENT = (
     ("doc_number", re.compile(r"文号|发文字号|文件号|document number|reference number", re.I)),
@@ -76,8 +77,7 @@ _FIELD_INTENT = (
     (
         "agency",
         re.compile(
-            # 由哪个部门管理 / 负责 asks what the letter says of a duty, not who replied.
-            r"(?:哪个单位|哪个部门|哪家单位)(?!管|负责|牵头|主管|维护|建设|承担|实施|监管|出资)|"
+            rf"(?:哪个单位|哪个部门|哪家单位){NOT_A_DUTY}|"
             r"谁答复|谁回复|谁办理|答复单位|发文单位|发出的|"
             r"which (?:agency|department|body|bureau|office)|who (?:replied|answered|handled|sent)",
             re.I,

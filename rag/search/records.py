@@ -54,6 +54,7 @@ _PLACE_NAME = re.compile(r"([\u4e00-\u9fff]{2,6}?(?:自治县|自治州|县|区|
 
 
 def _short(place: str) -> str:
+    """A place without its level word (宁陕县 → 宁陕), as letters and questions often write it."""
     return place[:-1] if len(place) > 2 and place[-1] in "省市区县" else place
 
 
@@ -86,11 +87,7 @@ def _places(letter: Letter) -> list[str]:
 @cache
 def _agency_places(agency: str) -> list[str]:
     # The alias table's own split (衢州市衢江区 → 衢州市, 衢江区), level words dropped.
-    return [
-        p[:-1] if len(p) > 2 and p[-1] in "省市区县" else p
-        for p in split_place(agency)[0]
-        if len(p) > 1
-    ]
+    return [_short(p) for p in split_place(agency)[0] if len(p) > 1]
 
 
 # A town or street office speaking of itself in the body of its letter.
