@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rag.answer.frame import Body, Frame
-from rag.letters.agencies import aliases_of, canonical_agency, split_place
+from rag.letters.agencies import aliases_of, canonical_agency, short_place, split_place
 from rag.search.lexicon import normalize
 from rag.search.names import PinyinNames, spelled_names
 from rag.search.query import agency_core, number_key
@@ -60,11 +60,6 @@ _NUMBER_KIND = re.compile(r"第?\s*([A-Za-z]{0,3}\d{1,9})\s*号\s*(?:代表|委�
 _ENTITY = frozenset({"sender", "mention", "place", "person"})
 # Levels that are the same tier: a district and a county are both county-level.
 _TIER = {"省": 0, "市": 1, "州": 1, "盟": 1, "区": 2, "县": 2, "旗": 2, "镇": 3, "乡": 3}
-
-
-def _short(place: str) -> str:
-    """A place without its level word (綦江区 → 綦江), as letters often write it."""
-    return place[:-1] if len(place) > 2 and place[-1] in "省市区县" else place
 
 
 @dataclass(frozen=True)
@@ -175,7 +170,7 @@ class Gate:
             return _mentions_body(edges, c.body)
         if c.kind == "place":
             senders = [n for n in (f.agency_canonical, f.agency) if n]
-            mine = {_short(p) for n in senders for p in _places_of(n)}
+            mine = {short_place(p) for n in senders for p in _places_of(n)}
             return any(v in mine or v in text for v in _place_forms(c.value))
         if c.kind == "person":
             return c.value in (f.addressee or "") or c.value in text
@@ -307,7 +302,7 @@ def _place_forms(place: str) -> list[str]:
     綦江横山镇 → 横山镇, 上海普陀区 → 普陀区 (and each without its level word)."""
     suffix = 2 if place.endswith(("街道", "地区", "新区")) else 1
     forms = [place[i:] for i in range(len(place)) if len(place) - i >= suffix + 2] or [place]
-    return list(dict.fromkeys([*forms, *(_short(f) for f in forms if len(_short(f)) >= 2)]))
+    return list(dict.fromkeys([*forms, *(short_place(f) for f in forms if len(short_place(f)) >= 2)]))
 
 
 def _places_of(name: str) -> tuple[str, ...]:
@@ -318,7 +313,7 @@ def _ends_with_place(want: str, place: str) -> bool:
     """Whether the question's place `want` is the letter's `place` or ends with it
     (上海徐汇区 ends with 徐汇区), with or without their level words."""
     return any(
-        len(b) >= 2 and a.endswith(b) for a, b in ((want, place), (_short(want), _short(place)))
+        len(b) >= 2 and a.endswith(b) for a, b in ((want, place), (short_place(want), short_place(place)))
     )
 
 

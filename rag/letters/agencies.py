@@ -133,6 +133,12 @@ def _tokens(prefix: str) -> list[str] | None:
     return out
 
 
+def short_place(place: str) -> str:
+    """A place without its level word (綦江区 → 綦江, 宁陕县 → 宁陕), as letters and questions
+    often write it; a two-character name keeps it (城区)."""
+    return place[:-1] if len(place) > 2 and place[-1] in "省市区县" else place
+
+
 def split_place(name: str, table: AgencyTable | None = None) -> tuple[list[str], str]:
     """Split an agency name into place tokens and its core.
 

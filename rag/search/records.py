@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from rag.letters.agencies import split_place
+from rag.letters.agencies import short_place, split_place
 from rag.search.query import QueryInfo, agency_core
 from rag.types import Letter
 
@@ -53,11 +53,6 @@ _PLACE_SENDERS = re.compile(
 _PLACE_NAME = re.compile(r"([\u4e00-\u9fff]{2,6}?(?:自治县|自治州|县|区|市|州|旗))")
 
 
-def _short(place: str) -> str:
-    """A place without its level word (宁陕县 → 宁陕), as letters and questions often write it."""
-    return place[:-1] if len(place) > 2 and place[-1] in "省市区县" else place
-
-
 # A co-handling agency's opinion sent to the lead agency, not a reply to the proposer.
 _OPINION = re.compile(r"协办意见|会办意见|co-?handling opinion", re.I)
 
@@ -87,7 +82,7 @@ def _places(letter: Letter) -> list[str]:
 @cache
 def _agency_places(agency: str) -> list[str]:
     # The alias table's own split (衢州市衢江区 → 衢州市, 衢江区), level words dropped.
-    return [_short(p) for p in split_place(agency)[0] if len(p) > 1]
+    return [short_place(p) for p in split_place(agency)[0] if len(p) > 1]
 
 
 # A town or street office speaking of itself in the body of its letter.
@@ -210,7 +205,7 @@ class RecordIndex:
         senders = _PLACE_SENDERS.search(question)
         if senders is not None:
             # 宁陕县都有哪些部门的答复函: the letters whose sender is of that place.
-            named = {_short(p) for p in _PLACE_NAME.findall(question[: senders.start()])}
+            named = {short_place(p) for p in _PLACE_NAME.findall(question[: senders.start()])}
             chosen = [i for i in among(range(len(letters))) if named & set(_places(letters[i]))]
             if named and chosen:
                 return [RecordMatch(letters[i], "agency", ("agency", "subject")) for i in chosen]
