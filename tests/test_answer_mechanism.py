@@ -470,19 +470,19 @@ def test_a_year_the_question_names_picks_its_sentence(tmp_path: Path) -> None:
 
 
 def test_a_name_an_english_question_spells_is_part_of_its_topic(tmp_path: Path) -> None:
-    """Two letters on sewage; the one naming 兰亭镇 (Lanting) answers, and says its figure."""
+    """Two letters on sewage; the one naming 云溪镇 (Yunxi) answers, and says its figure."""
     a = _answerer(
         tmp_path,
         {
-            "a.txt": _letter("兰亭镇对娄宫江生活污水治理已投资400多万元，清迁养殖场6家。", "虚构县兰亭镇人民政府"),
+            "a.txt": _letter("云溪镇对青石河生活污水治理已投资300多万元，清迁养殖场5家。", "虚构县云溪镇人民政府"),
             "b.txt": _letter("甲镇生活污水治理已投资900多万元，清迁养殖场9家。", "虚构县甲镇人民政府"),
         },
     )
-    answer = a.answer("How much did Lanting town invest in sewage treatment?")
-    assert answer.answered and "400" in answer.text and "900" not in answer.text
+    answer = a.answer("How much did Yunxi town invest in sewage treatment?")
+    assert answer.answered and "300" in answer.text and "900" not in answer.text
     # Names carry the question when its English words are common ones.
-    named = a.answer("What did Lanting do about the Lougong?")
-    assert named.answered and "兰亭镇" in named.text
+    named = a.answer("What did Yunxi do about the Qingshi?")
+    assert named.answered and "云溪镇" in named.text
 
 
 def test_fields_decide_lists_by_category_and_by_a_places_senders(tmp_path: Path) -> None:
