@@ -537,3 +537,40 @@ def test_a_place_level_word_inside_a_longer_word_is_not_the_kind_asked() -> None
     """哪条省际公交 asks which bus line (省际 is part of the topic), 哪个省 asks a province."""
     assert "省际公交" in read_frame("安岳县开通了哪条省际公交？").topic
     assert read_frame("这条公交通往哪个省？").topic.strip() in ("公交通往", "公交 通往", "")
+
+
+def _lamp_letters(tmp_path: Path) -> ExtractiveAnswerer:
+    # Made up: a town's street-lamp reply that gives counts and a plan but no cost, no date to
+    # the day, no contractor and no lamp model.
+    return _answerer(tmp_path, {
+        "lamps.txt": _letter(
+            "青石镇场镇路灯亮化工程已于今年启动，目前已安装太阳能路灯120盏。"
+            "下一步，我镇将对背街小巷的路灯进行改造。",
+            "某某县青石镇人民政府",
+        ),
+        "other.txt": _letter("全县已建成公共厕所30座，由县城管局负责日常保洁。", "某某县城市管理局"),
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("青石镇路灯亮化工程是哪家公司安装的？", "哪家公司安装"),
+        ("青石镇安装的太阳能路灯是什么型号？", "是什么型号"),
+        ("青石镇背街小巷路灯具体哪天开始改造？", "哪天开始改造"),
+    ],
+)
+def test_a_detail_the_letter_does_not_give_is_said_to_be_unstated(
+    tmp_path: Path, question: str, said: str
+) -> None:
+    answer = _lamp_letters(tmp_path).answer(question)
+    assert not answer.answered
+    first = answer.text.splitlines()[0]
+    assert first.startswith("该复函没有写明") and said in first
+    # …and what the letter does say about it follows, quoted and cited.
+    assert "青石镇" in answer.text and answer.citations and answer.citations[0].source == "lamps.txt"
+
+
+def test_a_plain_when_is_answered_by_the_letters_own_time_words(tmp_path: Path) -> None:
+    answer = _lamp_letters(tmp_path).answer("青石镇背街小巷的路灯什么时候改造？")
+    assert answer.answered and "下一步" in answer.text.splitlines()[0]

@@ -30,6 +30,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
+import rjieba
+
 from rag.answer.compose import Draft, clean, excerpt, letter_label
 from rag.answer.english import agency_en, date_en, number_en, status_en
 from rag.answer.fieldanswers import LABELS, unstated
@@ -38,7 +40,15 @@ from rag.answer.gate import Constraint, Gate
 from rag.answer.listing import list_answer, records_answer
 from rag.answer.quotes import verify
 from rag.answer.reading import Reading, Scored, Sentence, direct, score, sentences
-from rag.answer.spans import SPAN, asked_unit, clauses, has_span
+from rag.answer.spans import (
+    SPAN,
+    asked_body,
+    asked_property,
+    asked_time,
+    asked_unit,
+    clauses,
+    has_span,
+)
 from rag.answer.topic import Term, TopicModel
 from rag.config import AnswerSettings
 from rag.letters.values import FieldValue, field_value, labelled_dates, named_labels
@@ -378,6 +388,7 @@ class ExtractiveAnswerer:
         missing: list[Part] = []
         stated = 0
         best_overall: Scored | None = None
+        nearest: Scored | None = None  # the sentence nearest an unstated part, shown as such
         for part in frame.parts:
             # A value the page labels, asked for by its label's name (责任领导是谁, 哪天交办的).
             labelled, fields = self._labelled(draft, letter, part)
@@ -399,6 +410,8 @@ class ExtractiveAnswerer:
             found = self._pick(frame, letter, terms, part, ranked)
             if found is None:
                 missing.append(part)
+                if nearest is None and ranked and ranked[0].coverage >= self.settings.min_part:
+                    nearest = ranked[0]
                 continue
             pick, (ds, de) = found
             best_overall = best_overall or pick
@@ -410,8 +423,11 @@ class ExtractiveAnswerer:
             used.append((sent.start, sent.end))
             shown.append((ds, de))
         if not stated:
+            # Not stated: say so first, then what the letter does say nearest to it.
             draft.add(self._unstated_line(frame, letter, missing))
             draft.source(letter)
+            if nearest is not None:
+                draft.add("· " + draft.quote(letter, *_bounded(letter.text, nearest.sentence.start, nearest.sentence.end)))
             return 0
         for part in missing:
             lines.append(self._unstated_line(frame, letter, [part]))
@@ -429,9 +445,24 @@ class ExtractiveAnswerer:
         answering span itself holds such a span and is about the part's topic."""
         floor = self.settings.min_part / (2 if frame.english else 1)
         on_topic = [x for x in ranked if x.coverage >= floor]
+        prop = asked_property(part.text)
+        if prop and prop not in letter.text:
+            return None  # 什么型号, in a letter that never writes 型号
+        company = asked_body(part.text)
+        if company is not None:
+            # 哪家公司: a sentence on the topic naming one, or the letter does not say.
+            for x in on_topic:
+                if company.search(x.sentence.text):
+                    return x, (x.sentence.start, x.sentence.end)
+            return None
         if part.ask in _TYPED:
-            # A number must be in a unit that answers (多少钱 → 元); a time, any date or time.
-            asked = asked_unit(part.text) if part.ask == "number" else None
+            # A number must be in a unit that answers (多少钱 → 元); a time, any date or time —
+            # unless asked to the day or the year (哪天动工), when only such a date answers.
+            if part.ask == "number":
+                asked = asked_unit(part.text)
+            else:
+                when = asked_time(part.text) if part.ask == "time" else None
+                asked = (when, True) if when is not None else None
             for strict_unit in (True, False):
                 unit = asked[0] if asked and (strict_unit or asked[1]) else None
                 for x in on_topic:
@@ -562,8 +593,7 @@ class ExtractiveAnswerer:
             if p.fields:
                 bits += [LABELS[f][0] for f in p.fields if f in LABELS]
             else:
-                topic = p.topic.split()[0] if p.topic.split() else ""
-                bits.append(f"{topic}的{_ASK_ZH[p.ask]}" if topic else _ASK_ZH[p.ask])
+                bits.append(_asked_phrase(p.text) or _ASK_ZH[p.ask])
         return f"该复函没有写明{'、'.join(dict.fromkeys(bits))}。"
 
     # -- fields --------------------------------------------------------------------------------
@@ -696,6 +726,31 @@ class ExtractiveAnswerer:
         as suggestions, apart from the answer."""
         text = _not_found(frame, missing, weak)
         return Answer(frame.question, text, (), False, self._suggest(hits), "abstain")
+
+
+# Where the asking words of a part begin (多少, 哪家, 什么 …), and the words that end the
+# phrase naming what it asks about (…配的救护车是什么型号 → 救护车是什么型号).
+_ASKING = re.compile(r"多少|多大|多长|多久|哪|什么|啥|几|谁|是否|有没有|能否|能不能|何时|为什么|为何|怎么|如何")
+_PHRASE_BREAK = frozenset("的给对在把将从向说，,、 ")
+_PHRASE_END = re.compile(r"[的呢吗啊呀吧了？?！!。\s]+$")
+PHRASE_MAX = 14  # characters of an unstated part named as asked
+
+
+def _asked_phrase(text: str) -> str:
+    """What a part asks, in its own words and short: the asking words with the few words
+    before them that say of what (…路口装红绿灯预算是多少 → 红绿灯预算是多少)."""
+    text = _PHRASE_END.sub("", text.strip())
+    if len(text) <= PHRASE_MAX:
+        return text
+    m = _ASKING.search(text)
+    if m is None:
+        return ""
+    start = m.start()
+    for word in reversed(rjieba.cut(text[: m.start()])):
+        if word[-1] in _PHRASE_BREAK or m.start() - (start - len(word)) > 8:
+            break
+        start -= len(word)
+    return _PHRASE_END.sub("", text[start:])[: PHRASE_MAX + 8]
 
 
 def _names(frame: Frame, letter: Letter, name: str) -> bool:

@@ -93,6 +93,58 @@ def asked_unit(question: str) -> tuple[re.Pattern[str], bool] | None:
     return None
 
 
+# A time asked to the day (哪天动工, 几号) or to the year (哪一年): a looser time (下一步, 年内)
+# does not answer it.
+_ASKED_TIMES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (
+        re.compile(r"哪一?天|哪一?日|几号|几月几[日号]|具体日期|什么日期|which day|what date|exact date", re.I),
+        re.compile(r"\d{1,2}\s*月|\d{1,2}\s*[日号]|(?:19|20)\d\d[-/.]\d{1,2}|[上中下]旬|月[初底中]"),
+    ),
+    (
+        re.compile(r"哪一?年|which year|what year", re.I),
+        re.compile(r"(?:19|20)\d\d\s*年|[今明去前]年|[〇○零一二三四五六七八九]{4}年"),
+    ),
+)
+
+
+def asked_time(question: str) -> re.Pattern[str] | None:
+    """The times that answer a question asking to the day or to the year; None for a plain
+    "when" (什么时候), which any time the letter gives answers."""
+    for pattern, times in _ASKED_TIMES:
+        if pattern.search(question):
+            return times
+    return None
+
+
+# A body of a kind the question names (哪家公司, 施工单位是谁): only a name of that kind
+# answers it — not the sentence about the work without one.
+_ASKED_BODY = re.compile(
+    r"(?:哪家|哪个|哪一家|什么|哪些)(?P<kind>公司|企业|银行)|"
+    r"(?:施工|设计|建设|运营|中标|承建|监理|维护|安装)(?:单位|方|企业|公司)|"
+    r"which (?:company|firm|contractor)|what (?:company|firm|contractor)",
+    re.I,
+)
+_COMPANY = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,30}?(?:公司|集团|企业|厂|银行)")
+
+
+def asked_body(question: str) -> re.Pattern[str] | None:
+    """The names that answer a question asking for a company or a contractor."""
+    return _COMPANY if _ASKED_BODY.search(question) else None
+
+
+# A property the question asks by name (什么型号, 哪个品牌): a letter that never writes the
+# word does not state it, however near its sentences come to the topic.
+_ASKED_PROPERTY = re.compile(
+    r"(?:什么|哪种|哪个|哪款|啥)(型号|品牌|规格|材质|颜色|树种|品种|车型)|(型号|品牌|规格|材质|树种|车型)是(?:什么|啥|哪)"
+)
+
+
+def asked_property(question: str) -> str | None:
+    """The property word a question asks for by name (型号), or None."""
+    m = _ASKED_PROPERTY.search(question)
+    return (m.group(1) or m.group(2)) if m else None
+
+
 _SENTENCE_END = re.compile(r"(?:……|[。！？!?；;])[”’」』）)\]】]*|\n")
 _CLAUSE_END = re.compile(r"[，,；;：:]")
 # A clause that only opens a sentence (目前, 同时, 经研究): it carries no fact.
