@@ -574,3 +574,34 @@ def test_a_detail_the_letter_does_not_give_is_said_to_be_unstated(
 def test_a_plain_when_is_answered_by_the_letters_own_time_words(tmp_path: Path) -> None:
     answer = _lamp_letters(tmp_path).answer("青石镇背街小巷的路灯什么时候改造？")
     assert answer.answered and "下一步" in answer.text.splitlines()[0]
+
+
+def _suggestion_letters(tmp_path: Path) -> ExtractiveAnswerer:
+    # Made up: two counties' replies on roadside sewage and village toilets.
+    return _answerer(tmp_path, {
+        "sewage.txt": "关于加快城郊污水管网建设的建议的答复\n" + _letter(
+            "我局将逐年完成城郊结合部污水管网建设，实现生活污水统一处置。", "某某县住房和城乡建设局"
+        ),
+        "toilets.txt": "关于改善农村公共厕所卫生的建议的答复\n" + _letter(
+            "全县农村公共厕所已全部落实专人保洁，公共厕所管理纳入村规民约。", "某某县农业农村局", "李四代表"
+        ),
+    })  # fmt: skip
+
+
+def test_a_suggestion_the_question_names_must_be_the_one_a_letter_answers(tmp_path: Path) -> None:
+    # The question names a suggestion (关于规划建设公益性公墓的建议); the toilet letter shares
+    # 公共/建设 but answers another suggestion: the answer says none answers it, naming it.
+    answerer = _suggestion_letters(tmp_path)
+    answer = answerer.answer("关于规划建设公益性公墓的建议，住建局是怎么答复的？")
+    assert not answer.answered and "公益性公墓" in answer.text
+    assert answerer.answer("关于城郊污水管网建设的建议是怎么答复的？").answered
+
+
+def test_asking_how_many_replies_a_suggestion_got_is_a_list(tmp_path: Path) -> None:
+    from rag.answer.frame import read_frame
+    from rag.search.query import analyze
+
+    question = "关于污水管网或者公共厕所的建议，有哪几份答复？"
+    assert read_frame(question, analyze(question)).wants_list
+    answer = _suggestion_letters(tmp_path).answer(question)
+    assert answer.answered and {c.source for c in answer.citations} == {"sewage.txt", "toilets.txt"}

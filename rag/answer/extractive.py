@@ -94,6 +94,9 @@ _TYPED = frozenset({"number", "time", "place"})
 CARRY_OVER = 0.5
 #: Soft constraints rank the letters whose topic relevance is at least this share of the best.
 SOFT_MARGIN = 0.5
+#: A question naming the suggestion (关于X的建议) is answered by a letter saying this share of X.
+SUGGESTION_SAID = 0.3
+_SUGGESTION_NAMED = re.compile(r"(?:关于|有关(?!于)|提过|提出的?|提了)([^，,。？?]{2,30}?)的(?:建议|提案|议案)")
 MAX_QUOTE = 150  # characters of a supporting quote (cut at a clause end beyond it)
 # Enumeration items that continue a measure (一是… 二是…, （一）…（二）…).
 _ITEM = re.compile(r"^\s*(?:[二三四五六七八九十]是|[（(][二三四五六七八九十][）)]|\d{1,2}[.、．])")
@@ -334,6 +337,15 @@ class ExtractiveAnswerer:
         readings = self.read(frame, hits)
         floor = self.floor(frame)
         strong = [r for r in readings if r.relevance >= floor]
+        named = _SUGGESTION_NAMED.search(frame.question)
+        if named and not frame.english:
+            # Either of what it names, when it says or (A或者B): the letter says one of them.
+            ways = [t for t in (self.topics.terms(w) for w in re.split(r"或者|或是|或", named.group(1))) if t]
+            about = [r for r in strong if ways and max(self._says_all(t, r) for t in ways) >= SUGGESTION_SAID]
+            if strong and ways and not about:
+                subject = named.group(1)
+                return self._abstain(frame, hits, missing=Constraint("subject", subject, f"“{subject}”"))
+            strong = about if ways else strong
         if not strong:
             return self._abstain(frame, hits, weak=True)
         if prefer and not frame.compare:
@@ -354,6 +366,12 @@ class ExtractiveAnswerer:
         if not stated:
             return Answer(frame.question, draft.text(), tuple(draft.citations), False, (), "unstated")
         return Answer(frame.question, draft.text(), tuple(draft.citations), True, (), "lookup")
+
+    def _says_all(self, terms: Sequence[Term], reading: Reading) -> float:
+        """How much of `terms` a letter says, in its best sentence, its title or its subject."""
+        subject = field_value(reading.letter, "subject").value or ""
+        texts = [x.heading + x.text for x in reading.pool] + [clean(reading.letter.fields.title or ""), subject]
+        return max((self.topics.coverage(terms, t) for t in texts), default=0.0)
 
     def _choose(self, frame: Frame, strong: list[Reading]) -> list[Reading]:
         """Which letters answer: one for a question about one thing, one per thing compared."""
@@ -765,6 +783,8 @@ def _not_found(frame: Frame, missing: Constraint | None, weak: bool) -> str:
         if missing is not None and missing.kind in ("number", "year"):
             what = f"No. {missing.value.split('|')[0]}" if missing.kind == "number" else missing.value
             return f"None of the reply letters on file is for {what}."
+        if missing is not None and missing.kind == "subject":
+            return f"None of the reply letters on file answers a suggestion about {missing.label}."
         if missing is not None and missing.kind == "sender":
             return f"None of the reply letters on file is from {missing.label}."
         if missing is not None and missing.kind in ("name", "place", "person", "mention"):
@@ -777,6 +797,8 @@ def _not_found(frame: Frame, missing: Constraint | None, weak: bool) -> str:
             return f"收录的复函中没有{missing.label}的答复。"
         if missing.kind == "year":
             return f"收录的复函中没有涉及{missing.label}的相关内容。"
+        if missing.kind == "subject":
+            return f"收录的复函中没有关于{missing.label}的建议或提案的答复。"
         return f"收录的复函中没有提到{missing.label}的答复。"
     if weak and frame.topic:
         topic = "、".join(frame.topic.split()[:3])

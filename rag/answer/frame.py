@@ -101,6 +101,8 @@ _ONE_LETTER = re.compile(r"这[封份]|那[封份]|该[函封份]|此函|(?:提�
 # A question that names one suggestion (关于X的建议, X的提案,) asks about that letter, even
 # when it asks which bodies took part (…最后是哪些单位一起换了…).
 _ONE_SUGGESTION = re.compile(r"关于[^，,。？?]{2,40}的(?:建议|提案|议案)[，,]|[^，,。？?会议]{4,}的(?:建议|提案)[，,]")
+# …but one that asks how many letters answered it (关于X的建议，有哪几份答复) wants them all.
+_SEVERAL_LETTERS = re.compile(r"哪(?:些|几)[封份件]?(?:答复|复函|回复)|有几[封份](?:答复|复函|回复)")
 _LIST_FIELDS = frozenset({"cohandlers", "addressee"})
 # The words that frame a question rather than name its topic: question words, the letters
 # themselves, the corpus, connectives. Removed to leave the topic.
@@ -410,7 +412,8 @@ def read_frame(question: str, info: QueryInfo | None = None) -> Frame:
     one_letter = bool(_ONE_LETTER.search(question)) and set(fields) <= _LIST_FIELDS
     one_letter |= bool(_ONE_SUGGESTION.search(question))
     # Whether any letter answers a suggestion on X (X的建议，有部门答复过吗) asks for the letters.
-    wants_list = info.enumeration and not info.identifies_letter and (info.exists or not one_letter)
+    several = bool(_SEVERAL_LETTERS.search(question))
+    wants_list = info.enumeration and not info.identifies_letter and (info.exists or several or not one_letter)
     quoted = tuple(a or b for a, b in _QUOTED.findall(question))
     in_bodies = " ".join(b.name for b in bodies) + " ".join(quoted)
     places = () if info.english else tuple(p for p in read_places(question) if p not in in_bodies)

@@ -66,7 +66,7 @@ _TIER = {"省": 0, "市": 1, "州": 1, "盟": 1, "区": 2, "县": 2, "旗": 2, "
 class Constraint:
     """One thing the question names that a letter must meet."""
 
-    kind: str  # sender | mention | place | person | number | doc_number | year | quoted | name
+    kind: str  # sender | mention | place | person | number | doc_number | year | quoted | name | subject
     value: str
     label: str  # how an answer names it (重庆市医疗保障局, 2023年, “258集市”)
     body: Body | None = None
