@@ -15,7 +15,13 @@ import re
 from dataclasses import dataclass, field
 
 from rag.letters.agencies import canonical_agency, split_place
-from rag.search.query import NOT_A_DUTY, QueryInfo, agency_core, agency_spans, analyze
+from rag.search.query import (
+    QueryInfo,
+    agency_core,
+    agency_spans,
+    analyze,
+    without_fields,
+)
 
 # (ask, pattern): the first row whose pattern a part matches gives the part's ask. Rows go
 # from the most specific answer type to the most general.
@@ -404,7 +410,9 @@ def read_frame(question: str, info: QueryInfo | None = None) -> Frame:
         if not fields and not _ASKS_SOMETHING.search(text):
             context.append(text)  # sets the scene for the asks after it
             continue
-        ask = ask_of(_FIELD_PHRASES.sub(" ", text))
+        # The phrases that name a field say which field is asked, not what kind of content
+        # answer ("落款日期是哪天" is a field question, not a time question about the content).
+        ask = ask_of(without_fields(text))
         parts.append(Part(text, ask, fields, topic_of(text, info, bodies)))
     if not parts:  # a statement typed as a question ("长期护理保险政策"): one part
         parts = [Part(question, "what", (), topic_of(question, info, bodies))]
@@ -429,14 +437,3 @@ def read_frame(question: str, info: QueryInfo | None = None) -> Frame:
         quoted=quoted,
         fields=fields,
     )
-
-
-# Phrases that name a record field (文号, 审签人, 日期 …): they say which field is asked, not
-# what kind of content answer is wanted, so the ask is read without them ("落款日期是哪天" is a
-# field question, not a time question about the letter's content).
-_FIELD_PHRASES = re.compile(
-    r"文号|发文字号|索引号|审签人?|签发人?|联系人|联系电话|经办人|承办人|落款日期?|成文日期|发布日期|日期|"
-    rf"(?:哪个单位|哪个部门){NOT_A_DUTY}|答复单位|发文单位|"
-    r"会同|协办|会办|写给谁|答复谁|哪[几些]?位(?:代表|委员)|提案人|"
-    r"类别|哪一类|哪类|编号|第几号|几号|哪号|多少号|what date|document number|signed|addressed"
-)

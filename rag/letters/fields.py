@@ -42,9 +42,11 @@ from rag.types import LetterFields
 Found = tuple[str, Span]
 
 _DOCNO_REST = re.compile(
-    r"\s*(?:[(（]?[ABC]?\s*类[)）]?)?\s*(?:同意公开|不同意公开|不予公开)?\s*$|关于|对"
+    r"\s*(?:[(（]?[ABC]?\s*类[)）]?)?\s*(?:同意公开|不同意公开|不予公开)?\s*$|关于|对|"
+    # Another header label on the same line: 宁交函〔2021〕141号 签发人:姜涛.
+    r"\s*(?:签发人|签发|审签人|审签|审核人|核稿人)\s*[:：]"
 )
-INDEX = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-]{4,30}/\d{4,6}-\d{3,8}")
+INDEX = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-]{4,30}/\d{4,6}-\d{3,8}")
 # Bodies that post a reply on their site without having written it (荣成市人大办, 政府办公室).
 _POSTER = re.compile(r"人大|政协|办公室|办公厅|政府办|人民政府$")
 _PORTAL = re.compile(r"人大|政协|办公室|办公厅|政府")

@@ -87,7 +87,8 @@ _FIELD_INTENT = (
     (
         "addressee",
         re.compile(
-            r"提案人|代表是谁|委员是谁|哪[几些]?位(?:代表|委员)|哪些代表|谁提出|谁提的|写给谁|答复谁|回复谁|答复哪位|"
+            r"提案人|代表是谁|委员是谁|哪[几些]?位(?:代表|委员)|哪(?:个|些)(?:代表|委员)(?!团|会)|谁提出|谁提的|"
+            r"写给谁|答复谁|回复谁|答复哪位|"
             r"addressee|addressed to|who (?:proposed|submitted|raised|wrote)",
             re.I,
         ),
@@ -125,6 +126,16 @@ _FIELD_INTENT = (
         ),
     ),
 )
+
+
+def without_fields(text: str) -> str:
+    """`text` with the phrases that name a record field blanked (文号, 落款日期, 哪位代表): what
+    is left says what kind of content answer a part wants, if any."""
+    for _, pattern in _FIELD_INTENT:
+        text = pattern.sub(" ", text)
+    return text
+
+
 _NOT_PLACE = re.compile(r"[哪谁什么怎是的对和与及为在中列明个首跨各每该此那这]")
 # A date's last character written against the name after it (23年綦江区…, 5月…).
 _DATE_TAIL = re.compile(r"^[年月日号]")
