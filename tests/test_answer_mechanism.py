@@ -605,3 +605,15 @@ def test_asking_how_many_replies_a_suggestion_got_is_a_list(tmp_path: Path) -> N
     assert read_frame(question, analyze(question)).wants_list
     answer = _suggestion_letters(tmp_path).answer(question)
     assert answer.answered and {c.source for c in answer.citations} == {"sewage.txt", "toilets.txt"}
+
+
+def test_how_often_is_answered_by_a_length_of_time(tmp_path: Path) -> None:
+    # Made up: the interval (每4-6分钟) answers 多久一趟, not the sentence about timetables.
+    answerer = _answerer(tmp_path, {
+        "bus.txt": _letter(
+            "我局已督促公交公司优化高峰时段的线路调度安排。高峰时段加大发车密度，平均每4-6分钟发出一趟车。",
+            "某某市交通运输局",
+        ),
+    })  # fmt: skip
+    answer = answerer.answer("高峰期公交多久发一趟车？")
+    assert answer.answered and "4-6分钟" in answer.text.splitlines()[0]
