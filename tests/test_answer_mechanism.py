@@ -617,3 +617,49 @@ def test_how_often_is_answered_by_a_length_of_time(tmp_path: Path) -> None:
     })  # fmt: skip
     answer = answerer.answer("高峰期公交多久发一趟车？")
     assert answer.answered and "4-6分钟" in answer.text.splitlines()[0]
+
+
+def _two_school_letters(tmp_path: Path) -> ExtractiveAnswerer:
+    # Made up: two counties' replies on new school dormitories, written on different dates.
+    return _answerer(tmp_path, {
+        "east.txt": _letter(
+            "东坡县东坡中学学生宿舍不足，我局已规划新建学生宿舍一栋，面积1200平方米，计划明年开工。",
+            "某某省东坡县教育局", "王五代表", "2021年3月5日",
+        ),
+        "west.txt": _letter(
+            "西岭县西岭中学将在原址新建学生宿舍，规划面积860平方米，资金已落实。",
+            "某某省西岭县教育局", "赵六代表", "2020年9月18日",
+        ),
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "items", "dates"),
+    [
+        ("东坡县教育局回复东坡中学宿舍那件，跟西岭县教育局回复西岭中学那件，哪个答复得早？", 2, True),
+        ("东坡中学和西岭中学都要新建宿舍，哪个规划的面积更大？", 2, False),
+        ("东坡中学宿舍规划面积多大？", 0, False),
+    ],
+)
+def test_a_comparison_of_two_things_is_read_from_the_question(question: str, items: int, dates: bool) -> None:
+    from rag.answer.compare import read_comparison
+
+    comparison = read_comparison(question)
+    assert (len(comparison.items) if comparison else 0) == items
+    if comparison:
+        assert comparison.dates == dates
+
+
+def test_which_replied_earlier_is_computed_and_stated_first(tmp_path: Path) -> None:
+    answer = _two_school_letters(tmp_path).answer(
+        "东坡县教育局回复东坡中学宿舍那件，跟西岭县教育局回复西岭中学那件，哪个答复得早？"
+    )
+    first = answer.text.splitlines()[0]
+    assert answer.answered and first.startswith("某某省西岭县教育局的答复（2020-09-18）早于")
+    assert {c.source for c in answer.citations} == {"east.txt", "west.txt"}
+
+
+def test_which_is_larger_compares_the_amounts_in_the_asked_unit(tmp_path: Path) -> None:
+    answer = _two_school_letters(tmp_path).answer("东坡中学和西岭中学都要新建宿舍，哪个规划的面积更大？")
+    first = answer.text.splitlines()[0]
+    assert "（1200平方米）比" in first and "（860平方米）大" in first and first.startswith("东坡中学")

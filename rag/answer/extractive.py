@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 
 import rjieba
 
+from rag.answer.compare import Comparison, read_comparison, stated_value, verdict
 from rag.answer.compose import Draft, clean, excerpt, letter_label
 from rag.answer.english import agency_en, date_en, number_en, status_en
 from rag.answer.fieldanswers import LABELS, unstated
@@ -182,6 +183,11 @@ class ExtractiveAnswerer:
         )
         if bridge is not None:
             return self._two_hops(question, frame, bridge, filters, focus_letters, exclude_letters)
+        comparison = read_comparison(question) if split and not frame.english and not focus_letters else None
+        if comparison is not None:
+            compared = self._compare(question, comparison, filters, exclude_letters)
+            if compared is not None:
+                return compared
         clauses = self._own_letters(frame) if split and not focus_letters else None
         if clauses:
             answers = [
@@ -192,6 +198,50 @@ class ExtractiveAnswerer:
         answer = self._route(frame, hits, filters, exclude_letters)
         verify(answer.citations, self.retriever.index.letters)
         return answer
+
+    def _compare(
+        self,
+        question: str,
+        comparison: Comparison,
+        filters: Filters | None,
+        exclude: Sequence[str],
+    ) -> Answer | None:
+        """Two things compared: each answered on its own, then which is earlier or more, said
+        first and citing both (rag.answer.compare). None when neither is answered."""
+        answers: list[Answer] = []
+        for item in comparison.items:
+            # Two things, two letters: the second is not the letter the first was answered from.
+            seen = [c.letter_id for a in answers for c in a.citations]
+            answers.append(
+                self.answer(f"{item}，{comparison.ask}", filters, (), [*exclude, *seen], split=False)
+            )
+        merged = _merged(question, answers)
+        if merged is None:
+            return None
+        if not all(a.answered for a in answers):
+            # One side unanswered: what was found, and the other's not-found line.
+            missing = [a.text for a in answers if not a.answered]
+            return replace(merged, text="\n".join([merged.text, *missing]))
+        letters = self.retriever.index.letters
+        values, names, marks = [], [], []
+        offset = 0
+        for item, a in zip(comparison.items, answers, strict=True):
+            first = a.text.split("\n")[0]
+            value = stated_value(comparison, first)
+            if value is None or not a.citations:
+                return merged
+            values.append(value)
+            fields = letters[a.citations[0].letter_id].fields
+            names.append(
+                (fields.agency_canonical or fields.agency or item) if comparison.dates else item
+            )
+            marks.append(f"[{a.citations[0].key + offset}]")
+            offset += len(a.citations)
+        line = verdict(comparison, values, names)
+        if line is None:
+            return merged
+        line = line[:-1] + "".join(marks) + line[-1]
+        return replace(merged, text=line + "\n" + merged.text)
 
     def _own_letters(self, frame: Frame) -> list[str] | None:
         """The clauses of a question whose clauses each name their own letter (广德…是哪座水库？

@@ -68,7 +68,7 @@ _FIELD_INTENT = (
             # (哪天完工的): the letter's own acts, or nothing after it.
             r"日期|落款|成文|(?:哪天|哪一天)(?=[^，,。？?]{0,2}(?:答复|回复|发|写|签|印|交办|公布|公开)|"
             r"的?[？?。]?$)|"
-            r"(?:什么时候|何时)(?:答复|回复|发出|发的|印发|作出|发布|公布|公开|挂网)|"
+            r"(?:什么时候|什么时间|何时)(?:答复|回复|发出|发的|印发|作出|发布|公布|公开|挂网)|"
             r"when was (?:it|the (?:letter|reply))|what date|dated|"
             r"when was [^?]{0,60}\b(?:posted|published|issued|sent|written)\b",
             re.I,
