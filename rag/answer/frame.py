@@ -30,7 +30,7 @@ ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "number",
         re.compile(
-            r"多少|几[个所家块盏座条名人项处张台辆亩次批户间只栋万千百]|几成|有?多大|多高|多长|多远|"
+            r"多少|几[个所家块盏座条名人项处张台辆亩次批户间只栋万千百层倍天周岁吨米]|几公里|几成|有?多大|多高|多长|多远|"
             r"how (?:many|much|large|big|long|far)|what (?:number|percentage|share|amount|area|size)|"
             r"what (?:is|was|are|were) the (?:budget|cost|amount|total|number|funding|subsidy|investment)",
             re.I,
@@ -300,7 +300,10 @@ def split_parts(question: str) -> list[str]:
                 break
         else:
             asks = [a for a in _ASK_SPLIT.split(clause) if a]
-            if len(asks) > 1 and all(len(a) >= 3 for a in asks):
+            several = _asking_pieces(pieces)
+            if len(several) > 1:
+                parts += several  # 什么时候开工的，一共预算多少钱: each piece asks
+            elif len(asks) > 1 and all(len(a) >= 3 for a in asks):
                 head = clause[: clause.find(asks[0]) + len(asks[0])]
                 # "哪些事项已解决、哪些已采纳": later asks borrow the first one's subject.
                 parts += [head, *asks[1:]]

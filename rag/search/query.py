@@ -107,7 +107,7 @@ _FIELD_INTENT = (
             re.I,
         ),
     ),
-    ("contact", re.compile(r"联系人|联系电话|电话|经办人|承办人|contact|phone", re.I)),
+    ("contact", re.compile(r"联系人|联系电话|电话|经办人|承办人|找谁|联系谁|跟谁联系|问谁|contact|phone", re.I)),
     (
         "session",
         re.compile(
