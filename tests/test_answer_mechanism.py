@@ -663,3 +663,51 @@ def test_which_is_larger_compares_the_amounts_in_the_asked_unit(tmp_path: Path) 
     answer = _two_school_letters(tmp_path).answer("东坡中学和西岭中学都要新建宿舍，哪个规划的面积更大？")
     first = answer.text.splitlines()[0]
     assert "（1200平方米）比" in first and "（860平方米）大" in first and first.startswith("东坡中学")
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("石桥乡修缮老区旧址，啥时候开工的，一共预算多少钱", ["time", "number"]),
+        ("平安交通局回复村级公路那个，哪段今年要干，剩下几公里怎么说", ["what", "number"]),
+    ],
+)
+def test_each_comma_piece_that_asks_is_a_part(question: str, asks: list[str]) -> None:
+    from rag.answer.frame import read_frame
+    from rag.search.query import clean_question
+    from rag.search.typed import retype
+
+    question = retype(clean_question(question))[0]
+    assert [p.ask for p in read_frame(question).parts] == asks
+
+
+def test_who_to_contact_asks_the_contact_field() -> None:
+    from rag.search.query import analyze
+
+    assert "contact" in analyze("有事找谁联系？").intents
+
+
+def test_a_sender_without_a_place_that_names_another_county_is_not_the_asked_one(tmp_path: Path) -> None:
+    # Made up: a reply signed 县教体局 whose closing names 北岭县教育体育局 is not 南岭县's.
+    answerer = _answerer(tmp_path, {
+        "north.txt": _letter(
+            "新建教师周转房项目已申请资金300万元。以上答复如不满意，请与北岭县教育体育局联系。",
+            "县教体局",
+        ),
+    })  # fmt: skip
+    assert not answerer.answer("南岭县教育体育局答复的教师周转房资金多少？").answered
+    assert answerer.answer("北岭县教育体育局答复的教师周转房资金多少？").answered
+
+
+def test_an_amount_asked_is_found_in_the_asked_unit_beyond_the_topic_sentences(tmp_path: Path) -> None:
+    # Made up: the subsidy sentence says little of the question's words (水口村, 花椒) but is
+    # the one that gives an amount in yuan; the sentences on the topic give none.
+    answerer = _answerer(tmp_path, {
+        "pepper.txt": _letter(
+            "水口村历来有种植花椒的传统，目前已种或准备种植的花椒面积近3000亩。"
+            "奖补办法：管养满一年检查合格的每亩补助造林费500元。",
+            "某某县林业局",
+        ),
+    })  # fmt: skip
+    answer = answerer.answer("县林业局回复水口村花椒种植扶持那个，种下去每亩补多少钱？")
+    assert answer.answered and "500元" in answer.text.splitlines()[0]

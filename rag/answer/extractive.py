@@ -545,6 +545,14 @@ class ExtractiveAnswerer:
                 if asked is None:
                     break
             if asked is not None and asked[1] and not frame.english:
+                # No sentence on the topic gives it in the unit asked for. One among the best
+                # five that does answers (每亩补多少钱 → 每亩补助造林费500元), unless the letter
+                # is plainly about the topic elsewhere and gives no such amount.
+                near = [
+                    x for x in ranked[:5] if x.coverage > 0 and asked[0].search(x.sentence.text)
+                ]
+                if near and not (on_topic and on_topic[0].coverage >= 0.6):
+                    return near[0], direct(letter, self.topics, terms, part, near[0])
                 return None  # the letter gives no amount in the unit asked for
             follow = self._continued(letter, part, on_topic, ranked)
             if follow is not None:

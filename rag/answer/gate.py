@@ -165,6 +165,8 @@ class Gate:
                     _body_is(c.body.core, (), c.body.level, name, ()) for name in senders
                 ):
                     return True  # 水利局, in a letter that names the county the question gives
+                if c.body.places and _named_elsewhere(text, c.body):
+                    return False  # 县教体局, whose letter names itself 丘北县教育体育局
             # The sender may be written in the heading or the signature in another form.
             edges = text[:300] + text[-300:]
             return _mentions_body(edges, c.body)
@@ -344,6 +346,27 @@ def _writes_as(body: Body, text: str) -> bool:
         return True
     counts = Counter(_TIER[level] for level in _SELF_PLACE.findall(text))
     return not counts or counts.most_common(1)[0][0] == _TIER[body.level]
+
+
+def _named_elsewhere(text: str, body: Body) -> bool:
+    """Whether a letter names this kind of body with a place, never the body's own: the place
+    a sender without one writes itself at (以上答复如不满意，请与丘北县教育体育局联系)."""
+    mine = {f for p in body.places for f in _place_forms(p)}
+    seen = False
+    for form in aliases_of(body.core) or [body.core]:
+        if len(form) < 3:
+            continue
+        for m in re.finditer(rf"([\u4e00-\u9fff]{{2,8}}[省市区县])(?:{re.escape(form)})", text):
+            lead = m.group(1)
+            place = next(
+                (p for i in range(len(lead) - 1) if (p := split_place(lead[i:] + form)[0])), []
+            )
+            if not place:
+                continue
+            if any(p.endswith(f) or f.endswith(short_place(p)) for p in place for f in mine):
+                return False
+            seen = True
+    return seen
 
 
 def _mentions_body(text: str, body: Body) -> bool:
