@@ -711,3 +711,24 @@ def test_an_amount_asked_is_found_in_the_asked_unit_beyond_the_topic_sentences(t
     })  # fmt: skip
     answer = answerer.answer("县林业局回复水口村花椒种植扶持那个，种下去每亩补多少钱？")
     assert answer.answered and "500元" in answer.text.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "wants_list"),
+    [
+        ("公厕不够用，要求建公厕的建议，哪些地方答复过", True),
+        ("垃圾分类的建议，有哪些区的部门答复了", True),
+        ("关于老年食堂的建议，民政局是怎么答复的", False),
+    ],
+)
+def test_which_senders_answered_a_suggestion_is_a_list(question: str, wants_list: bool) -> None:
+    from rag.answer.frame import read_frame
+
+    assert read_frame(question).wants_list == wants_list
+
+
+def test_a_market_is_not_a_city() -> None:
+    from rag.answer.frame import read_places
+
+    assert read_places("农贸市场和集贸市场的建议都是哪些部门答复的") == ()
+    assert read_places("厦门市农贸市场") == ("厦门市",)

@@ -108,7 +108,11 @@ _ONE_LETTER = re.compile(r"这[封份]|那[封份]|该[函封份]|此函|(?:提�
 # when it asks which bodies took part (…最后是哪些单位一起换了…).
 _ONE_SUGGESTION = re.compile(r"关于[^，,。？?]{2,40}的(?:建议|提案|议案)[，,]|[^，,。？?会议]{4,}的(?:建议|提案)[，,]")
 # …but one that asks how many letters answered it (关于X的建议，有哪几份答复) wants them all.
-_SEVERAL_LETTERS = re.compile(r"哪(?:些|几)[封份件]?(?:答复|复函|回复)|有几[封份](?:答复|复函|回复)")
+_SEVERAL_LETTERS = re.compile(
+    r"哪(?:些|几)[封份件]?(?:答复|复函|回复)|有几[封份](?:答复|复函|回复)|"
+    # 哪些部门答复过, 哪些地方答复过, 有哪些区的部门答复了: which senders, so which letters.
+    r"哪(?:些|几个)[\u4e00-\u9fff]{0,6}?(?:部门|单位|地方|区|县|市|城市|乡镇|街道)[\u4e00-\u9fff]{0,4}?(?:答复|回复|办理)(?:过|了)"
+)
 _LIST_FIELDS = frozenset({"cohandlers", "addressee"})
 # The words that frame a question rather than name its topic: question words, the letters
 # themselves, the corpus, connectives. Removed to leave the topic.
@@ -199,6 +203,9 @@ def read_places(question: str) -> tuple[str, ...]:
                 pos += 1
                 continue
             name, end = p.group(), p.end()
+            if name[-1] == "市" and run[end : end + 1] == "场":
+                pos = end  # 农贸市场, 集贸市场: a market, not a city
+                continue
             if name[-1] in "市区" and run[end : end + 1] in ("镇", "乡"):
                 name, end = name + run[end], end + 1  # 寨背市镇: a town whose name holds 市
             lead = _PLACE_LEAD.match(name)
