@@ -732,3 +732,23 @@ def test_a_market_is_not_a_city() -> None:
 
     assert read_places("农贸市场和集贸市场的建议都是哪些部门答复的") == ()
     assert read_places("厦门市农贸市场") == ("厦门市",)
+
+
+def test_the_letters_a_body_wrote_are_listed_whole_and_alternatives_are_either(tmp_path: Path) -> None:
+    # Made up: two education bureaus and one education commission wrote; a water bureau too.
+    letters = {
+        f"edu{i}.txt": _letter(f"第{i}件：我局将新建{i}所幼儿园，增加学位{i}00个。", f"某某省{p}县教育局")
+        for i, p in ((1, "东山"), (2, "西山"))
+    }
+    letters["jw.txt"] = _letter("我委将推进职业教育产教融合，建设实训基地3个。", "某某市南湖区教育委员会")
+    letters["water.txt"] = _letter("我局将修复堰渠1.3公里，需投资30万元。", "某某省东山县水利局")
+    answerer = _answerer(tmp_path, letters)
+    answer = answerer.answer("有哪些是教育局或者教委回复的？")
+    assert answer.answered and answer.text.startswith("共3封")
+    assert {c.source for c in answer.citations} == {"edu1.txt", "edu2.txt", "jw.txt"}
+
+
+def test_which_replies_a_body_made_on_a_topic_is_a_list() -> None:
+    from rag.search.query import analyze
+
+    assert analyze("市住建委关于城市更新的答复都有哪几件?").enumeration

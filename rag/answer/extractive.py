@@ -309,8 +309,14 @@ class ExtractiveAnswerer:
             )
             if records is not None:
                 return records
+        if frame.wants_list and frame.bodies and not self.terms(frame):
+            # Which letters a body wrote (有哪些是教育局或者教委回复的): its fields decide, over
+            # the whole collection.
+            own = self.gate.senders(frame)
+            if own:
+                hits = self.retriever.search(frame.question, 3 * len(own), filters, only_letters=own)
         candidates = [h.letter.id for h in hits]
-        verdict = self.gate.check(frame, candidates, any_entity=frame.compare)
+        verdict = self.gate.check(frame, candidates, any_entity=frame.compare or frame.either)
         if verdict.absent is not None:
             return self._abstain(frame, hits, missing=verdict.absent)
         if not verdict.passing:

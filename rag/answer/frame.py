@@ -107,6 +107,8 @@ _ONE_LETTER = re.compile(r"这[封份]|那[封份]|该[函封份]|此函|(?:提�
 # A question that names one suggestion (关于X的建议, X的提案,) asks about that letter, even
 # when it asks which bodies took part (…最后是哪些单位一起换了…).
 _ONE_SUGGESTION = re.compile(r"关于[^，,。？?]{2,40}的(?:建议|提案|议案)[，,]|[^，,。？?会议]{4,}的(?:建议|提案)[，,]")
+# Bodies named as alternatives: 教育局或者教委, 水利局或水务局.
+_EITHER = re.compile(r"(?:局|委|办|厅|府|室|中心)(?:或者|或是|还是|或)")
 # …but one that asks how many letters answered it (关于X的建议，有哪几份答复) wants them all.
 _SEVERAL_LETTERS = re.compile(
     r"哪(?:些|几)[封份件]?(?:答复|复函|回复)|有几[封份](?:答复|复函|回复)|"
@@ -117,7 +119,7 @@ _LIST_FIELDS = frozenset({"cohandlers", "addressee"})
 # The words that frame a question rather than name its topic: question words, the letters
 # themselves, the corpus, connectives. Removed to leave the topic.
 _FRAME_WORDS = re.compile(
-    r"(?:语料(?:库)?|收录的?|答复函?|复函|回复|函复|那封函?|这封函?|该函)(?:中|里)?|建议|提案|议案|"
+    r"(?:语料(?:库)?|收录的?|答复函?|复函|回复|函复|那封函?|这封函?|该函)(?:中|里)?|建议|提案|议案|或者|或是|"
     r"哪些|哪[一二两三四五六七八九十几]+[个项类种家条所座件批]?|哪[条所座件批项类种]|哪个|哪家|哪位|哪里|哪儿|什么|多少|怎么样|怎么|怎样|如何|为什么|为何|是否|"
     r"有没有|能不能|能否|可不可以|会不会|是不是|分别|各自|关于|涉及|有关|对于|针对|情况|相关|"
     r"内容|提到|提及|是谁|是(?=哪)|处理结果|结果|诉求|单位|部门|机构|作出|[的了吗呢吧啊呀]"
@@ -255,6 +257,7 @@ class Frame:
     parts: tuple[Part, ...]
     wants_list: bool = False  # several letters (哪些答复…, which agencies…)
     compare: bool = False  # the answers of several letters side by side
+    either: bool = False  # bodies named as alternatives (教育局或者教委): a letter meets one
     bodies: tuple[Body, ...] = ()
     places: tuple[str, ...] = ()  # place names written in the question (not inside a body)
     quoted: tuple[str, ...] = ()
@@ -442,6 +445,7 @@ def read_frame(question: str, info: QueryInfo | None = None) -> Frame:
         context=" ".join(topic_of(c, info, bodies) for c in context),
         wants_list=wants_list,
         compare=bool(_COMPARE.search(question)) and not wants_list,
+        either=len(bodies) > 1 and bool(_EITHER.search(question)),
         bodies=bodies,
         places=places,
         quoted=quoted,

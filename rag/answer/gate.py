@@ -221,6 +221,17 @@ class Gate:
             verdict.absent = next((c for c in hard if not self.exists(c, candidates)), None)
         return verdict
 
+    def senders(self, frame: Frame) -> list[str]:
+        """Every letter in the collection written by one of the bodies the question names as
+        the replying ones (its fields decide, so the list is complete), in collection order."""
+        letters = self.retriever.index.letters
+        wanted = [c for c in self.constraints(frame) if c.kind == "sender" and c.body is not None]
+        return [
+            lid
+            for lid, k in self.retriever.keys.items()
+            if any(c.body.core in k.agencies and self.meets(c, letters[lid]) for c in wanted)  # type: ignore[union-attr]
+        ]
+
     def soft_score(self, verdict: Verdict, letter: Letter) -> float:
         """The share of the soft constraints a letter meets (1.0 when there are none)."""
         soft = [c for c in verdict.constraints if not c.hard]

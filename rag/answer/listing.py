@@ -127,6 +127,8 @@ def _rows(
             said(t, reading) >= (MAIN_TERM if t is main else PART_SAID) for t in terms
         )
 
+    if not terms and frame.bodies:
+        return list(readings)  # the letters a body wrote, whatever about: the gate chose them
     return [r for v, r in rated if v >= cut and r.relevance >= answerer.floor(frame) and says_all(r)]
 
 
@@ -184,7 +186,13 @@ def list_answer(answerer: Reader, frame: Frame, hits: Sequence[Hit]) -> Answer |
                 start, end = _within(letter, subject.value, subject.start, subject.end)
                 said = f"answers {said}" if english else f"答复{said}"
                 bits.append(said + draft.cite(letter, start, end))
-        if ranked:
+        if not terms and reading.pool:
+            # A list of what a body wrote: the suggestion each letter answers says it; without
+            # one, the letter's first sentence, whole.
+            if not bits:
+                first = reading.pool[0]
+                bits.append(excerpt(letter.text, first.start, first.end) + draft.cite(letter, first.start, first.end))
+        elif ranked:
             pick = ranked[0]
             ds, de = direct(letter, answerer.topics, terms, part, pick)
             sent = pick.sentence

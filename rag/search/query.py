@@ -25,6 +25,7 @@ _YEAR = re.compile(r"((?:19|20)\d\d)\s*年|\b((?:19|20)\d\d)\b")
 # A list across letters ("哪些部门…", "关于…的答复有哪些"), not a list inside one letter ("哪些事项").
 _ENUMERATION = re.compile(
     r"哪(?:些|几)(?:个|家|封|份)?(?:部门|单位|机构|答复|复函|回复|函|建议|提案|区县|地方|城市|街道|乡镇)|"
+    r"(?:答复|复函|回复)(?:都|共|一共)?有哪(?:几件|几封|几份|几个)|"
     r"(?:答复|复函|回复|建议|提案)(?:有|都有)哪些|有哪些[^，,。？?]{0,16}(?:答复|复函|回复|建议|提案|部门|单位)|"
     r"(?:答复|复函|回复|语料)(?:中|里)[^？?。]{0,8}哪些|都有谁|列举|多少(?:个|家)(?:部门|单位)|"
     r"which\s+(?:agencies|departments|bodies|units|offices|bureaus|letters|replies|districts|counties)|"
