@@ -752,3 +752,15 @@ def test_which_replies_a_body_made_on_a_topic_is_a_list() -> None:
     from rag.search.query import analyze
 
     assert analyze("市住建委关于城市更新的答复都有哪几件?").enumeration
+
+
+def test_a_senders_place_written_bare_prefers_its_letters(tmp_path: Path) -> None:
+    # Made up: two counties' housing bureaus on public toilets; the question writes 东坡 bare.
+    answerer = _answerer(tmp_path, {
+        "west.txt": _letter("全县新建公共厕所12座，公厕管理纳入环卫考核。", "某某省西岭县住房和城乡建设局"),
+        "east.txt": _letter("今年新建公共厕所5座，明年再建3座。", "某某省东坡县住房和城乡建设局", "李四代表"),
+    })  # fmt: skip
+    assert answerer.gate.bare_places("东坡住建局公厕建了几座？") == ["东坡"]
+    assert answerer.gate.bare_places("长寿老人有补贴吗") == []
+    answer = answerer.answer("东坡住建局公厕建了几座？")
+    assert answer.answered and answer.citations[0].source == "east.txt"

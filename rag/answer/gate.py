@@ -94,12 +94,42 @@ class Verdict:
     absent: Constraint | None = None  # met by no letter in the collection
 
 
+# How a question writes a place by its bare name (宁陕住建局, 武定万德集镇供水): a body, a town,
+# a site or an area follows it closely (a word such as 长寿老人 or 安宁的环境 has none).
+_BARE_AFTER = (
+    "(?=[\u4e00-\u9fff]{0,8}?(?:局|委|办|厅|镇|乡|村|街道|片区|集镇|县城|城区|小区|路|学校|中学|小学|"
+    "医院|卫生院|水库|公交))"
+)
+_ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,3}族)*自治$|[\u4e00-\u9fff]{1,2}族$")
+
+
 class Gate:
     """Constraint checks over one retriever's letters."""
 
     def __init__(self, retriever: Retriever) -> None:
         self.retriever = retriever
         self._names: PinyinNames | None = None  # the letters' names by pinyin, on first use
+        self._bare: re.Pattern[str] | None = None  # the senders' places by bare name, on first use
+
+    def bare_places(self, question: str) -> list[str]:
+        """The places of the collection's senders that `question` writes by their bare name
+        (宁陕 for 宁陕县): soft place constraints, as a county or district is."""
+        if self._bare is None:
+            names = set()
+            for letter in self.retriever.index.letters.values():
+                for name in (letter.fields.agency_canonical, letter.fields.agency):
+                    for place in split_place(name)[0] if name else ():
+                        if place[-1] in "县区市旗":
+                            bare = _ETHNIC.sub("", short_place(place))
+                            if len(bare) >= 2:
+                                names.add(bare)
+            alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+            self._bare = re.compile(
+                rf"(?:{alternatives})(?![县区市旗]){_BARE_AFTER}"
+                if alternatives
+                else r"(?!)"
+            )
+        return list(dict.fromkeys(self._bare.findall(question)))
 
     # -- reading the constraints -------------------------------------------------------------
     def constraints(self, frame: Frame) -> list[Constraint]:
@@ -110,6 +140,12 @@ class Gate:
             out.append(Constraint("sender" if body.sender else "mention", body.core, body.name, body))
         # Places an English question names come from a translation table: a hint, not a gate.
         places = [] if info.english else list(dict.fromkeys([*info.places, *frame.places]))
+        if places or not info.english:
+            # A place written by its bare name (宁陕住建局), unless a named place holds it.
+            places += [
+                p for p in ([] if info.english else self.bare_places(frame.question))
+                if not any(p in q for q in places)
+            ]
         for place in places:
             if place not in body_places and not any(place in b.name for b in frame.bodies):
                 out.append(Constraint("place", place, place))
