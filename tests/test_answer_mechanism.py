@@ -764,3 +764,14 @@ def test_a_senders_place_written_bare_prefers_its_letters(tmp_path: Path) -> Non
     assert answerer.gate.bare_places("长寿老人有补贴吗") == []
     answer = answerer.answer("东坡住建局公厕建了几座？")
     assert answer.answered and answer.citations[0].source == "east.txt"
+
+
+def test_a_list_row_without_a_sender_names_the_place_whose_congress_it_answers(tmp_path: Path) -> None:
+    # Made up: a reply with no signature, titled by the 青川市 congress it answers.
+    answerer = _answerer(tmp_path, {
+        "q.txt": "对青川市第九届人民代表大会第二次会议第41号建议的答复\n张三代表：\n"
+        "您提出的建议收悉。移动红绿灯暂时无法配置违章抓拍功能，我们将在学校门口设置护学岗。\n",
+        "p.txt": _letter("我局将在路口安装红绿灯一组，年内完成。", "某某县公安局交通警察大队"),
+    })  # fmt: skip
+    answer = answerer.answer("哪些答复涉及红绿灯？")
+    assert "青川市（未写明发文单位）" in answer.text

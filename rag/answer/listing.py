@@ -25,6 +25,7 @@ from rag.answer.frame import Frame, Part
 from rag.answer.reading import Reading, direct, score
 from rag.answer.topic import Term, TopicModel
 from rag.config import AnswerSettings
+from rag.letters.agencies import split_place
 from rag.letters.values import field_value
 from rag.search.query import Filters
 from rag.search.records import self_reference
@@ -64,10 +65,14 @@ def row_name(letter: Letter, english: bool) -> str:
     f = letter.fields
     sender = sender_of(letter)
     if english:
-        who = agency_en(sender) if sender else "(sender not stated)"
+        place = [p for p in split_place(f.session or "")[0] if len(p) >= 2] if not sender else []
+        where = f"{place[-1]} " if place else ""
+        who = agency_en(sender) if sender else f"{where}(sender not stated)"
         what = f"No. {f.number}" if f.number else (f"“{title_of(letter)}”" if title_of(letter) else "")
         return f"{who}, {what}" if what else who
-    who = sender or "（未写明发文单位）"
+    # No sender: the place whose congress it answers still says where it is from (荣成市).
+    place = [p for p in split_place(f.session or "")[0] if len(p) >= 2] if not sender else []
+    who = sender or (f"{place[-1]}（未写明发文单位）" if place else "（未写明发文单位）")
     if f.number:
         what = f"第{f.number}号{f.kind or ''}"
     elif f.doc_number:
