@@ -775,3 +775,18 @@ def test_a_list_row_without_a_sender_names_the_place_whose_congress_it_answers(t
     })  # fmt: skip
     answer = answerer.answer("哪些答复涉及红绿灯？")
     assert "青川市（未写明发文单位）" in answer.text
+
+
+def test_a_comparison_of_two_places_answers_from_each_places_letter(tmp_path: Path) -> None:
+    # Made up: two districts' police on traffic lights, and a third city's reply that says
+    # more about traffic lights than either.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("经现场勘察，该路口距离已有信号灯不足300米，暂不安装红绿灯。", "某某市东坝区公安分局"),
+        "b.txt": _letter("我局拟在该路口安装一组红绿灯，并与相邻路口联动。", "某某市西陵区公安局", "李四代表"),
+        "c.txt": _letter(
+            "安装红绿灯已纳入计划，红绿灯采购完成后即安装，红绿灯安装前先设临时信号灯。",
+            "某某市北湖区公安局交通警察大队", "王五代表",
+        ),
+    })  # fmt: skip
+    answer = answerer.answer("东坝和西陵两地公安对装红绿灯的建议处理结果有何不同？")
+    assert answer.answered and {c.source for c in answer.citations} == {"a.txt", "b.txt"}

@@ -435,6 +435,16 @@ class ExtractiveAnswerer:
         # Retrieval's order breaks near-ties; a clearly better covering letter wins.
         best = max(strong[:3], key=lambda r: (r.relevance - 0.04 * r.rank, -r.rank))
         if frame.compare:
+            # One letter per place compared (沙坪坝和涪陵两地公安…有何不同), where each has one.
+            places = [c for c in self.gate.constraints(frame) if c.kind == "place"]
+            if len(places) > 1:
+                chosen: list[Reading] = []
+                for c in places:
+                    own = [r for r in strong if r not in chosen and self.gate.meets(c, r.letter)]
+                    if own:
+                        chosen.append(own[0])
+                if len(chosen) > 1:
+                    return chosen
             others = [r for r in strong if r is not best][:2]
             return [best, *others[:1]] if others else [best]
         joiners = [

@@ -98,7 +98,7 @@ class Verdict:
 # a site or an area follows it closely (a word such as 长寿老人 or 安宁的环境 has none).
 _BARE_AFTER = (
     "(?=[\u4e00-\u9fff]{0,8}?(?:局|委|办|厅|镇|乡|村|街道|片区|集镇|县城|城区|小区|路|学校|中学|小学|"
-    "医院|卫生院|水库|公交))"
+    "医院|卫生院|水库|公交|公安|交警|交巡警|城管|两地))"
 )
 _ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,3}族)*自治$|[\u4e00-\u9fff]{1,2}族$")
 
