@@ -97,7 +97,7 @@ CARRY_OVER = 0.5
 SOFT_MARGIN = 0.5
 #: A question naming the suggestion (关于X的建议) is answered by a letter saying this share of X.
 SUGGESTION_SAID = 0.3
-_SUGGESTION_NAMED = re.compile(r"(?:关于|有关(?!于)|提过|提出的?|提了)([^，,。？?]{2,30}?)的(?:建议|提案|议案)")
+_SUGGESTION_NAMED = re.compile(r"(?:关于|有关(?!于)|提过|提出的?|提了)(?:关于|有关)?([^，,。？?]{2,30}?)的(?:建议|提案|议案)")
 MAX_QUOTE = 150  # characters of a supporting quote (cut at a clause end beyond it)
 # Enumeration items that continue a measure (一是… 二是…, （一）…（二）…).
 _ITEM = re.compile(r"^\s*(?:[二三四五六七八九十]是|[（(][二三四五六七八九十][）)]|\d{1,2}[.、．])")
@@ -875,7 +875,9 @@ def _not_found(frame: Frame, missing: Constraint | None, weak: bool) -> str:
             return f"收录的复函中没有关于{missing.label}的建议或提案的答复。"
         return f"收录的复函中没有提到{missing.label}的答复。"
     if weak and frame.topic:
-        topic = "、".join(frame.topic.split()[:3])
+        # The suggestion as the question names it (关于养犬管理的建议), else its topic words.
+        named = _SUGGESTION_NAMED.search(frame.question)
+        topic = named.group(1) if named else "、".join(frame.topic.split()[:3])
         return f"收录的复函中没有找到关于“{topic}”的答复。"
     return NOT_FOUND_ZH
 
