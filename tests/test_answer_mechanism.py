@@ -673,6 +673,9 @@ def test_which_is_larger_compares_the_amounts_in_the_asked_unit(tmp_path: Path) 
     [
         ("石桥乡修缮老区旧址，啥时候开工的，一共预算多少钱", ["time", "number"]),
         ("平安交通局回复村级公路那个，哪段今年要干，剩下几公里怎么说", ["what", "number"]),
+        # A-not-A and 修好没有 ask yes or no: the clause is a part, not context.
+        ("东河大道那段路面修好没有？哪天完工的，会不会全面改造", ["status", "time", "status"]),
+        ("三阳那5.8公里拓宽今年做不做？剩下7公里呢", ["status", "what"]),
     ],
 )
 def test_each_comma_piece_that_asks_is_a_part(question: str, asks: list[str]) -> None:

@@ -55,6 +55,8 @@ ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "status",
         re.compile(
             r"能不能|能否|是否|有没有|可不可以|可否|会不会|是不是|行不行|有无|要不要|"
+            # A-not-A (做不做, 修不修, 开没开) and 修好没有 / 装了没.
+            r"(?P<v>[\u4e00-\u9fff])[不没](?P=v)|[好了完]没有?\s*[？?]?\s*$|"
             r"落实得?(?:怎么样|如何)|进展|采纳了?吗|(?:能|会|可以|有)[^，,。？?]{1,20}吗|吗\s*$|"
             r"^(?:is|are|was|were|does|do|did|will|can|could|has|have)\b",
             re.I,
@@ -157,6 +159,7 @@ _NOT_PLACE = re.compile(
 # ("永川区萱花路斑马线的建议，哪些事项被采纳了？").
 _ASKS_SOMETHING = re.compile(
     r"哪|什么|多少|多大|多高|多长|多久|多远|几|谁|怎|如何|何|为啥|是否|有没有|能否|能不能|吗|呢|咋|啥|"
+    r"(?P<v>[\u4e00-\u9fff])[不没](?P=v)|[好了完]没有?\s*$|"
     r"\b(?:what|which|who|whom|when|where|why|how|is|are|does|do|did|will|can|has|have)\b",
     re.I,
 )
