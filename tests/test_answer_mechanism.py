@@ -796,3 +796,11 @@ def test_a_comparison_of_two_places_answers_from_each_places_letter(tmp_path: Pa
     })  # fmt: skip
     answer = answerer.answer("东坝和西陵两地公安对装红绿灯的建议处理结果有何不同？")
     assert answer.answered and {c.source for c in answer.citations} == {"a.txt", "b.txt"}
+
+
+def test_each_of_two_named_places_is_compared() -> None:
+    from rag.answer.frame import read_frame, read_places
+
+    assert read_places("上街区公安和南票区公安分别怎么处理的") == ("上街区", "南票区")
+    assert read_frame("上街区公安和南票区公安碰到不归自己管的诉求时，分别是怎么处理的？").compare
+    assert not read_frame("南票区公安对学校门前停车分别采取了哪些措施？").compare

@@ -109,6 +109,7 @@ _ONE_LETTER = re.compile(r"这[封份]|那[封份]|该[函封份]|此函|(?:提�
 # A question that names one suggestion (关于X的建议, X的提案,) asks about that letter, even
 # when it asks which bodies took part (…最后是哪些单位一起换了…).
 _ONE_SUGGESTION = re.compile(r"关于[^，,。？?]{2,40}的(?:建议|提案|议案)[，,]|[^，,。？?会议]{4,}的(?:建议|提案)[，,]")
+_EACH = re.compile(r"分别|各自")
 # Bodies named as alternatives: 教育局或者教委, 水利局或水务局.
 _EITHER = re.compile(r"(?:局|委|办|厅|府|室|中心)(?:或者|或是|还是|或)")
 # …but one that asks how many letters answered it (关于X的建议，有哪几份答复) wants them all.
@@ -180,11 +181,11 @@ _PLACE = re.compile(
 _GENERIC_PLACE = re.compile(
     r"城区|市区|社区|小区|园区|景区|片区|山区|辖区|郊区|新区|开发区|城市|县城|乡镇|城镇|集镇|村镇|"
     r"本市|全市|全区|全县|全省|我市|我区|我县|该市|该区|该县|各区|各县|各市|各镇|省市|区县|县区|市县|"
-    r"都市|城乡|市级|区级|县级|地市|街区|商区|校区|示范区|保护区|试验区|功能区|经开区|高新区|城镇化|"
+    r"都市|城乡|市级|区级|县级|地市|商区|校区|示范区|保护区|试验区|功能区|经开区|高新区|城镇化|"
     r"小镇|场镇|集市|超市|菜市|夜市|早市|花市|股市|楼市|闹市|上市|城市"
 )
 # Generic only as the whole word: 门市 (a shop front) ends 厦门市, 江门市, 荆门市.
-_GENERIC_WHOLE = frozenset({"门市"})
+_GENERIC_WHOLE = frozenset({"门市", "街区"})  # 上街区 is a district, 街区 a block
 _PLACE_LEAD = re.compile(
     r"^.*(?:[的了和与及或对在是把将从向给被由为即等各该此那这哪些谁年月日号有个几首全跨明]|关于|有关|针对)"
 )
@@ -447,7 +448,12 @@ def read_frame(question: str, info: QueryInfo | None = None) -> Frame:
         parts=tuple(parts),
         context=" ".join(topic_of(c, info, bodies) for c in context),
         wants_list=wants_list,
-        compare=bool(_COMPARE.search(question)) and not wants_list,
+        compare=(
+            bool(_COMPARE.search(question))
+            # 上街区公安和南票区公安…分别是怎么处理的: each named place or body its own letter.
+            or bool(_EACH.search(question)) and len({*places, *(b.name for b in bodies)}) > 1
+        )
+        and not wants_list,
         either=len(bodies) > 1 and bool(_EITHER.search(question)),
         bodies=bodies,
         places=places,
