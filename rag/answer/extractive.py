@@ -397,7 +397,7 @@ class ExtractiveAnswerer:
         if named and not frame.english:
             # Either of what it names, when it says or (A或者B): the letter says one of them.
             ways = [t for t in (self.topics.terms(w) for w in re.split(r"或者|或是|或", named.group(1))) if t]
-            about = [r for r in strong if ways and max(self._says_all(t, r) for t in ways) >= SUGGESTION_SAID]
+            about = [r for r in strong if ways and max(self._says(t, r) for t in ways) >= SUGGESTION_SAID]
             if strong and ways and not about:
                 subject = named.group(1)
                 return self._abstain(frame, hits, missing=Constraint("subject", subject, f"“{subject}”"))
@@ -423,8 +423,8 @@ class ExtractiveAnswerer:
             return Answer(frame.question, draft.text(), tuple(draft.citations), False, (), "unstated")
         return Answer(frame.question, draft.text(), tuple(draft.citations), True, (), "lookup")
 
-    def _says_all(self, terms: Sequence[Term], reading: Reading) -> float:
-        """How much of `terms` a letter says, in its best sentence, its title or its subject."""
+    def _says(self, terms: Sequence[Term], reading: Reading) -> float:
+        """How much of `terms` a letter says in its best sentence, its title or its subject."""
         subject = field_value(reading.letter, "subject").value or ""
         texts = [x.heading + x.text for x in reading.pool] + [clean(reading.letter.fields.title or ""), subject]
         return max((self.topics.coverage(terms, t) for t in texts), default=0.0)
@@ -561,9 +561,9 @@ class ExtractiveAnswerer:
                 if asked is None:
                     break
             if asked is not None and asked[1] and not frame.english:
-                # No sentence on the topic gives it in the unit asked for. One among the best
-                # five that does answers (每亩补多少钱 → 每亩补助造林费500元), unless the letter
-                # is plainly about the topic elsewhere and gives no such amount.
+                # No sentence on the topic gives it in the unit (or to the day) asked for. One
+                # among the best five that does answers (每亩补多少钱 → 每亩补助造林费500元),
+                # unless the letter is plainly about the topic elsewhere and gives none.
                 near = [
                     x for x in ranked[:5] if x.coverage > 0 and asked[0].search(x.sentence.text)
                 ]

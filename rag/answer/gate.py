@@ -115,14 +115,19 @@ class Gate:
         """The places of the collection's senders that `question` writes by their bare name
         (宁陕 for 宁陕县): soft place constraints, as a county or district is."""
         if self._bare is None:
+            senders = {
+                name
+                for letter in self.retriever.index.letters.values()
+                for name in (letter.fields.agency_canonical, letter.fields.agency)
+                if name
+            }
             names = set()
-            for letter in self.retriever.index.letters.values():
-                for name in (letter.fields.agency_canonical, letter.fields.agency):
-                    for place in split_place(name)[0] if name else ():
-                        if place[-1] in "县区市旗":
-                            bare = _ETHNIC.sub("", short_place(place))
-                            if len(bare) >= 2:
-                                names.add(bare)
+            for name in senders:  # a few hundred distinct senders, however many letters
+                for place in split_place(name)[0]:
+                    if place[-1] in "县区市旗":
+                        bare = _ETHNIC.sub("", short_place(place))
+                        if len(bare) >= 2:
+                            names.add(bare)
             alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
             self._bare = re.compile(
                 rf"(?:{alternatives})(?![县区市旗]){_BARE_AFTER}"
@@ -140,12 +145,9 @@ class Gate:
             out.append(Constraint("sender" if body.sender else "mention", body.core, body.name, body))
         # Places an English question names come from a translation table: a hint, not a gate.
         places = [] if info.english else list(dict.fromkeys([*info.places, *frame.places]))
-        if places or not info.english:
+        if not info.english:
             # A place written by its bare name (宁陕住建局), unless a named place holds it.
-            places += [
-                p for p in ([] if info.english else self.bare_places(frame.question))
-                if not any(p in q for q in places)
-            ]
+            places += [p for p in self.bare_places(frame.question) if not any(p in q for q in places)]
         for place in places:
             if place not in body_places and not any(place in b.name for b in frame.bodies):
                 out.append(Constraint("place", place, place))
@@ -261,11 +263,11 @@ class Gate:
         """Every letter in the collection written by one of the bodies the question names as
         the replying ones (its fields decide, so the list is complete), in collection order."""
         letters = self.retriever.index.letters
-        wanted = [c for c in self.constraints(frame) if c.kind == "sender" and c.body is not None]
+        wanted = [(c, c.body.core) for c in self.constraints(frame) if c.kind == "sender" and c.body]
         return [
             lid
             for lid, k in self.retriever.keys.items()
-            if any(c.body.core in k.agencies and self.meets(c, letters[lid]) for c in wanted)  # type: ignore[union-attr]
+            if any(core in k.agencies and self.meets(c, letters[lid]) for c, core in wanted)
         ]
 
     def soft_score(self, verdict: Verdict, letter: Letter) -> float:
