@@ -196,17 +196,19 @@ class Gate:
                 )
             if any(_same_kind_elsewhere(c.body, name) for name in senders):
                 return False  # the letter's own sender is this kind of body, at another place
-            if not any(_places_of(name) for name in senders):
+            placeless = not any(_places_of(name) for name in senders)
+            if placeless:
                 if not _writes_as(c.body, text):
                     return False  # a sender without a place, writing as another level (我县)
                 if c.body.places and _names_place(text, c.body.places[-1]) and any(
                     _body_is(c.body.core, (), c.body.level, name, ()) for name in senders
                 ):
                     return True  # 水利局, in a letter that names the county the question gives
-                if c.body.places and _named_elsewhere(text, c.body):
-                    return False  # 县教体局, whose letter names itself 丘北县教育体育局
-            # The sender may be written in the heading or the signature in another form.
+            # The sender may be written in the heading or the signature in another form — and
+            # a placeless one may name its own place there (请与丘北县教育体育局联系).
             edges = text[:300] + text[-300:]
+            if placeless and c.body.places and _named_elsewhere(edges, c.body):
+                return False
             return _mentions_body(edges, c.body)
         if c.kind == "place":
             senders = [n for n in (f.agency_canonical, f.agency) if n]
