@@ -372,12 +372,8 @@ class ExtractiveAnswerer:
         """The readings with their relevance measured with `terms` (their sentences as read)."""
         out = []
         for r in readings:
-            # The suggestion it answers, as the letter names it, says what the letter is about
-            # (its restating sentences are not quoted, but they name the topic).
-            subject = field_value(r.letter, "subject").value or ""
-            texts = [s.heading + s.text for s in r.pool] + [clean(r.letter.fields.title or ""), subject]
             # Whether a letter answers at all rests on words, not on single characters.
-            relevance = self.topics.best(terms, texts, weak=False) if terms else 0.0
+            relevance = self.topics.best(terms, _texts(r), weak=False) if terms else 0.0
             out.append(replace(r, relevance=relevance))
         return out
 
@@ -397,11 +393,16 @@ class ExtractiveAnswerer:
         if named and not frame.english:
             # Either of what it names, when it says or (A或者B): the letter says one of them.
             ways = [t for t in (self.topics.terms(w) for w in re.split(r"或者|或是|或", named.group(1))) if t]
-            about = [r for r in strong if ways and max(self._says(t, r) for t in ways) >= SUGGESTION_SAID]
-            if strong and ways and not about:
-                subject = named.group(1)
-                return self._abstain(frame, hits, missing=Constraint("subject", subject, f"“{subject}”"))
-            strong = about if ways else strong
+            if ways:
+                about = []
+                for r in strong:
+                    texts = _texts(r)
+                    if max(self.topics.best(t, texts) for t in ways) >= SUGGESTION_SAID:
+                        about.append(r)
+                if strong and not about:
+                    subject = named.group(1)
+                    return self._abstain(frame, hits, missing=Constraint("subject", subject, f"“{subject}”"))
+                strong = about
         if not strong:
             return self._abstain(frame, hits, weak=True)
         if prefer and not frame.compare:
@@ -422,12 +423,6 @@ class ExtractiveAnswerer:
         if not stated:
             return Answer(frame.question, draft.text(), tuple(draft.citations), False, (), "unstated")
         return Answer(frame.question, draft.text(), tuple(draft.citations), True, (), "lookup")
-
-    def _says(self, terms: Sequence[Term], reading: Reading) -> float:
-        """How much of `terms` a letter says in its best sentence, its title or its subject."""
-        subject = field_value(reading.letter, "subject").value or ""
-        texts = [x.heading + x.text for x in reading.pool] + [clean(reading.letter.fields.title or ""), subject]
-        return max((self.topics.coverage(terms, t) for t in texts), default=0.0)
 
     def _choose(self, frame: Frame, strong: list[Reading]) -> list[Reading]:
         """Which letters answer: one for a question about one thing, one per thing compared."""
@@ -818,6 +813,14 @@ class ExtractiveAnswerer:
         as suggestions, apart from the answer."""
         text = _not_found(frame, missing, weak)
         return Answer(frame.question, text, (), False, self._suggest(hits), "abstain")
+
+
+def _texts(reading: Reading) -> list[str]:
+    """What a letter says, as its topic is measured: its sentences as read, its title, and the
+    suggestion it answers as it names it (its restating sentences are not quoted, but they name
+    the topic)."""
+    subject = field_value(reading.letter, "subject").value or ""
+    return [s.heading + s.text for s in reading.pool] + [clean(reading.letter.fields.title or ""), subject]
 
 
 # Where the asking words of a part begin (多少, 哪家, 什么 …), and the words that end the

@@ -23,6 +23,9 @@ from rag.search.query import (
     without_fields,
 )
 
+# A yes/no asked A-not-A (做不做, 修不修, 开没开) or as 修好没有 / 装了没.
+_A_NOT_A = r"(?P<v>[\u4e00-\u9fff])[不没](?P=v)|[好了完]没有?\s*[？?]?\s*$"
+
 # (ask, pattern): the first row whose pattern a part matches gives the part's ask. Rows go
 # from the most specific answer type to the most general.
 ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -55,8 +58,7 @@ ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "status",
         re.compile(
             r"能不能|能否|是否|有没有|可不可以|可否|会不会|是不是|行不行|有无|要不要|"
-            # A-not-A (做不做, 修不修, 开没开) and 修好没有 / 装了没.
-            r"(?P<v>[\u4e00-\u9fff])[不没](?P=v)|[好了完]没有?\s*[？?]?\s*$|"
+            rf"{_A_NOT_A}|"
             r"落实得?(?:怎么样|如何)|进展|采纳了?吗|(?:能|会|可以|有)[^，,。？?]{1,20}吗|吗\s*$|"
             r"^(?:is|are|was|were|does|do|did|will|can|could|has|have)\b",
             re.I,
@@ -160,7 +162,7 @@ _NOT_PLACE = re.compile(
 # ("永川区萱花路斑马线的建议，哪些事项被采纳了？").
 _ASKS_SOMETHING = re.compile(
     r"哪|什么|多少|多大|多高|多长|多久|多远|几|谁|怎|如何|何|为啥|是否|有没有|能否|能不能|吗|呢|咋|啥|"
-    r"(?P<v>[\u4e00-\u9fff])[不没](?P=v)|[好了完]没有?\s*$|"
+    rf"{_A_NOT_A}|"
     r"\b(?:what|which|who|whom|when|where|why|how|is|are|does|do|did|will|can|has|have)\b",
     re.I,
 )

@@ -64,14 +64,13 @@ def row_name(letter: Letter, english: bool) -> str:
     """A letter's short name in a list row: its sender and its number (or its title)."""
     f = letter.fields
     sender = sender_of(letter)
+    # No sender: the place whose congress it answers still says where it is from (荣成市).
+    place = [p for p in split_place(f.session or "")[0] if len(p) >= 2] if not sender else []
     if english:
-        place = [p for p in split_place(f.session or "")[0] if len(p) >= 2] if not sender else []
         where = f"{place[-1]} " if place else ""
         who = agency_en(sender) if sender else f"{where}(sender not stated)"
         what = f"No. {f.number}" if f.number else (f"“{title_of(letter)}”" if title_of(letter) else "")
         return f"{who}, {what}" if what else who
-    # No sender: the place whose congress it answers still says where it is from (荣成市).
-    place = [p for p in split_place(f.session or "")[0] if len(p) >= 2] if not sender else []
     who = sender or (f"{place[-1]}（未写明发文单位）" if place else "（未写明发文单位）")
     if f.number:
         what = f"第{f.number}号{f.kind or ''}"

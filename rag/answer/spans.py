@@ -121,7 +121,7 @@ def asked_time(question: str) -> re.Pattern[str] | None:
 # A body of a kind the question names (哪家公司, 施工单位是谁): only a name of that kind
 # answers it — not the sentence about the work without one.
 _ASKED_BODY = re.compile(
-    r"(?:哪家|哪个|哪一家|什么|哪些)(?P<kind>公司|企业|银行)|"
+    r"(?:哪家|哪个|哪一家|什么|哪些)(?:公司|企业|银行)|"
     r"(?:施工|设计|建设|运营|中标|承建|监理|维护|安装)(?:单位|方|企业|公司)|"
     r"which (?:company|firm|contractor)|what (?:company|firm|contractor)",
     re.I,
