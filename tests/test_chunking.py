@@ -129,3 +129,11 @@ def test_offsets_hold_on_arbitrary_text(text: str) -> None:
         i for i, ch in enumerate(text) if not ch.isspace() and i not in covered and i not in chrome
     ]
     assert not missing, "every non-space character outside site chrome belongs to a chunk"
+
+
+def test_page_widgets_and_an_editors_line_are_chrome() -> None:
+    text = "正文第一句。\n【责任编辑:示例】 【收藏】 【关闭窗口】\n         责任编辑:某某  \n日期: 2020-01-01 来源:某某县示例局 责任编辑:某某 文字大小:\n"
+    spans = find_boilerplate(text)
+    chrome = [text[s:e] for s, e in spans]
+    assert len(chrome) == 2 and all("责任编辑" in c for c in chrome)
+    assert not any(c.startswith("日期") for c in chrome)  # a page header with the date and source stays

@@ -17,6 +17,9 @@ _BOILERPLATE = re.compile(
     r"【\s*默认|\[\s*(?:打印|关闭)|上一(?:篇|条)[:：]|下一(?:篇|条)[:：]|相关(?:文章|链接|阅读)|返回顶部|"
     r"主办[:：].*(?:地址|电话|备案|ICP|邮编))"
     r"|版权所有|ICP备|网站标识码|公网安备"
+    # Page widgets anywhere in a short line (【责任编辑:…】 【收藏】 【关闭窗口】); an editor's
+    # line alone (责任编辑:某某), not a page header that also gives the date and source.
+    r"|关闭窗口|打印本页|【\s*(?:收藏|打印|关闭)\s*】|^\s*【?\s*责任编辑[:：]"
 )
 # A site menu: several short words separated by spaces, one of them a typical menu item.
 _MENU_WORDS = re.compile(
