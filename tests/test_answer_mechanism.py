@@ -804,3 +804,36 @@ def test_each_of_two_named_places_is_compared() -> None:
     assert read_places("上街区公安和南票区公安分别怎么处理的") == ("上街区", "南票区")
     assert read_frame("上街区公安和南票区公安碰到不归自己管的诉求时，分别是怎么处理的？").compare
     assert not read_frame("南票区公安对学校门前停车分别采取了哪些措施？").compare
+
+
+def test_a_field_of_government_lists_every_letter_of_that_field(tmp_path: Path) -> None:
+    # Made up: a culture-and-tourism commission and bureau wrote, and a transport bureau; the
+    # question names the field (文化旅游部门), not one body.
+    answerer = _answerer(tmp_path, {
+        "wl1.txt": _letter("我委将把瀑布群纳入旅游规划，打造精品线路2条。", "某某市北岭区文化和旅游发展委员会"),
+        "wl2.txt": _letter("我局已将古村落列入保护名录，修缮古民居6处。", "某某省南塘县文化旅游和广播电视局", "李四委员"),
+        "jt.txt": _letter("我局将优化公交线路，新增旅游专线1条。", "某某省南塘县交通运输局", "王五代表"),
+    })  # fmt: skip
+    answer = answerer.answer("文化旅游部门的答复都有哪些？分别是谁提的？")
+    assert answer.answered and answer.text.startswith("共2封")
+    assert {c.source for c in answer.citations} == {"wl1.txt", "wl2.txt"}
+    # The proposer is named in each row; the bare salutation is not quoted as evidence.
+    assert "张三代表" in answer.text and "李四委员" in answer.text
+    assert not any(c.quote.rstrip("：:").endswith(("代表", "委员")) for c in answer.citations)
+
+
+def test_a_field_word_names_a_body_only_before_bu_men() -> None:
+    from rag.answer.frame import read_bodies
+
+    (body,) = read_bodies("綦江区交通部门答复过哪些建议？")
+    assert body.sector and body.core == "交通" and body.places == ("綦江区",)
+    assert read_bodies("哪些部门答复过？") == () and read_bodies("相关部门答复了吗") == ()
+    assert read_bodies("政府部门怎么说") == ()
+
+
+def test_whose_duty_it_is_is_not_who_replied() -> None:
+    from rag.search.query import analyze
+
+    assert "agency" not in analyze("住宿业的行业管理到底归哪个部门？").intents
+    assert "agency" not in analyze("路灯坏了找哪个部门？").intents
+    assert "agency" in analyze("这件建议是哪个部门答复的？").intents

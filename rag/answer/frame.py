@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.letters.agencies import canonical_agency, split_place
+from rag.letters.agencies import canonical_agency, is_sector, split_place
 from rag.search.query import (
     QueryInfo,
     agency_core,
@@ -242,6 +242,7 @@ class Body:
     places: tuple[str, ...] = ()  # named places, outermost first (重庆市, 綦江区)
     level: str | None = None  # the level word it carries (市, 区, 县, 省, 镇) if any
     sender: bool = False  # the question makes it the replying body
+    sector: bool = False  # a field of government (交通部门): `core` is the field's word
 
 
 @dataclass(frozen=True)
@@ -416,7 +417,44 @@ def read_bodies(question: str) -> tuple[Body, ...]:
                 sender=sender,
             )
         )
+    taken = [(m.start(), m.end()) for m in _QUOTED.finditer(question)]
+    taken += [(start, end) for _, start, end in agency_spans(question)]
+    for m in _SECTOR.finditer(question):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        body = _sector_body(m.group(1), question[m.end() : m.end() + 40])
+        if body is not None:
+            out.append(body)
     return tuple(out)
+
+
+# A field of government named as a kind of body (交通部门, 綦江区文化旅游部门): the words
+# before 部门, a place perhaps leading them.
+_SECTOR = re.compile(r"([\u4e00-\u9fff]{2,12}?)部门")
+
+
+def _sector_body(lead: str, after: str) -> Body | None:
+    """The body a field's name makes (文化旅游部门 → every 文化和旅游… agency), or None when
+    the words before 部门 name no field (哪些部门, 相关部门, 政府部门)."""
+    for cut in range(len(lead) - 1):
+        words = lead[cut:]
+        places, word = split_place(words + "局")
+        word = word[:-1]
+        if len(word) < 2 or word in _GENERIC_BODY or not is_sector(word):
+            continue
+        if _NOT_PLACE.match(words) and places:
+            continue  # a question word or particle inside what would be the place
+        named = tuple(p for p in places if len(p) >= 2)
+        levels = [p[-1] for p in places if p and p[-1] in "省市区县镇乡"]
+        return Body(
+            name=words + "部门",
+            core=word,
+            places=named,
+            level=levels[-1] if levels else None,
+            sender=bool(_SENDS.search(after)),
+            sector=True,
+        )
+    return None
 
 
 def read_frame(question: str, info: QueryInfo | None = None) -> Frame:
@@ -432,7 +470,9 @@ def read_frame(question: str, info: QueryInfo | None = None) -> Frame:
         # The phrases that name a field say which field is asked, not what kind of content
         # answer ("落款日期是哪天" is a field question, not a time question about the content).
         ask = ask_of(without_fields(text))
-        parts.append(Part(text, ask, fields, topic_of(text, info, bodies)))
+        # Nor are they its topic: "谁提的" names the addressee, not what the letter is about.
+        topic = topic_of(without_fields(text) if fields else text, info, bodies)
+        parts.append(Part(text, ask, fields, topic))
     if not parts:  # a statement typed as a question ("长期护理保险政策"): one part
         parts = [Part(question, "what", (), topic_of(question, info, bodies))]
     fields = tuple(dict.fromkeys(f for p in parts for f in p.fields))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rag.answer.frame import Body, Frame
-from rag.letters.agencies import aliases_of, canonical_agency, short_place, split_place
+from rag.letters.agencies import aliases_of, canonical_agency, in_sector, short_place, split_place
 from rag.search.lexicon import normalize
 from rag.search.names import PinyinNames, spelled_names
 from rag.search.query import agency_core, number_key
@@ -76,9 +76,13 @@ class Constraint:
         """Whether no letter meeting it is a reason to abstain. A body, a number, a year and a
         city or province are; a small place, a person or a quoted phrase may be written
         otherwise in the letter, so no letter meeting them only drops them. So may a name an
-        English question spells in pinyin: a letter seldom writes its own town (市水利局)."""
+        English question spells in pinyin: a letter seldom writes its own town (市水利局).
+        A field of government (交通部门) names the replying body loosely: it only ranks, but
+        lists the letters of that field when the question asks for them."""
         if self.kind in ("person", "quoted", "name"):
             return False
+        if self.body is not None and self.body.sector:
+            return False  # 交通部门 says who handles it loosely: the reply may be another's
         if self.kind == "place":
             return self.value[-1] in "市省" or self.value.endswith("自治区")
         return True
@@ -201,7 +205,7 @@ class Gate:
                 if not _writes_as(c.body, text):
                     return False  # a sender without a place, writing as another level (我县)
                 if c.body.places and _names_place(text, c.body.places[-1]) and any(
-                    _body_is(c.body.core, (), c.body.level, name, ()) for name in senders
+                    _body_is(c.body.core, (), c.body.level, name, (), c.body.sector) for name in senders
                 ):
                     return True  # 水利局, in a letter that names the county the question gives
             # The sender may be written in the heading or the signature in another form — and
@@ -265,11 +269,11 @@ class Gate:
         """Every letter in the collection written by one of the bodies the question names as
         the replying ones (its fields decide, so the list is complete), in collection order."""
         letters = self.retriever.index.letters
-        wanted = [(c, c.body.core) for c in self.constraints(frame) if c.kind == "sender" and c.body]
+        wanted = [c for c in self.constraints(frame) if c.kind == "sender" and c.body]
         return [
             lid
             for lid, k in self.retriever.keys.items()
-            if any(core in k.agencies and self.meets(c, letters[lid]) for c, core in wanted)
+            if any(_of_body(c.body, k.agencies) and self.meets(c, letters[lid]) for c in wanted)
         ]
 
     def soft_score(self, verdict: Verdict, letter: Letter) -> float:
@@ -290,7 +294,7 @@ class Gate:
             keys = self.retriever.keys
             for lid, k in keys.items():
                 if c.kind in ("sender", "mention") and c.body is not None:
-                    if (c.body.core in k.agencies or c.body.core in k.cohandlers) and self.meets(
+                    if (_of_body(c.body, k.agencies) or _of_body(c.body, k.cohandlers)) and self.meets(
                         c, letters[lid]
                     ):
                         return True
@@ -320,15 +324,30 @@ def body_is(body: Body, name: str, home: Sequence[str] = ()) -> bool:
     """Whether the agency `name` (as a letter states it) is the body the question names: the
     same core, and the same place and level when the question gives them. `home`: the places
     of the letter's sender, for a co-handler written with a bare level word (区公安局)."""
-    return _body_is(body.core, body.places, body.level, name, tuple(home))
+    return _body_is(body.core, body.places, body.level, name, tuple(home), body.sector)
+
+
+def _of_body(body: Body, cores: Iterable[str]) -> bool:
+    """Whether one of the agency `cores` (a letter's senders or co-handlers) is the body's kind."""
+    if body.sector:
+        return any(in_sector(core, body.core) for core in cores)
+    return body.core in cores
 
 
 @lru_cache(maxsize=65536)
 def _body_is(
-    core: str, places: tuple[str, ...], level: str | None, name: str, home: tuple[str, ...]
+    core: str,
+    places: tuple[str, ...],
+    level: str | None,
+    name: str,
+    home: tuple[str, ...],
+    sector: bool = False,
 ) -> bool:
     canonical = canonical_agency(name) or name
-    if agency_core(canonical) != core and agency_core(name) != core:
+    if sector:
+        if not (in_sector(agency_core(canonical), core) or in_sector(agency_core(name), core)):
+            return False
+    elif agency_core(canonical) != core and agency_core(name) != core:
         return False
     mine = [p for p in split_place(canonical)[0] if len(p) >= 2] or list(home)
     if places:
@@ -379,7 +398,7 @@ def _same_kind_elsewhere(body: Body, name: str) -> bool:
     """Whether the agency `name` is the body's kind at a place of its own that is not the
     body's (重庆市江津区民政局 for 重庆市民政局): then it is another body, whatever its text says."""
     canonical = canonical_agency(name) or name
-    if not body.places or body.core not in (agency_core(canonical), agency_core(name)):
+    if not body.places or not _of_body(body, (agency_core(canonical), agency_core(name))):
         return False
     own = _places_of(name)
     return bool(own) and not _ends_with_place(body.places[-1], own[-1])

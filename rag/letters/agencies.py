@@ -283,3 +283,29 @@ def aliases_of(canonical: str, table: AgencyTable | None = None) -> list[str]:
     if not tokens:
         out.extend(c for c in cores if c and c not in out)
     return out
+
+
+def in_sector(core: str, word: str, table: AgencyTable | None = None) -> bool:
+    """Whether the agency `core` (no place) is of the field `word` names, as a question says
+    "交通部门" or "文化旅游部门": a spelling of it begins with the word (交通 → 交通运输局, 住建 →
+    住房和城乡建设局 by its alias 住建局), or, for a longer word, begins with its first two
+    characters and holds each further pair (文化旅游 → 文化和旅游发展委员会)."""
+    table = table or default_table()
+    canon = table.core_of(core)
+    if len(word) < 2 or canon in _GENERIC_CORES or canon == "人民政府":
+        return False
+    pairs = [word[i : i + 2] for i in range(0, len(word) - 1, 2)]
+    for spelling in dict.fromkeys([core, canon, *table.aliases.get(canon, [])]):
+        if spelling.startswith(word):
+            return True
+        if len(word) >= 4 and spelling.startswith(pairs[0]) and all(p in spelling for p in pairs):
+            return True
+    return False
+
+
+@cache
+def is_sector(word: str) -> bool:
+    """Whether `word` names a field of government that some known agency is of (交通, 文化旅游;
+    not 相关, 有关, 政府)."""
+    table = default_table()
+    return any(in_sector(core, word, table) for core in table.aliases)

@@ -78,7 +78,8 @@ _FIELD_INTENT = (
     (
         "agency",
         re.compile(
-            rf"(?:哪个单位|哪个部门|哪家单位){NOT_A_DUTY}|"
+            # 归哪个部门 / 找哪个部门 asks whose duty it is or whom to go to, not who replied.
+            rf"(?<![归找])(?:哪个单位|哪个部门|哪家单位){NOT_A_DUTY}|"
             r"谁答复|谁回复|谁办理|答复单位|发文单位|发出的|"
             r"which (?:agency|department|body|bureau|office)|who (?:replied|answered|handled|sent)",
             re.I,
