@@ -837,3 +837,24 @@ def test_whose_duty_it_is_is_not_who_replied() -> None:
     assert "agency" not in analyze("住宿业的行业管理到底归哪个部门？").intents
     assert "agency" not in analyze("路灯坏了找哪个部门？").intents
     assert "agency" in analyze("这件建议是哪个部门答复的？").intents
+
+
+def test_a_list_keeps_to_the_place_it_names_bare(tmp_path: Path) -> None:
+    # Made up: two districts of 某城 and one of 另城 have urban-management bureaus that wrote.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("我局将在萱草路增设路灯20盏。", "某城市东湖区城市管理局"),
+        "b.txt": _letter("春节灯饰将保留至元宵节后拆除。", "某城市西湖区城市管理局", "李四代表"),
+        "c.txt": _letter("我局已完成三处积水点改造。", "另城市南湖区城市管理局", "王五代表"),
+    })  # fmt: skip
+    answer = answerer.answer("某城各区的城市管理局直接答复过哪些人大代表建议？各是什么事？")
+    assert answer.answered and answer.text.startswith("共2封")
+    assert {c.source for c in answer.citations} == {"a.txt", "b.txt"}
+
+
+@pytest.mark.parametrize(
+    "question", ["跟公交有关的答复一共有几封？", "关于路灯的复函有多少份？", "城管局答复过哪些人大代表建议？"]
+)
+def test_counting_the_letters_asks_for_them(question: str) -> None:
+    from rag.search.query import analyze
+
+    assert analyze(question).enumeration

@@ -328,6 +328,10 @@ class ExtractiveAnswerer:
         prefer = {lid: self.gate.soft_score(verdict, self.retriever.index.letters[lid]) for lid in passing}
         hits = sorted(hits, key=lambda h: -prefer[h.letter.id])
         if frame.wants_list:
+            # A list keeps to the letters that meet the most of what it names softly (重庆各区的
+            # 城市管理局: Chongqing's), when any does; a lookup only ranks by it.
+            most = max(prefer.values(), default=1.0)
+            hits = [h for h in hits if prefer[h.letter.id] == most]
             return list_answer(self, frame, hits) or self._abstain(frame, hits, weak=True)
         if frame.fields and all(p.fields for p in frame.parts) and not self._content_parts(frame):
             return self._fields(frame, hits)
@@ -345,8 +349,18 @@ class ExtractiveAnswerer:
             # The names it spells in pinyin (Lanting → 兰亭) are its words as much as any.
             names = self.retriever.spelled_name_groups(text)
             return self.topics.terms("", text) + self.topics.name_terms(names)
+        return self.topics.terms(self.topic(frame, part))
+
+    def topic(self, frame: Frame, part: Part | None = None) -> str:
+        """The topic words of the whole question or of one part (with the question's context).
+        A list leaves out the places of senders it writes bare (重庆各区的城市管理局): they
+        bound the rows, as 重庆市 would, and a row's letter need not say them; a lookup keeps
+        them, for the letter that says its place beside the topic answers first."""
         topic = frame.topic if part is None else " ".join([frame.context, part.topic]).strip()
-        return self.topics.terms(topic)
+        if frame.wants_list:
+            for place in self.gate.bare_places(frame.question):
+                topic = topic.replace(place, " ")
+        return " ".join(topic.split())
 
     def read(
         self,

@@ -41,6 +41,8 @@ class Reader(Protocol):
 
     def terms(self, frame: Frame, part: Part | None = None) -> list[Term]: ...
 
+    def topic(self, frame: Frame, part: Part | None = None) -> str: ...
+
     def read(
         self, frame: Frame, hits: Sequence[Hit], limit: int = 8, terms: Sequence[Term] | None = None
     ) -> list[Reading]: ...
@@ -149,8 +151,9 @@ def list_answer(answerer: Reader, frame: Frame, hits: Sequence[Hit]) -> Answer |
     else:
         # A letter joins a list for saying the topic, not one of its parts' paraphrases
         # (农村 does not say 农村饮水): paraphrases are read strictly.
-        whole = topics.terms(frame.topic, split=True, strict=True)  # long phrases cut, short whole
-        split = topics.terms(frame.topic, split=True, split_short=True, strict=True)
+        topic = answerer.topic(frame)
+        whole = topics.terms(topic, split=True, strict=True)  # long phrases cut, short whole
+        split = topics.terms(topic, split=True, split_short=True, strict=True)
         readings_of = [whole] if split == whole else [whole, split]
     rows: list[Reading] = []
     row_terms: dict[str, tuple[list[Term], Term | None]] = {}
