@@ -858,3 +858,19 @@ def test_counting_the_letters_asks_for_them(question: str) -> None:
     from rag.search.query import analyze
 
     assert analyze(question).enumeration
+
+
+def test_the_letters_of_a_year_range_are_listed_by_their_dates(tmp_path: Path) -> None:
+    # Made up: letters dated 2016, 2017 and 2021; the last one says 2016 in its text.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("我局将增设公交站台3处。", "某某县交通运输局", date="2016年6月30日"),
+        "b.txt": _letter("我局已修缮古民居6处。", "某某县文化和旅游局", "李四代表", "2017年5月26日"),
+        "c.txt": _letter("2016年以来，我局累计扶持园区资金1080万元。", "某某县工业和信息化局", "王五代表", "2021年7月1日"),
+    })  # fmt: skip
+    answer = answerer.answer("有哪些是2017年及以前的答复？")
+    assert answer.answered and answer.text.startswith("共2封")
+    assert {c.source for c in answer.citations} == {"a.txt", "b.txt"}
+    assert "2016-06-30" in answer.text  # each row says its date
+    # In a lookup the range is what the letter says, not its date.
+    lookup = answerer.answer("2016年以来扶持了园区多少资金？")
+    assert lookup.answered and "1080万元" in lookup.text

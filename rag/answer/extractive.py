@@ -309,10 +309,10 @@ class ExtractiveAnswerer:
             )
             if records is not None:
                 return records
-        if frame.wants_list and frame.bodies and not self.terms(frame):
-            # Which letters a body wrote (有哪些是教育局或者教委回复的): its fields decide, over
-            # the whole collection.
-            own = self.gate.senders(frame)
+        if frame.wants_list and not self.terms(frame):
+            # Which letters a body wrote (有哪些是教育局或者教委回复的), or in which years
+            # (2017年及以前的答复): their fields decide, over the whole collection.
+            own = self.gate.fielded(frame)
             if own:
                 hits = self.retriever.search(frame.question, 3 * len(own), filters, only_letters=own)
         candidates = [h.letter.id for h in hits]
@@ -872,7 +872,7 @@ def _names(frame: Frame, letter: Letter, name: str) -> bool:
 def _not_found(frame: Frame, missing: Constraint | None, weak: bool) -> str:
     if frame.english:
         if missing is not None and missing.kind in ("number", "year"):
-            what = f"No. {missing.value.split('|')[0]}" if missing.kind == "number" else missing.value
+            what = f"No. {missing.value.split('|')[0]}" if missing.kind == "number" else _year_en(missing.value)
             return f"None of the reply letters on file is for {what}."
         if missing is not None and missing.kind == "subject":
             return f"None of the reply letters on file answers a suggestion about {missing.label}."
@@ -945,3 +945,10 @@ def _bounded(text: str, start: int, end: int) -> tuple[int, int]:
             break
         cut = c.end
     return (start, cut) if cut > start else (start, start + MAX_QUOTE)
+
+
+def _year_en(value: str) -> str:
+    """A year constraint in English words (2017, 2017 or earlier)."""
+    year, _, op = value.partition("|")
+    said = {"<=": " or earlier", "<": " (before it)", ">=": " or later", ">": " (after it)"}
+    return year + said.get(op, "")

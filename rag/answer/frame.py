@@ -359,7 +359,7 @@ def topic_of(text: str, info: QueryInfo, bodies: tuple[Body, ...] = ()) -> str:
         out = out.replace(place, " ")
     out = _GENERIC_GOV.sub(" ", out)  # 政府 with no place: the state in general, not a topic
     out = _ASKED_KIND.sub(" ", out)
-    out = re.sub(r"第?[A-Za-z]{0,3}\d+号?|〔\d{4}〕|\d{4}年", " ", out)
+    out = re.sub(r"\d{4}年(?:(?:及|和)?(?:以前|之前|以后|之后)|以来|起|至今)?|第?[A-Za-z]{0,3}\d+号?|〔\d{4}〕", " ", out)
     # Alternatives are one thing: "老年食堂(老人食堂)", "路灯或照明" → 老年食堂|老人食堂.
     out = re.sub(r"([\u4e00-\u9fff]{2,})\s*[（(]([\u4e00-\u9fff]{2,})[)）]", r"\1|\2", out)
     out = re.sub(r"(?<=[\u4e00-\u9fff]{2})或(?=[\u4e00-\u9fff]{2})", "|", out)

@@ -172,7 +172,10 @@ class Gate:
         in_doc = {int(k.split("〔")[0]) for k in info.doc_numbers}
         for year in info.years:
             if year not in in_doc:
-                out.append(Constraint("year", str(year), f"{year}年"))
+                # A range bounds the letters' own dates in a list (2017年及以前的答复); in a
+                # lookup it is what the letter says (2016年以来扶持了多少): the year alone.
+                op, words = year_range(frame.question, year) if frame.wants_list else ("", "")
+                out.append(Constraint("year", f"{year}|{op}" if op else str(year), f"{year}年{words}"))
         for term in frame.quoted:
             out.append(Constraint("quoted", term, f"“{term}”"))
         return out
@@ -230,6 +233,8 @@ class Gate:
         if c.kind == "doc_number":
             return c.value in self.retriever.keys[letter.id].doc_numbers
         if c.kind == "year":
+            if "|" in c.value:  # a range (2017年及以前) bounds the letter's own date
+                return in_range(c.value, self.retriever.keys[letter.id].years)
             year = int(c.value)
             return year in self.retriever.keys[letter.id].years or bool(
                 re.search(rf"{year}\s*(?:年|-|—|－|\.)", text)
@@ -265,15 +270,25 @@ class Gate:
             verdict.absent = next((c for c in hard if not self.exists(c, candidates)), None)
         return verdict
 
-    def senders(self, frame: Frame) -> list[str]:
-        """Every letter in the collection written by one of the bodies the question names as
-        the replying ones (its fields decide, so the list is complete), in collection order."""
+    def fielded(self, frame: Frame) -> list[str]:
+        """Every letter in the collection that a list with no topic of its own asks for, its
+        fields deciding (so the list is complete), in collection order: written by one of the
+        bodies the question makes the replying ones, dated in the year or range it names
+        (2017年及以前的答复). Empty when it names neither."""
         letters = self.retriever.index.letters
-        wanted = [c for c in self.constraints(frame) if c.kind == "sender" and c.body]
+        constraints = self.constraints(frame)
+        senders = [c for c in constraints if c.kind == "sender" and c.body]
+        years = [c for c in constraints if c.kind == "year"]
+        if not senders and not years:
+            return []
         return [
             lid
             for lid, k in self.retriever.keys.items()
-            if any(_of_body(c.body, k.agencies) and self.meets(c, letters[lid]) for c in wanted)
+            if all(in_range(c.value, k.years) for c in years)
+            and (
+                not senders
+                or any(_of_body(c.body, k.agencies) and self.meets(c, letters[lid]) for c in senders)
+            )
         ]
 
     def soft_score(self, verdict: Verdict, letter: Letter) -> float:
@@ -301,7 +316,7 @@ class Gate:
                 elif c.kind == "number" and c.value.split("|")[0] in k.numbers:
                     if self.meets(c, letters[lid]):
                         return True
-                elif c.kind == "doc_number" and c.value in k.doc_numbers or c.kind == "year" and int(c.value) in k.years or c.kind == "place" and any(f in k.place for f in _place_forms(c.value)):
+                elif c.kind == "doc_number" and c.value in k.doc_numbers or c.kind == "year" and in_range(c.value, k.years) or c.kind == "place" and any(f in k.place for f in _place_forms(c.value)):
                     return True
         if c.kind == "name":
             if self._names is None:
@@ -312,6 +327,35 @@ class Gate:
             found = self.retriever.search(c.label, 20)
             return any(self.meets(c, h.letter) for h in found)
         return False
+
+
+# A year that bounds a range: 2017年及以前, 2020年以后, 2019年以来.
+_RANGE = (
+    ("<=", r"(?:及|和)(?:以前|之前)|(?:以前|之前)(?:及当年|含当年)"),
+    ("<", r"以前|之前|前"),
+    (">=", r"(?:及|和)(?:以后|之后)|以来|起|至今"),
+    (">", r"以后|之后|后"),
+)
+
+
+def year_range(question: str, year: int) -> tuple[str, str]:
+    """The comparison a question puts on `year` ("<=" for 2017年及以前) and the words that
+    say it, or ("", "") when it names the year alone."""
+    for op, words in _RANGE:
+        m = re.search(rf"{year}\s*年?\s*({words})", question)
+        if m:
+            return op, m.group(1)
+    return "", ""
+
+
+def in_range(value: str, years: Iterable[int]) -> bool:
+    """Whether one of a letter's own years meets a year constraint's value (2017, 2017|<=)."""
+    year, _, op = value.partition("|")
+    bound = int(year)
+    test = {
+        "": bound.__eq__, "<=": bound.__ge__, "<": bound.__gt__, ">=": bound.__le__, ">": bound.__lt__
+    }[op]
+    return any(test(y) for y in years)
 
 
 @lru_cache(maxsize=4096)

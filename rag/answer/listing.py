@@ -133,8 +133,9 @@ def _rows(
             said(t, reading) >= (MAIN_TERM if t is main else PART_SAID) for t in terms
         )
 
-    if not terms and frame.bodies:
-        return list(readings)  # the letters a body wrote, whatever about: the gate chose them
+    if not terms and (frame.bodies or frame.info.years):
+        # The letters a body wrote or of a year, whatever about: their fields chose them.
+        return list(readings)
     return [r for v, r in rated if v >= cut and r.relevance >= answerer.floor(frame) and says_all(r)]
 
 
@@ -173,6 +174,8 @@ def list_answer(answerer: Reader, frame: Frame, hits: Sequence[Hit]) -> Answer |
     draft.add(_lead(len(rows), english, "相关"))
     content = [p for p in frame.parts if not p.fields] or [Part(frame.question, "what", (), frame.topic)]
     asked = [f for f in frame.fields if f in LABELS and f not in ("agency",)]
+    if frame.info.years and not any(readings_of) and "date" not in asked:
+        asked.append("date")  # the letters of a year or range: each row says its date
     for i, reading in enumerate(rows[: s.max_rows], 1):
         letter = reading.letter
         terms, main = row_terms[letter.id]
