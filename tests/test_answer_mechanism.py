@@ -874,3 +874,17 @@ def test_the_letters_of_a_year_range_are_listed_by_their_dates(tmp_path: Path) -
     # In a lookup the range is what the letter says, not its date.
     lookup = answerer.answer("2016年以来扶持了园区多少资金？")
     assert lookup.answered and "1080万元" in lookup.text
+
+
+def test_a_body_another_letter_only_consulted_is_not_its_sender(tmp_path: Path) -> None:
+    # Made up: 东江市经信委 wrote, saying it consulted 市人力社保局; no letter names 西川市.
+    answerer = _answerer(tmp_path, {
+        "jx.txt": _letter(
+            "经与市人力社保局、市财政局共同研究，现答复如下。我委将设立返乡创业担保贷款，最高可贷20万元。",
+            "东江市经济和信息化委员会",
+        ),
+    })  # fmt: skip
+    answer = answerer.answer("西川市人社局对返乡创业的提案是怎么答复的？创业担保贷款最多能贷多少？")
+    assert not answer.answered and "西川市人社局" in answer.text
+    # The letter's own city's bureau is only consulted too, but the letter names that city.
+    assert answerer.answer("东江市人社局对返乡创业担保贷款怎么说的？").answered

@@ -392,7 +392,9 @@ def read_bodies(question: str) -> tuple[Body, ...]:
     for name, start, end in agency_spans(question):
         if any(a <= start < b for a, b in quoted):
             continue  # part of a quoted name (“黄桷湾工商局站”), not a body the question names
-        lead = _NOT_PLACE.match(name)
+        # Words leading into the name are cut off within its place prefix only: 和 may join
+        # the parts of one body's name (农业农村和科学技术局).
+        lead = _NOT_PLACE.match(name[: len(name) - len(split_place(name)[1])])
         cut = lead.end() if lead else 0
         name, start = name[cut:], start + cut
         places, core = split_place(name)

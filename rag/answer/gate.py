@@ -197,7 +197,10 @@ class Gate:
                 return True  # a co-handler is mentioned, but did not write the reply
             if c.kind == "mention" or not senders:
                 # A body merely mentioned; or a letter whose sender the parser could not read,
-                # named in its text instead (a heading, the signature, "我局" beside the name).
+                # named in its text instead (a heading, the signature, "我局" beside the name)
+                # — with its place, when the question gives one, or in a letter naming it.
+                if c.kind == "sender" and c.body.places and not _names_place(text, c.body.places[-1]):
+                    return False
                 return _mentions_body(text, c.body) and (
                     c.kind == "mention" or _writes_as(c.body, text)
                 )
@@ -216,6 +219,15 @@ class Gate:
             edges = text[:300] + text[-300:]
             if placeless and c.body.places and _named_elsewhere(edges, c.body):
                 return False
+            if c.body.places and not any(
+                _body_is(c.body.core, (), None, name, (), c.body.sector) for name in senders
+            ):
+                # Another kind of body wrote it (重庆市经信委, naming 市人力社保局 among those it
+                # consulted): the asked body counts as written at its edges only with its own
+                # place, or in a letter that names that place (无锡市人社局 is in no such letter).
+                return _mentions_body(edges, c.body, named_only=True) or (
+                    _names_place(text, c.body.places[-1]) and _mentions_body(edges, c.body)
+                )
             return _mentions_body(edges, c.body)
         if c.kind == "place":
             senders = [n for n in (f.agency_canonical, f.agency) if n]
@@ -483,14 +495,17 @@ def _named_elsewhere(text: str, body: Body) -> bool:
     return seen
 
 
-def _mentions_body(text: str, body: Body) -> bool:
-    """Whether a letter's text names the body (as the question writes it, or by an alias)."""
+def _mentions_body(text: str, body: Body, named_only: bool = False) -> bool:
+    """Whether a letter's text names the body (as the question writes it, or by an alias);
+    `named_only`: with a place the question names before it, not a bare level word."""
+    places = {f for p in body.places for f in _place_forms(p)}
+    if named_only and not places:
+        return False
     if body.name in text:
         return True
     level = body.level or ""
     forms = aliases_of(body.core) or [body.core]
-    places = {f for p in body.places for f in _place_forms(p)}
-    prefixes = places | {level} if body.places or level else {""}
+    prefixes = places if named_only else places | {level} if body.places or level else {""}
     for form in forms:
         if len(form) < 3:
             continue
