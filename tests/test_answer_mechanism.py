@@ -888,3 +888,33 @@ def test_a_body_another_letter_only_consulted_is_not_its_sender(tmp_path: Path) 
     assert not answer.answered and "西川市人社局" in answer.text
     # The letter's own city's bureau is only consulted too, but the letter names that city.
     assert answerer.answer("东江市人社局对返乡创业担保贷款怎么说的？").answered
+
+
+@pytest.mark.parametrize(
+    ("question", "places"),
+    [
+        ("是依据哪份市政府办公厅文件明确的？", ()),
+        ("答复过的两件市政协提案分别是谁提的？", ()),
+        ("跟区里反映过的那件事", ()),
+        ("能不能让县里再加一班车？", ()),
+        ("子田上组林区的防火通道修了吗？", ()),
+        ("泗县学校门口的小吃摊", ("泗县",)),
+    ],
+)
+def test_words_before_a_level_word_are_not_a_place(question: str, places: tuple[str, ...]) -> None:
+    from rag.answer.frame import read_places
+
+    assert read_places(question) == places
+
+
+def test_a_clause_citing_a_document_of_a_government_stays_with_its_letter(tmp_path: Path) -> None:
+    # Made up: one letter answers both clauses; another letter also cites 市政府办公厅.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(
+            "根据市政府办公厅《关于推动住宿业规范发展的意见》(示府办发〔2022〕84号)，明确市商务委负责住宿业行业管理。",
+            "某某市文化和旅游发展委员会", "陈某委员",
+        ),
+        "b.txt": _letter("依据市政府办公厅文件，明确由我局负责高新区认定。", "某某市科学技术局", "李四代表"),
+    })  # fmt: skip
+    answer = answerer.answer("某某市文旅委答复陈某委员时说，住宿业归哪个部门管？是依据哪份市政府办公厅文件明确的？")
+    assert answer.answered and {c.source for c in answer.citations} == {"a.txt"}

@@ -131,7 +131,7 @@ def _value_line(draft: Draft, letter: Letter, label: str, value: FieldValue, sep
 
 
 #: Constraints that name which letter a clause is about.
-_NAMING = frozenset({"sender", "mention", "place", "person", "number", "doc_number", "name"})
+_NAMING = frozenset({"sender", "place", "person", "number", "doc_number", "name"})
 
 
 def _merged(question: str, answers: Sequence[Answer]) -> Answer | None:
@@ -252,7 +252,13 @@ class ExtractiveAnswerer:
         named = []
         for part in frame.parts:
             sub = read_frame(part.text, self.retriever.analyze(part.text))
-            named.append({c.label for c in self.gate.constraints(sub) if c.kind in _NAMING})
+            # A body a clause only mentions names its letter when written with its place
+            # (开州区生态环境局的协办意见里), not as a document's issuer (哪份市政府办公厅文件).
+            named.append({
+                c.label
+                for c in self.gate.constraints(sub)
+                if c.kind in _NAMING or c.kind == "mention" and c.body is not None and c.body.places
+            })
         # Clauses share a letter when one names what another does, in full or shortened
         # (开州区生态环境局 … 生态环境局承诺做什么).
         def shared(a: set[str], b: set[str]) -> bool:

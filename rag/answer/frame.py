@@ -158,7 +158,7 @@ _EN_AND_ASK = re.compile(
 )
 # Characters that never belong to a place name (a question word, a particle, a verb).
 _NOT_PLACE = re.compile(
-    r"^.*(?:哪些|哪个|哪|谁|什么|怎么|列明|语料中|答复中|复函中|函中|[是的对和与及为在个首跨各每该此那这])"
+    r"^.*(?:哪些|哪个|哪|谁|什么|怎么|列明|语料中|答复中|复函中|函中|[是的对和与及为在个首跨各每该此那这份件跟按到让问们进往请想])"
 )
 # A clause that asks nothing (no question word): it sets the context of the asks after it
 # ("永川区萱花路斑马线的建议，哪些事项被采纳了？").
@@ -186,12 +186,13 @@ _GENERIC_PLACE = re.compile(
     r"城区|市区|社区|小区|园区|景区|片区|山区|辖区|郊区|新区|开发区|城市|县城|乡镇|城镇|集镇|村镇|"
     r"本市|全市|全区|全县|全省|我市|我区|我县|该市|该区|该县|各区|各县|各市|各镇|省市|区县|县区|市县|"
     r"都市|城乡|市级|区级|县级|地市|商区|校区|示范区|保护区|试验区|功能区|经开区|高新区|城镇化|"
-    r"小镇|场镇|集市|超市|菜市|夜市|早市|花市|股市|楼市|闹市|上市|城市"
+    r"小镇|场镇|集市|超市|菜市|夜市|早市|花市|股市|楼市|闹市|上市|城市|林区|矿区|牧区|库区|灾区|产区"
 )
 # Generic only as the whole word: 门市 (a shop front) ends 厦门市, 江门市, 荆门市.
 _GENERIC_WHOLE = frozenset({"门市", "街区"})  # 上街区 is a district, 街区 a block
 _PLACE_LEAD = re.compile(
-    r"^.*(?:[的了和与及或对在是把将从向给被由为即等各该此那这哪些谁年月日号有个几首全跨明]|关于|有关|针对)"
+    r"^.*(?:[的了和与及或对在是把将从向给被由为即等各该此那这哪些谁年月日号有个几首全跨明份件跟按到让问们进往请想]|"
+    r"关于|有关|针对)"
 )
 # 乡 ends a township's name, but also 返乡, 城乡, 下乡 …; 省 ends a province's name only.
 _NOT_TOWNSHIP = re.compile(r"[返城下家回老入故还]乡$")
@@ -223,7 +224,7 @@ def read_places(question: str) -> tuple[str, ...]:
                 name = name[lead.end() :]
             stem = name[:-2] if name.endswith("街道") else name[:-1]
             if (
-                len(stem) >= 2 or (len(stem) == 1 and name[-1] in "县市区")
+                len(stem) >= 2 or (len(stem) == 1 and name[-1] == "县")  # 泗县, 环县
             ) and not (
                 _GENERIC_PLACE.search(name)
                 or name in _GENERIC_WHOLE
