@@ -817,9 +817,10 @@ def test_a_field_of_government_lists_every_letter_of_that_field(tmp_path: Path) 
     answer = answerer.answer("文化旅游部门的答复都有哪些？分别是谁提的？")
     assert answer.answered and answer.text.startswith("共2封")
     assert {c.source for c in answer.citations} == {"wl1.txt", "wl2.txt"}
-    # The proposer is named in each row; the bare salutation is not quoted as evidence.
+    # The proposer is named in each row, cited at the name, not as a bare salutation line.
     assert "张三代表" in answer.text and "李四委员" in answer.text
-    assert not any(c.quote.rstrip("：:").endswith(("代表", "委员")) for c in answer.citations)
+    assert {"张三代表", "李四委员"} <= {c.quote for c in answer.citations}
+    assert not any(c.quote.endswith(("：", ":")) for c in answer.citations)
 
 
 def test_a_field_word_names_a_body_only_before_bu_men() -> None:
@@ -918,3 +919,18 @@ def test_a_clause_citing_a_document_of_a_government_stays_with_its_letter(tmp_pa
     })  # fmt: skip
     answer = answerer.answer("某某市文旅委答复陈某委员时说，住宿业归哪个部门管？是依据哪份市政府办公厅文件明确的？")
     assert answer.answered and {c.source for c in answer.citations} == {"a.txt"}
+
+
+def test_the_same_asked_of_several_named_letters_is_answered_from_each(tmp_path: Path) -> None:
+    # Made up: one bureau answered two proposals; two towns' governments wrote, each signed.
+    answerer = _answerer(tmp_path, {
+        "p1.txt": "【示例】虚构。\n关于市政协五届二次会议第0201号提案办理情况的复函\n民建某某市委：\n您的提案收悉，现答复如下：\n我局将建设智慧城市平台。\n某某市大数据局\n2019年6月1日\n",
+        "p2.txt": "【示例】虚构。\n关于市政协五届五次会议第0073号提案办理情况的复函\n张某委员：\n您的提案收悉，现答复如下：\n我局将推进数字政府建设。\n某某市大数据局\n2022年6月1日\n",
+        "t1.txt": _letter("场镇路灯已安装249盏。此复函已经和某某镇长审签。", "某某市东山区青石镇人民政府"),
+        "t2.txt": _letter("村道硬化已完成3公里。此复函已经李某某镇长审签。", "某某市西山区红土镇人民政府", "李四代表"),
+    })  # fmt: skip
+    answer = answerer.answer("大数据局答复的第0201号和第0073号提案，分别是谁提的？")
+    assert answer.answered and {c.source for c in answer.citations} == {"p1.txt", "p2.txt"}
+    assert "民建某某市委" in answer.text and "张某委员" in answer.text
+    answer = answerer.answer("东山区青石镇和西山区红土镇这两封镇政府复函，分别是哪位镇长审签的？")
+    assert answer.answered and {c.source for c in answer.citations} == {"t1.txt", "t2.txt"}

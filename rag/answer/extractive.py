@@ -134,6 +134,40 @@ def _value_line(draft: Draft, letter: Letter, label: str, value: FieldValue, sep
 _NAMING = frozenset({"sender", "place", "person", "number", "doc_number", "name"})
 
 
+# Asking the same of each thing named (分别, 各自, 这两封, 各是多少).
+_EACH_OF = re.compile(r"分别|各自|各是|各有|各为|各答复|各回复|各提|各装|各[^\s，,。？?]{0,4}多少|两封|两件|两份|这两|二者|两者|两地|两家")
+
+
+def _spans_of(question: str, c: Constraint) -> list[tuple[int, int]]:
+    """Where the question writes what a constraint names."""
+    if c.kind == "number":
+        number = c.value.split("|")[0]
+        pattern = rf"第?\s*0*{re.escape(number)}\s*号" if number.isdigit() else rf"第?\s*{re.escape(number)}\s*号"
+        return [m.span() for m in re.finditer(pattern, question, re.I)]
+    label = c.body.name if c.body is not None else c.value
+    return [m.span() for m in re.finditer(re.escape(label), question)] if label else []
+
+
+def _tier(place: str) -> int:
+    """A place's tier by its last level word: province, city, county or district, town."""
+    for tier, ends in enumerate((("省", "自治区"), ("市", "州", "盟"), ("区", "县", "旗"))):
+        if place.endswith(ends):
+            return tier
+    return 3
+
+
+def _kept(length: int, items: Sequence[tuple[int, int]], keep: int) -> list[tuple[int, int]]:
+    """The stretches of a question left once every named item but one is cut out."""
+    out, pos = [], 0
+    for i, (start, end) in enumerate(items):
+        if i == keep:
+            continue
+        out.append((pos, start))
+        pos = end
+    out.append((pos, length))
+    return out
+
+
 def _merged(question: str, answers: Sequence[Answer]) -> Answer | None:
     """Several answers as one, in order, citations numbered through; None if none answered."""
     parts = [a for a in answers if a.answered]
@@ -167,11 +201,16 @@ class ExtractiveAnswerer:
         split: bool = True,
     ) -> Answer:
         """Answer `question` with verified citations, or abstain (`split`: clauses that each
-        name their own letter may be answered one by one; a clause itself is not split again)."""
+        name their own letter may be answered one by one; a clause itself is not split again,
+        and is about one thing)."""
         # Read as written formally (请问 dropped, 23年 → 2023年, 咋 → 怎么), as retrieval reads it.
         question = retype(clean_question(question))[0]
         info = self.retriever.analyze(question)
         frame = read_frame(question, info)
+        if not split:
+            # One thing of a question split up: its own letter, whatever the words around it
+            # say of the others (两地…有何不同).
+            frame = replace(frame, compare=False)
         s = self.settings
         k = s.k_enumeration if frame.wants_list else s.k
         scope = {"only_letters": focus_letters or None, "exclude_letters": exclude_letters}
@@ -194,6 +233,15 @@ class ExtractiveAnswerer:
                 self.answer(c, filters, focus_letters, exclude_letters, split=False) for c in clauses
             ]
             return _merged(question, answers) or self._abstain(frame, [])
+        each = self._each_named(frame) if split and not focus_letters else None
+        if each:
+            answers = [self.answer(c, filters, (), exclude_letters, split=False) for c in each]
+            merged = _merged(question, answers)
+            if merged is None:
+                return self._abstain(frame, [])
+            # What one of them could not be answered from says so, after what was found.
+            missing = [a.text.split("\n")[0] for a in answers if not a.answered]
+            return replace(merged, text="\n".join([merged.text, *missing]))
         hits = self.retriever.search(question, k, filters, **scope)
         answer = self._route(frame, hits, filters, exclude_letters)
         verify(answer.citations, self.retriever.index.letters)
@@ -276,6 +324,40 @@ class ExtractiveAnswerer:
             else:
                 out[-1] += "，" + part.text
         return out if len(out) > 1 else None
+
+    def _each_named(self, frame: Frame) -> list[str] | None:
+        """A question asking the same of several letters it names apart (A和B这两封…分别…,
+        第0201号和第0073号…各是谁提的, 巴南区圣灯山镇和綦江区郭扶镇…分别): one question per
+        named thing, the others' names left out, each answered from its own letter. None when
+        it names fewer than two things of one kind, or does not ask of each."""
+        if frame.wants_list or frame.english or not _EACH_OF.search(frame.question):
+            return None
+        question = frame.question
+        constraints = self.gate.constraints(frame)
+        for kind in ("number", "sender", "person", "place"):
+            spans = sorted(
+                span for c in constraints if c.kind == kind for span in _spans_of(question, c)
+            )
+            items: list[tuple[int, int]] = []
+            for start, end in spans:  # 巴南区圣灯山镇: a place run together is one thing
+                if items and start <= items[-1][1]:
+                    items[-1] = (items[-1][0], max(end, items[-1][1]))
+                else:
+                    items.append((start, end))
+            if kind == "place":
+                # Things of one tier (two towns, two districts), not a city around them.
+                tiers = [_tier(question[a:b]) for a, b in items]
+                common = max(set(tiers), key=tiers.count) if tiers else None
+                items = [it for it, t in zip(items, tiers, strict=True) if t == common]
+            names = {question[a:b] for a, b in items}
+            if len(items) >= 2 and len(names) == len(items):
+                return [
+                    "".join(
+                        question[prev:a] for prev, a in _kept(len(question), items, i)
+                    )
+                    for i in range(len(items))
+                ]
+        return None
 
     def stream(
         self,

@@ -213,10 +213,7 @@ def list_answer(answerer: Reader, frame: Frame, hits: Sequence[Hit]) -> Answer |
             value = field_value(letter, name)
             if value.value is not None:
                 label = LABELS[name][1 if english else 0]
-                # A value read from the salutation alone (王琴代表:) is named, not quoted: the
-                # row already cites the letter, and a bare salutation is no evidence of content.
-                cite = "" if _salutation(letter, value.start) else draft.cite(letter, value.start, value.end)
-                bits.append(f"{label}{sep}{clean(value.value)}{cite}")
+                bits.append(f"{label}{sep}{clean(value.value)}{draft.cite(letter, value.start, value.end)}")
         if sender_of(letter) is None:
             line = self_reference(letter)
             if line is not None:
@@ -292,15 +289,3 @@ def records_answer(
         draft.add(f"… and {len(rest)} more: {names}" if english else f"另有{len(rest)}封：{names}等。")
     return Answer(frame.question, draft.text(), tuple(draft.citations), True, (), "enumeration")
 
-
-def _salutation(letter: Letter, start: int | None) -> bool:
-    """Whether the line at `start` is a salutation alone (王琴代表: / 张某、李某委员：)."""
-    if start is None:
-        return False
-    text = letter.text
-    line = text[text.rfind("\n", 0, start) + 1 : (text.find("\n", start) + 1 or len(text) + 1) - 1]
-    return bool(_SALUTATION_LINE.match(line.strip()))
-
-
-# A salutation line: a name or names and a role, then a colon and nothing else.
-_SALUTATION_LINE = re.compile(r"^[^。，,:：]{1,30}(?:代表|委员|同志|先生|女士|单位|党派|主委)[:：]$")

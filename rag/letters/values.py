@@ -91,7 +91,13 @@ def field_value(letter: Letter, name: str) -> FieldValue:
     span = f.spans.get(name)
     if not value or span is None:
         return FieldValue(name, None)
-    return FieldValue(name, value, *_line_span(text, span[0], span[1]))
+    start, end = _line_span(text, span[0], span[1])
+    if name == "addressee":
+        # The salutation line (王琴代表:) is cited at the name it gives, not its colon.
+        at = text.find(value, start, end)
+        if at >= 0:
+            start, end = at, at + len(value)
+    return FieldValue(name, value, start, end)
 
 
 # A page's own dates: when it was written, published, posted or updated; a bare 日期/时间
