@@ -564,6 +564,21 @@ def test_a_value_the_page_labels_is_found_when_asked_for_by_its_label() -> None:
     assert text[a:b] == "责任领导:张某某"  # cited at its line
 
 
+def test_values_a_page_labels_in_a_table_or_a_list_are_read_too() -> None:
+    # Made up: a disclosure table (label: | value |) and a bracketed list (- [ label ]\n- value).
+    from rag.letters.values import labelled_dates, named_labels
+    from rag.types import Letter
+
+    text = (
+        "编号: | 12050001 | 建议类型: | 大会期间建议 | 提交日期: | 2017-01-16 |\n"
+        "- [ 发布日期 ]\n- 2017-05-02\n张三代表：\n" + _BODY + "示例县样例局\n2017年4月28日\n"
+    )
+    letter = Letter("x", "x.txt", text, extract_fields(text))
+    got = [(n, v.value) for n, v in named_labels(letter, "属于什么建议类型？哪天提交的？")]
+    assert got == [("建议类型", "大会期间建议"), ("提交日期", "2017-01-16")]
+    assert [(label, v.value) for label, v in labelled_dates(letter)] == [("发布日期", "2017-05-02")]
+
+
 def test_fields_written_the_ways_unseen_pages_write_them(tmp_path) -> None:
     """Made-up letter: a 经…会办 statement, 协办单位 after 会商, a document number with a
     blank category after it, an 经办人 contact line."""

@@ -838,7 +838,7 @@ class ExtractiveAnswerer:
             labelled, fields = self._labelled(draft, letter, part, read=not english)
             lines += [line for line in labelled if line not in lines]
             names += [n for n in fields if n in LABELS and n not in names]
-        lines += self._field_lines(draft, letter, names, english)
+        lines += [x for x in self._field_lines(draft, letter, names, english) if x not in lines]
         missing = [n for n in names if field_value(letter, n).value is None]
         if lines:
             # A person the question names to pick the letter (答复张诗于代表的…) is shown where

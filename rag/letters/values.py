@@ -9,6 +9,7 @@ site's header labels). A value the letter does not state is None, never guessed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rag.types import Letter
@@ -105,7 +106,8 @@ def field_value(letter: Letter, name: str) -> FieldValue:
 _LABELLED_DATE = re.compile(
     r"(?P<label>(?:成文|发布|发文|印发|公开|发表|更新|编稿|生成)(?:日期|时间)"
     r"|(?:(?<=^)|(?<=[\s|'’:：\]】]))(?:日期|时间))"
-    r"[ \t\u3000]*[\]】]?\s*[:：|]?\s*"
+    # label: date, label: | date | (a table cell), - [ label ]\n- date (a list)
+    r"[ \t\u3000]*[\]】]?[\s:：|\-]{0,8}"
     r"(?P<date>(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}|(?:19|20)\d\d年\d{1,2}月\d{1,2}日)",
     re.M,
 )
@@ -153,12 +155,33 @@ _ASKED_AFTER = re.compile(
 )
 
 
+# The same in a page's table (建议类型: | 大会期间建议 |) or list (- [ 主题分类 ]\n- 农业…).
+_CELL_LABEL = re.compile(
+    r"(?:^|\|)[ \t\u3000]*(?P<name>[\u4e00-\u9fa5]{2,8})[ \t\u3000]*[:：][ \t\u3000]*\|[ \t\u3000]*"
+    r"(?P<value>[^|\n]{1,60}?)[ \t\u3000]*(?=\|)"
+    r"|^[-*•\s]*\[[ \t\u3000]*(?P<lname>[\u4e00-\u9fa5]{2,8})[ \t\u3000]*\][ \t\u3000]*\n[-*•\s]*"
+    r"(?P<lvalue>[^\n\[]{1,60}?)[ \t\u3000]*$",
+    re.M,
+)
+
+
+def page_labels(text: str) -> Iterator[tuple[str, str, int, int]]:
+    """Every value a page or a letter's closing block labels: (label, value, start, end)."""
+    for m in _LINE_LABEL.finditer(text):
+        if "|" not in m["value"]:  # a table row is read cell by cell
+            yield m["name"], m["value"], m.start(), m.end()
+    for m in _CELL_LABEL.finditer(text):
+        if m["name"]:
+            yield m["name"], m["value"], m.start("name"), m.end("value")
+        else:
+            yield m["lname"], m["lvalue"], m.start("lname"), m.end("lvalue")
+
+
 def named_labels(letter: Letter, question: str) -> list[tuple[str, FieldValue]]:
     """The page's labelled values the question asks for by the label's own name
     (责任领导是谁 → `责任领导:张某`; 哪天交办的 → `交办日期:…`), as (label, value)."""
     out: list[tuple[str, FieldValue]] = []
-    for m in _LINE_LABEL.finditer(letter.text):
-        name = m["name"]
+    for name, raw, start, end in page_labels(letter.text):
         if name in _UNASKED or any(name == n for n, _ in out):
             continue
         stem = re.sub(r"(?:日期|时间)$", "", name)
@@ -167,7 +190,7 @@ def named_labels(letter: Letter, question: str) -> list[tuple[str, FieldValue]]:
         asked = at >= 0 and bool(_ASKED_AFTER.match(question, at + len(name))) or (
             stem != name and len(stem) >= 2 and stem in question and _WHEN.search(question)
         )
-        if asked:
-            value = m["value"].strip()
-            out.append((name, FieldValue(name, value, *_line_span(letter.text, m.start(), m.end()))))
+        value = raw.strip()
+        if asked and value:
+            out.append((name, FieldValue(name, value, *_line_span(letter.text, start, end))))
     return out
