@@ -190,6 +190,8 @@ def find_signer(text: str, start: int = 0) -> tuple[str, Span] | None:
             before = (seg[: last.start()] if last else seg).strip(" ,，、")
             name = _name_after_org(before)
             name_at = seg_start + seg.index(name) if name else -1
+            if last and len(name) == 1 and seg.startswith(name + last.group(), seg.index(name)):
+                name += last.group()  # 敖镇长: a surname alone names no one; with the title it does
         if name and _NAME.fullmatch(name) and not _NOT_NAME.search(name):
             return name, (name_at, name_at + len(name))
     return None
