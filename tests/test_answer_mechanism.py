@@ -934,3 +934,27 @@ def test_the_same_asked_of_several_named_letters_is_answered_from_each(tmp_path:
     assert "民建某某市委" in answer.text and "张某委员" in answer.text
     answer = answerer.answer("东山区青石镇和西山区红土镇这两封镇政府复函，分别是哪位镇长审签的？")
     assert answer.answered and {c.source for c in answer.citations} == {"t1.txt", "t2.txt"}
+
+
+@pytest.mark.parametrize(
+    "question", ["答复单位是县交通运输局的，都是哪几个县？", "哪几个水务局答复过河道治理的建议？"]
+)
+def test_which_places_or_which_bureaus_ask_for_letters(question: str) -> None:
+    from rag.search.query import analyze
+
+    assert analyze(question).enumeration
+
+
+def test_a_body_named_after_its_role_is_the_replying_one() -> None:
+    from rag.answer.frame import read_bodies
+
+    (body,) = read_bodies("修桥的建议，答复单位是县交通运输局的有哪些？")
+    assert body.sender and body.level == "县"
+
+
+def test_which_roads_asks_for_a_place_and_a_bare_count_continues_the_part_before() -> None:
+    from rag.answer.frame import read_frame
+
+    frame = read_frame("在哪几条路上加了分类垃圾桶？一共加了多少个？")
+    assert [p.ask for p in frame.parts] == ["place", "number"]
+    assert frame.parts[1].topic == frame.parts[0].topic != ""

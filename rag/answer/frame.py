@@ -33,7 +33,7 @@ ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "number",
         re.compile(
-            r"多少|几[个所家块盏座条名人项处张台辆亩次批户间只栋万千百层倍天周岁吨米]|几公里|几成|有?多大|多高|多长|多远|"
+            r"多少|(?<!哪)几[个所家块盏座条名人项处张台辆亩次批户间只栋万千百层倍天周岁吨米]|几公里|几成|有?多大|多高|多长|多远|"
             r"how (?:many|much|large|big|long|far)|what (?:number|percentage|share|amount|area|size)|"
             r"what (?:is|was|are|were) the (?:budget|cost|amount|total|number|funding|subsidy|investment)",
             re.I,
@@ -76,7 +76,11 @@ ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Where: the answer names a place (a street, a town, a site).
     (
         "place",
-        re.compile(r"在哪(?![几些])|哪个街道|哪个镇|哪个村|哪里|什么地方|什么位置|\bwhere\b", re.I),
+        re.compile(
+            r"在哪(?![几些])|哪个街道|哪个镇|哪个村|哪里|什么地方|什么位置|"
+            r"哪[几些]?[条个处座]?(?:路口|路段|道路|路|街道|街|社区|小区)(?![\u4e00-\u9fff]{0,2}(?:部门|单位))|\bwhere\b",
+            re.I,
+        ),
     ),
     # What will be done: the answer quotes the body's plan (将…, 拟…, 计划…).
     (
@@ -129,7 +133,8 @@ _FRAME_WORDS = re.compile(
     r"有没有|能不能|能否|可不可以|会不会|是不是|分别|各自|关于|涉及|有关|对于|针对|情况|相关|"
     r"内容|提到|提及|是谁|是(?=哪)|处理结果|结果|诉求|单位|部门|机构|作出|[的了吗呢吧啊呀]|"
     # Who raised it and how widely it is asked (人大代表建议, 各区的…, 直接答复过).
-    r"(?:人大|政协)(?:代表|委员)?|各(?:区县|区|县|市|地|乡镇|街道)|直接|具体|一共|总共|有?(?:几|多少)[封份件]"
+    r"(?:代表委员|代表|委员|群众|市民|居民)(?:们)?(?:反映|提出|提议|提到|要求)|(?:人大|政协)(?:代表|委员)?|代表委员|"
+    r"各(?:区县|区|县|市|地|乡镇|街道)|直接|具体|一共|总共|有?(?:几|多少)[封份件]"
 )
 # Demonstratives and time words that point rather than name ("那条泥结石路", "现在有多少").
 _DEMONSTRATIVE = re.compile(r"[那这该此][条个棵所座家封份件位项些段片块处]|现在|目前|如今|当前|有多大|多大|多高|多长|多久")
@@ -143,6 +148,8 @@ _SENDS = re.compile(
     r"^\s*(?:对|就|关于|给|那封|这封|的那?[封份])|^[^，,。？?]{0,40}?(?:答复|回复|复函|函复|的函|的回复|的答复|办理|回应)|"
     r"^\s*(?:认为|表示|打算|计划|为什么|为何|怎么|如何|将|会|能|是否|对|提到|提及|说|讲|写)"
 )
+# The replying body named after its role: 答复单位是…, 由…答复.
+_SENT_BY = re.compile(r"(?:答复|回复|发文|办理|承办|主办)(?:单位|部门|机关)(?:是|为)\s*$")
 # 政府 with no place before it: the state in general (政府能补贴多少), not a body or a topic.
 _GENERIC_GOV = re.compile(r"(?<![市区县省镇乡州旗])(?:人民)?政府(?![办部])")
 # The kind of thing a question word asks for (在哪个街道, 什么时候): the answer's type, not its topic.
@@ -408,7 +415,9 @@ def read_bodies(question: str) -> tuple[Body, ...]:
         named = tuple(p for p in places if len(p) >= 2)
         before = question[max(0, start - 4) : start]
         after = question[end : end + 40]
-        sender = bool(_SENDS.search(after)) and not re.search(r"中|里|的函中", before)
+        sender = bool(_SENDS.search(after)) and not re.search(r"中|里|的函中", before) or bool(
+            _SENT_BY.search(question[:start])  # 答复单位是县交通运输局的
+        )
         if not named and out and out[-1].places and _JOINED.fullmatch(question[prev_end:start]):
             # 马关县林草局和交通局: the second body is of the first one's place.
             named, levels = out[-1].places, [out[-1].level] if out[-1].level else []
@@ -477,6 +486,8 @@ def read_frame(question: str, info: QueryInfo | None = None) -> Frame:
         ask = ask_of(without_fields(text))
         # Nor are they its topic: "谁提的" names the addressee, not what the letter is about.
         topic = topic_of(without_fields(text) if fields else text, info, bodies)
+        if not topic and parts and not fields:
+            topic = parts[-1].topic  # 一共加了多少个: what the part before asked about
         parts.append(Part(text, ask, fields, topic))
     if not parts:  # a statement typed as a question ("长期护理保险政策"): one part
         parts = [Part(question, "what", (), topic_of(question, info, bodies))]
