@@ -958,3 +958,47 @@ def test_which_roads_asks_for_a_place_and_a_bare_count_continues_the_part_before
     frame = read_frame("在哪几条路上加了分类垃圾桶？一共加了多少个？")
     assert [p.ask for p in frame.parts] == ["place", "number"]
     assert frame.parts[1].topic == frame.parts[0].topic != ""
+
+
+def test_items_listed_before_a_pair_are_parts_with_what_leads_into_them() -> None:
+    from rag.answer.frame import split_parts
+
+    assert split_parts("某镇对某桥改建建议的答复：文号、领导署名、联系人分别是什么？") == [
+        "某镇对某桥改建建议的答复：文号是什么",
+        "某镇对某桥改建建议的答复：领导署名是什么",
+        "某镇对某桥改建建议的答复：联系人是什么",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("question", "asks_date"),
+    [
+        ("Which agency answered the proposal about the bus, and on what date?", True),
+        ("From what date does the Law on Traditional Chinese Medicine take effect?", False),
+        ("On what date were the repairs finished?", False),
+    ],
+)
+def test_what_date_asks_the_letters_date_only_of_the_letter(question: str, asks_date: bool) -> None:
+    from rag.search.query import analyze
+
+    assert ("date" in analyze(question).intents) == asks_date
+
+
+def test_the_receiving_body_is_the_addressee() -> None:
+    from rag.search.query import analyze
+
+    assert "addressee" in analyze("这封协办意见的收件单位是谁？").intents
+
+
+def test_one_letter_naming_both_towns_answers_a_question_asking_its_fields_each(tmp_path: Path) -> None:
+    # Made up: 青石镇 answered about a bridge in 红土镇; 分别 asks of the letter's fields.
+    answerer = _answerer(tmp_path, {
+        "a.txt": "【示例】虚构。\n青石镇人民政府关于红土镇大桥危桥改建建议的答复\n示政函〔2022〕20号\n张三代表：\n"
+        "您的建议收悉，现答复如下：\n我镇已将红土镇大桥危桥改建列入计划。\n联系人：王某某\n青石镇人民政府\n2022年5月1日\n",
+        "b.txt": "【示例】虚构。\n关于红土镇大桥危桥改建建议的答复\n示交函〔2022〕8号\n李四代表：\n"
+        "您的建议收悉，现答复如下：\n红土镇大桥危桥改建已列入县交通运输局计划。\n联系人：赵某某\n某某县交通运输局\n2022年6月1日\n",
+    })  # fmt: skip
+    answer = answerer.answer("青石镇对红土镇大桥危桥改建建议的答复：文号、联系人分别是什么？")
+    assert answer.answered and {c.source for c in answer.citations} == {"a.txt"}
+    assert "示政函〔2022〕20号" in answer.text and "王某某" in answer.text
+    assert answer.text.count("发文字号") == 1  # answered once, not once per town

@@ -25,7 +25,7 @@ from rag.types import Citation, Letter
 _OWN_TITLE = re.compile(r"答复|复函|回复|函复|办理|意见|的函|建议|提案|议案")
 _FILE_NAME = re.compile(r"\.(?:txt|html?|pdf|docx?)$|^[\w-]+$", re.I)
 _SPACES = re.compile(r"\s+")
-_KIND_EN = {"提案": "proposal", "建议": "suggestion"}
+_KIND_EN = {"提案": "proposal", "建议": "suggestion", "其他": "letter"}
 
 
 def clean(text: str) -> str:
@@ -76,7 +76,8 @@ def letter_label(letter: Letter, english: bool, sender: str | None = None) -> st
         title = (
             f"reply to {_KIND_EN.get(kind, kind)} No. {f.number}"
             if english
-            else f"对第{f.number}号{kind}的答复"
+            # 其他 (a co-handler's opinion, a letter of no stated kind) names no kind.
+            else f"对第{f.number}号{'' if kind == '其他' else kind}的答复"
         )
     bits = [b for b in (clean(f.doc_number) if f.doc_number else None, f.date) if b]
     # A letter that names no sender is named by its title alone; only a letter with neither

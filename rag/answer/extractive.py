@@ -236,6 +236,9 @@ class ExtractiveAnswerer:
         each = self._each_named(frame) if split and not focus_letters else None
         if each:
             answers = [self.answer(c, filters, (), exclude_letters, split=False) for c in each]
+            cited = [{c.letter_id for c in a.citations} for a in answers]
+            if all(len(c) == 1 for c in cited) and len(set.union(*cited)) == 1:
+                return answers[0]  # one letter answered them all: once is enough
             merged = _merged(question, answers)
             if merged is None:
                 return self._abstain(frame, [])
@@ -351,6 +354,12 @@ class ExtractiveAnswerer:
                 items = [it for it, t in zip(items, tiers, strict=True) if t == common]
             names = {question[a:b] for a, b in items}
             if len(items) >= 2 and len(names) == len(items):
+                # Not when one letter names them all (湖洋镇对寨背市镇大桥…的答复: the sender's
+                # town and the bridge's): then 分别 asks of its fields, one letter answers.
+                group = [c for c in constraints if c.kind == kind]
+                hits = self.retriever.search(question, self.settings.k)
+                if any(all(self.gate.meets(c, h.letter) for c in group) for h in hits[:5]):
+                    return None
                 return [
                     "".join(
                         question[prev:a] for prev, a in _kept(len(question), items, i)

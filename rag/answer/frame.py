@@ -182,6 +182,9 @@ _PAIR = re.compile(
     r"(?P<how>分别|各自|两地|两家|两个部门|二者|两者)(?P<rest>.*)"
 )
 _PART_MIN = 4
+# Items listed before a pair (文号、 before 领导署名和联系人分别…).
+_MORE_ITEMS = re.compile(r"(?:[\u4e00-\u9fffA-Za-z0-9]{2,12}[、和与及])+$")
+_ITEM_SEP = re.compile(r"[、和与及]")
 
 
 # A place name in running text: a short name and an administrative suffix (厦门市, 渝中区,
@@ -212,7 +215,7 @@ _PROVINCES = frozenset(
 def read_places(question: str) -> tuple[str, ...]:
     """The place names a Chinese question writes (厦门市, 渝中区, 郭扶镇)."""
     out = []
-    for m in re.finditer(r"[\u4e00-\u9fff]{2,12}", question):
+    for m in re.finditer(r"[\u4e00-\u9fff]{2,}", question):
         run = m.group()
         pos = 0
         while pos < len(run):
@@ -322,8 +325,13 @@ def split_parts(question: str) -> list[str]:
         for i, piece in enumerate(pieces):
             m = _PAIR.search(piece)
             if m and len(m["rest"].strip()) >= 2:
-                context = "".join(pieces[:i])
-                parts += [f"{context}{m['a']}{m['rest']}", f"{context}{m['b']}{m['rest']}"]
+                # What leads into the pair stays with each part (…的答复:文号、领导署名和联系人
+                # 分别是什么), and items listed before it are parts too (文号).
+                lead = piece[: m.start()]
+                more = _MORE_ITEMS.search(lead)
+                items = [*(_ITEM_SEP.split(more.group())[:-1] if more else []), m["a"], m["b"]]
+                context = "".join(pieces[:i]) + (lead[: more.start()] if more else lead)
+                parts += [f"{context}{item}{m['rest']}" for item in items]
                 break
         else:
             asks = [a for a in _ASK_SPLIT.split(clause) if a]

@@ -241,7 +241,8 @@ class Gate:
                 rf"(?<![\dA-Za-z])0*{re.escape(number)}\s*号", normalize(text[:800])
             ):
                 return False
-            return not kind or not f.kind or f.kind == kind or kind == "议案"
+            # A letter of no stated kind (其他: a co-handler's opinion) may answer either.
+            return not kind or f.kind in (None, "", kind, "其他") or kind == "议案"
         if c.kind == "doc_number":
             return c.value in self.retriever.keys[letter.id].doc_numbers
         if c.kind == "year":

@@ -75,7 +75,7 @@ def row_name(letter: Letter, english: bool) -> str:
         return f"{who}, {what}" if what else who
     who = sender or (f"{place[-1]}（未写明发文单位）" if place else "（未写明发文单位）")
     if f.number:
-        what = f"第{f.number}号{f.kind or ''}"
+        what = f"第{f.number}号{f.kind if f.kind and f.kind != '其他' else ''}"
     elif f.doc_number:
         what = clean(f.doc_number)
     else:

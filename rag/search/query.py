@@ -74,7 +74,10 @@ _FIELD_INTENT = (
             r"日期|落款|成文|(?:哪天|哪一天)(?=[^，,。？?]{0,2}(?:答复|回复|发|写|签|印|交办|公布|公开)|"
             r"的?[？?。]?$)|"
             r"(?:什么时候|什么时间|何时)(?:答复|回复|发出|发的|印发|作出|发布|公布|公开|挂网)|"
-            r"when was (?:it|the (?:letter|reply))|what date|dated|"
+            # "…, and on what date?" asks the reply's date; "from what date does the law take
+            # effect" asks what the letter says.
+            r"when was (?:it|the (?:letter|reply))|what date(?=\s*[?.]?\s*$)|"
+            r"what date (?:was|is|did) (?:it|the (?:letter|reply|response|answer))\b|dated|"
             r"when was [^?]{0,60}\b(?:posted|published|issued|sent|written)\b",
             re.I,
         ),
@@ -94,7 +97,7 @@ _FIELD_INTENT = (
         "addressee",
         re.compile(
             r"提案人|代表是谁|委员是谁|哪[几些]?位(?:代表|委员)|哪(?:个|些)(?:代表|委员)(?!团|会)|谁提出|谁提的|"
-            r"写给谁|答复谁|回复谁|答复哪位|"
+            r"写给谁|答复谁|回复谁|答复哪位|收件(?:单位|人)|主送(?:单位|机关)?|"
             r"addressee|addressed to|who (?:proposed|submitted|raised|wrote)",
             re.I,
         ),
