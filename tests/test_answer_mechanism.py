@@ -1002,3 +1002,26 @@ def test_one_letter_naming_both_towns_answers_a_question_asking_its_fields_each(
     assert answer.answered and {c.source for c in answer.citations} == {"a.txt"}
     assert "示政函〔2022〕20号" in answer.text and "王某某" in answer.text
     assert answer.text.count("发文字号") == 1  # answered once, not once per town
+
+
+def test_place_names_are_read_past_twelve_characters_and_after_an_agency() -> None:
+    from rag.answer.frame import read_places
+
+    assert read_places("示例县财政局答复红土镇工业园区基础配套那条建议") == ("示例县", "红土镇")
+    # 红土镇 starts past the twelfth character of the run.
+    assert read_places("示例县财政局答复再推进红土镇工业园区基础配套的建议") == ("示例县", "红土镇")
+
+
+def test_a_sender_unread_is_the_asked_body_at_a_town_the_question_puts_under_it(tmp_path: Path) -> None:
+    # Made up: a page with no sender line; the bureau calls itself by its bare name and names
+    # the town, never its county.
+    text = (
+        "【示例】虚构。\n对《加大对红土镇园区基础配套扶持力度的建议》的答复\n示财复字〔2022〕4号\n张三代表:\n"
+        "您提出的建议已收悉,现答复如下:\n财政局对红土镇园区基础配套设施建设高度重视,先后投入资金建设园区道路。\n"
+        "感谢您对财政工作的关心和支持!\n2022年7月1日\n"
+    )
+    answerer = _answerer(tmp_path, {"a.txt": text})
+    answer = answerer.answer("青石县财政局答复红土镇园区基础配套那条建议,文号是什么?")
+    assert answer.answered and "示财复字〔2022〕4号" in answer.text
+    other = answerer.answer("青石县财政局答复白沙镇园区基础配套那条建议,文号是什么?")
+    assert not other.answered and "青石县财政局" in other.text

@@ -600,3 +600,28 @@ def test_fields_written_the_ways_unseen_pages_write_them(tmp_path) -> None:
     other = text.replace("经虚构县财政局、虚构县自然资源局会办", "经会商协办单位虚构县综合行政执法局，认真研究办理")
     path.write_text(other, encoding="utf-8")
     assert parse_letter(path, str(path), Settings()).fields.cohandlers == ("虚构县综合行政执法局",)
+
+
+def test_paragraphs_a_page_ran_into_one_line_are_read_as_lines() -> None:
+    # Made up: a page that put the whole letter into one table cell, paragraphs joined by spaces.
+    body = (
+        "示财复字〔2022〕4号 签发人:王某某 尊敬的张三、李四等代表: 您提出的加大对示例镇园区建设扶持"
+        "力度的建议已收悉,现答复如下: 财政局对示例镇园区基础设施建设高度重视,近年来先后投入资金建设了"
+        "园区道路工程和污水管网工程,改善了园区交通运输条件。 下一步,我们将继续加大资金投入。 感谢您对"
+        "财政工作的关心和支持! 2022年7月1日 |"
+    )
+    f = extract_fields("【示例】虚构。\n对《加大对示例镇园区建设扶持力度的建议》的答复 |\n|\n" + body + "\n")
+    assert f.doc_number == "示财复字〔2022〕4号"
+    assert f.signer == "王某某"
+    assert f.addressee == "张三、李四等代表"
+
+
+def test_a_long_line_is_cut_at_lost_breaks_only() -> None:
+    from rag.letters.landmarks import line_spans
+
+    prose = "示例县财政局对园区基础设施建设高度重视，先后投入资金建设了园区道路。" * 5
+    line = f"{prose} 下一步我们将继续加大投入。 联 系 人:王某某"
+    parts = [line[a:b] for a, b in line_spans(line)]
+    assert parts == [prose, "下一步我们将继续加大投入。", "联 系 人:王某某"]  # not 联 / 系 / 人
+    short = "示财复字〔2022〕4号 签发人:王某某"
+    assert [short[a:b] for a, b in line_spans(short)] == [short]  # a short line stays whole

@@ -202,7 +202,7 @@ _GENERIC_PLACE = re.compile(
 _GENERIC_WHOLE = frozenset({"门市", "街区"})  # 上街区 is a district, 街区 a block
 _PLACE_LEAD = re.compile(
     r"^.*(?:[的了和与及或对在是把将从向给被由为即等各该此那这哪些谁年月日号有个几首全跨明份件跟按到让问们进往请想]|"
-    r"关于|有关|针对)"
+    r"关于|有关|针对|答复|回复|[局厅委])"
 )
 # 乡 ends a township's name, but also 返乡, 城乡, 下乡 …; 省 ends a province's name only.
 _NOT_TOWNSHIP = re.compile(r"[返城下家回老入故还]乡$")

@@ -57,6 +57,7 @@ def persons(question: str) -> list[str]:
 # A number with its kind: 第0123号提案, 123号建议.
 _NUMBER_KIND = re.compile(r"第?\s*([A-Za-z]{0,3}\d{1,9})\s*号\s*(?:代表|委员)?(提案|建议|议案)")
 # Constraints that name a letter's party (a body, a place, a person) rather than a key.
+_TOWN_LEVELS = ("镇", "乡", "街道")
 _ENTITY = frozenset({"sender", "mention", "place", "person"})
 # Levels that are the same tier: a district and a county are both county-level.
 _TIER = {"省": 0, "市": 1, "州": 1, "盟": 1, "区": 2, "县": 2, "旗": 2, "镇": 3, "乡": 3}
@@ -70,6 +71,9 @@ class Constraint:
     value: str
     label: str  # how an answer names it (重庆市医疗保障局, 2023年, “258集市”)
     body: Body | None = None
+    # Smaller places the question puts under a sender (临沭县财政局答复青云镇…): a letter whose
+    # sender is unread or placeless, naming one of them, is at the body's place.
+    within: tuple[str, ...] = ()
 
     @property
     def hard(self) -> bool:
@@ -145,10 +149,13 @@ class Gate:
         info = frame.info
         out: list[Constraint] = []
         body_places = {p for b in frame.bodies for p in b.places}
-        for body in frame.bodies:
-            out.append(Constraint("sender" if body.sender else "mention", body.core, body.name, body))
         # Places an English question names come from a translation table: a hint, not a gate.
         places = [] if info.english else list(dict.fromkeys([*info.places, *frame.places]))
+        towns = tuple(p for p in places if p not in body_places and p.endswith(_TOWN_LEVELS))
+        for body in frame.bodies:
+            kind = "sender" if body.sender else "mention"
+            within = towns if body.sender and body.level in ("县", "区", "市", "旗") else ()
+            out.append(Constraint(kind, body.core, body.name, body, within))
         if not info.english:
             # A place written by its bare name (宁陕住建局), unless a named place holds it.
             places += [p for p in self.bare_places(frame.question) if not any(p in q for q in places)]
@@ -200,7 +207,12 @@ class Gate:
                 # named in its text instead (a heading, the signature, "我局" beside the name)
                 # — with its place, when the question gives one, or in a letter naming it.
                 if c.kind == "sender" and c.body.places and not _names_place(text, c.body.places[-1]):
-                    return False
+                    if not any(_names_place(text, p) for p in c.within):
+                        return False
+                    # At a town the question puts under the body: the body may call itself
+                    # by its bare name (财政局对青云工业园区…高度重视).
+                    forms = [f for f in aliases_of(c.body.core) or [c.body.core] if len(f) >= 3]
+                    return _writes_as(c.body, text) and any(f in text for f in forms)
                 return _mentions_body(text, c.body) and (
                     c.kind == "mention" or _writes_as(c.body, text)
                 )
@@ -210,7 +222,7 @@ class Gate:
             if placeless:
                 if not _writes_as(c.body, text):
                     return False  # a sender without a place, writing as another level (我县)
-                if c.body.places and _names_place(text, c.body.places[-1]) and any(
+                if c.body.places and _names_own_place(text, c) and any(
                     _body_is(c.body.core, (), c.body.level, name, (), c.body.sector) for name in senders
                 ):
                     return True  # 水利局, in a letter that names the county the question gives
@@ -449,6 +461,13 @@ def _ends_with_place(want: str, place: str) -> bool:
 def _names_place(text: str, place: str) -> bool:
     """Whether a letter's text names `place` (舒城县, or 舒城 without its level word)."""
     return any(form in text for form in _place_forms(place) if len(form) >= 2)
+
+
+def _names_own_place(text: str, c: Constraint) -> bool:
+    """Whether a letter names the asked body's place, or a smaller place the question puts
+    under it."""
+    assert c.body is not None
+    return _names_place(text, c.body.places[-1]) or any(_names_place(text, p) for p in c.within)
 
 
 def _same_kind_elsewhere(body: Body, name: str) -> bool:

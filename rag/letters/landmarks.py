@@ -24,14 +24,14 @@ WS = " \t\u3000\u2002\xa0"
 # Question-and-answer pages put the reply after a label (办理情况: 张三代表:); extraction
 # sometimes doubles the colon (张三等代表::).
 _SAL_LINE = re.compile(
-    r"^[\s•·]*(?:(?:办理情况|答复内容|答复意见|回复内容|办理结果|答复)[ \t]*[:：][ \t]*)?"
+    r"[\s•·]*(?:(?:办理情况|答复内容|答复意见|回复内容|办理结果|答复)[ \t]*[:：][ \t]*)?"
     r"(?:尊敬的|尊敬)?\s*(?P<name>[^\s:：。，,；;！!？?][^:：。，,；;！!？?\n]{0,79}?)"
     r"\s*(?P<colon>[:：]{1,2})?\s*$",
     re.M,
 )
 # A salutation merged with the first sentence by extraction: `张三代表:您好!你提出的…`.
 _SAL_MERGED = re.compile(
-    r"^[\s•·]*(?:尊敬的|尊敬)?\s*(?P<name>[^\s:：。，,；;！!？?《》][^:：。，,；;！!？?\n《》]{0,39}?)\s*[:：]"
+    r"[\s•·]*(?:尊敬的|尊敬)?\s*(?P<name>[^\s:：。，,；;！!？?《》][^:：。，,；;！!？?\n《》]{0,39}?)\s*[:：]"
     r"(?=\s*(?:您好|你好|你们好|您们好|你|您|现将|《))",
     re.M,
 )
@@ -134,13 +134,35 @@ class Landmarks:
         return self.addressee is not None or self.title is not None
 
 
+# Where a page flattened its paragraphs into one line, a space between two runs of text is
+# the lost break (沭财复字〔2022〕4号 签发人:庞佃宝 尊敬的…代表: 您提出的…): Chinese prose puts
+# no spaces between words. Not inside a spaced label (联 系 人), whose runs are one character.
+_LOST_BREAK = re.compile(
+    r"(?<=[^\s]{2})[ \u3000\t]+(?=[^\s|]{2}|(?:[\u4e00-\u9fff][ \u3000]){2})"
+)
+_LONG_LINE = 120
+
+
 def line_spans(text: str) -> list[Span]:
-    """(start, end) of every line, newline excluded."""
+    """(start, end) of every line, newline excluded; a long line whose paragraphs a page ran
+    together is cut at the spaces between them."""
     out, pos = [], 0
     for line in text.split("\n"):
-        out.append((pos, pos + len(line)))
+        start = pos
+        if len(line) > _LONG_LINE and _CJK_RUN.search(line):
+            for m in _LOST_BREAK.finditer(line):
+                left, right = line[m.start() - 1], line[m.end()]
+                if _CJK_OR_MARK.match(left) and _CJK_OR_DIGIT.match(right):
+                    out.append((start, pos + m.start()))
+                    start = pos + m.end()
+        out.append((start, pos + len(line)))
         pos += len(line) + 1
     return out
+
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{12}")
+_CJK_OR_MARK = re.compile(r"[\u4e00-\u9fff。！？!：:；;，,、）)」》\]\d]")
+_CJK_OR_DIGIT = re.compile(r"[\u4e00-\u9fff（(《「\d]")
 
 
 def is_agency(name: str, placed: bool = False) -> bool:
