@@ -1025,3 +1025,18 @@ def test_a_sender_unread_is_the_asked_body_at_a_town_the_question_puts_under_it(
     assert answer.answered and "示财复字〔2022〕4号" in answer.text
     other = answerer.answer("青石县财政局答复白沙镇园区基础配套那条建议,文号是什么?")
     assert not other.answered and "青石县财政局" in other.text
+
+
+def test_a_choice_between_two_named_things_compares_them() -> None:
+    from rag.answer.frame import read_frame
+
+    assert read_frame("甲县的红河和乙区的白河，哪条已经纳入治理规划？").compare
+    assert not read_frame("红河治理纳入了哪个规划？").compare
+
+
+def test_a_branch_bureau_gives_its_district_as_a_bare_place(tmp_path: Path) -> None:
+    # Made up: a city police bureau's branch, named by its district without 区.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("学校门前已派驻警力护送学生。", "示例市公安局红石分局交通安全管理大队"),
+    })  # fmt: skip
+    assert answerer.gate.bare_places("红石学校门口的交通怎么保障？") == ["红石"]

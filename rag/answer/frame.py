@@ -106,7 +106,9 @@ ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # A comparison of letters or places: both are answered, then set side by side.
 _COMPARE = re.compile(
     r"有何不同|有什么不同|有什么区别|区别|差别|相比|对比|异同|都有[^，,。？?]{0,12}吗|都[^，,。？?]{0,6}吗|"
-    r"两地|两封|两份|两家|二者|两者|各自|分别是哪|compare|differ|difference|both",
+    r"两地|两封|两份|两家|二者|两者|各自|分别是哪|compare|differ|difference|both|"
+    # A choice between two things named (舒城的杭埠河和隆阳的下坝小河，哪条已经…).
+    r"[和与][^，,。？?；;]{2,14}[，,]\s*哪(?:条|个|座|家|份|封|一|边|里)",
     re.I,
 )
 # A question about one letter ("这封复函", "…提案的复函"): a list-valued field of that letter

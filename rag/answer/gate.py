@@ -108,6 +108,7 @@ _BARE_AFTER = (
     "(?=[\u4e00-\u9fff]{0,8}?(?:局|委|办|厅|镇|乡|村|街道|片区|集镇|县城|城区|小区|路|学校|中学|小学|"
     "医院|卫生院|水库|公交|公安|交警|交巡警|城管|两地))"
 )
+_BRANCH = re.compile(r"局([\u4e00-\u9fff]{2,3}?)区?分局")
 _ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,3}族)*自治$|[\u4e00-\u9fff]{1,2}族$")
 
 
@@ -136,6 +137,8 @@ class Gate:
                         bare = _ETHNIC.sub("", short_place(place))
                         if len(bare) >= 2:
                             names.add(bare)
+                # A city bureau's branch is named by its district (盘锦市公安局大洼分局).
+                names.update(_BRANCH.findall(name))
             alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
             self._bare = re.compile(
                 rf"(?:{alternatives})(?![县区市旗]){_BARE_AFTER}"
