@@ -1040,3 +1040,17 @@ def test_a_branch_bureau_gives_its_district_as_a_bare_place(tmp_path: Path) -> N
         "a.txt": _letter("学校门前已派驻警力护送学生。", "示例市公安局红石分局交通安全管理大队"),
     })  # fmt: skip
     assert answerer.gate.bare_places("红石学校门口的交通怎么保障？") == ["红石"]
+
+
+def test_a_district_written_after_its_city_bounds_the_answer(tmp_path: Path) -> None:
+    from rag.answer.frame import read_places
+
+    assert read_places("深圳南山区有委员建议加开微循环公交") == ("深圳南山区",)
+    assert read_places("偏远山区的学校") == ()
+    # Made up: one district's letter on school-gate traffic, never naming its city.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("学校门口上下学时段已设置护学岗，交警每日派驻警力疏导交通。", "示例市渝中区公安分局"),
+    })  # fmt: skip
+    elsewhere = answerer.answer("杭州西湖区学校门口上下学堵车，交警怎么设护学岗的？")
+    assert not elsewhere.answered and "杭州西湖区" in elsewhere.text
+    assert answerer.answer("示例渝中区学校门口上下学堵车，交警怎么设护学岗的？").answered

@@ -212,6 +212,15 @@ _PROVINCES = frozenset(
     "河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 "
     "云南 陕西 甘肃 青海 台湾".split()
 )
+# Provinces, municipalities and the larger cities, by the names a question writes them with no
+# level word before a district (杭州西湖区, 深圳南山区): the city bounds where the letter is from.
+REGIONS = _PROVINCES | frozenset(
+    "北京 天津 上海 重庆 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 "
+    "石家庄 太原 呼和浩特 沈阳 长春 哈尔滨 南京 杭州 合肥 福州 南昌 济南 郑州 武汉 长沙 广州 "
+    "南宁 海口 成都 贵阳 昆明 拉萨 西安 兰州 西宁 银川 乌鲁木齐 "
+    "深圳 青岛 厦门 宁波 大连 苏州 无锡 东莞 佛山 温州 常州 徐州 烟台 泉州 珠海 唐山 洛阳".split()
+)
+_REGION_HEAD = re.compile("|".join(sorted(REGIONS, key=len, reverse=True)))
 
 
 def read_places(question: str) -> tuple[str, ...]:
@@ -238,7 +247,7 @@ def read_places(question: str) -> tuple[str, ...]:
             if (
                 len(stem) >= 2 or (len(stem) == 1 and name[-1] == "县")  # 泗县, 环县
             ) and not (
-                _GENERIC_PLACE.search(name)
+                (_GENERIC_PLACE.search(name) and not _under_region(name))
                 or name in _GENERIC_WHOLE
                 or _NOT_TOWNSHIP.search(name)
                 or (name.endswith("省") and stem not in _PROVINCES)
@@ -246,6 +255,18 @@ def read_places(question: str) -> tuple[str, ...]:
                 out.append(name)
             pos = end
     return tuple(dict.fromkeys(out))
+
+
+def _under_region(name: str) -> bool:
+    """A district written after its city (深圳南山区): a place, though 山区 ends it."""
+    head = _REGION_HEAD.match(name)
+    return bool(head) and len(name) - head.end() >= 3
+
+
+def region_of(place: str) -> str | None:
+    """The province or city a place written as one run begins with (杭州 of 杭州西湖区)."""
+    head = _REGION_HEAD.match(place)
+    return head.group() if head and len(place) - head.end() >= 2 else None
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.answer.frame import Body, Frame
+from rag.answer.frame import Body, Frame, region_of
 from rag.letters.agencies import aliases_of, canonical_agency, in_sector, short_place, split_place
 from rag.search.lexicon import normalize
 from rag.search.names import PinyinNames, spelled_names
@@ -88,7 +88,8 @@ class Constraint:
         if self.body is not None and self.body.sector:
             return False  # 交通部门 says who handles it loosely: the reply may be another's
         if self.kind == "place":
-            return self.value[-1] in "市省" or self.value.endswith("自治区")
+            # A city or province, or a district the question writes after its city (杭州西湖区).
+            return self.value[-1] in "市省" or self.value.endswith("自治区") or bool(region_of(self.value))
         return True
 
 
