@@ -160,3 +160,29 @@ def test_an_extra_table_from_the_environment_extends_the_bundled_one(tmp_path, m
     finally:
         monkeypatch.delenv("REPLYQA_AGENCY_TABLE")
         agencies.default_table.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("place", "short"),
+    [
+        ("示例彝族自治县", "示例"),
+        ("示例土家族苗族自治州", "示例"),
+        ("綦江区", "綦江"),
+        ("城区", "城区"),
+    ],
+)
+def test_short_place_drops_an_autonomous_places_peoples(place: str, short: str) -> None:
+    from rag.letters.agencies import short_place
+
+    assert short_place(place) == short
+
+
+def test_a_county_written_without_its_peoples_is_the_autonomous_countys_bureau(tmp_path: Path) -> None:
+    from rag.answer.frame import Body
+    from rag.answer.gate import Constraint, Gate
+    from rag.types import Letter, LetterFields
+
+    body = Body(name="示例县教育局", core="教育局", places=("示例县",), level="县", sender=True)
+    letter = Letter("x", "x.txt", "【示例】虚构。我局已答复。", LetterFields(agency="示例彝族自治县教育局"))
+    gate = Gate.__new__(Gate)
+    assert gate.meets(Constraint("sender", "教育局", body.name, body), letter)

@@ -133,9 +133,16 @@ def _tokens(prefix: str) -> list[str] | None:
     return out
 
 
+# An autonomous place's people and 自治 before its level word (峨山彝族自治县, 恩施土家族苗族自治州).
+_AUTONOMOUS = re.compile(r"(?P<name>[\u4e00-\u9fff]{2,4}?)(?:[\u4e00-\u9fff]{1,3}族)+自治[州县旗区]")
+
+
 def short_place(place: str) -> str:
-    """A place without its level word (綦江区 → 綦江, 宁陕县 → 宁陕), as letters and questions
-    often write it; a two-character name keeps it (城区)."""
+    """A place without its level word (綦江区 → 綦江, 宁陕县 → 宁陕, 峨山彝族自治县 → 峨山), as
+    letters and questions often write it; a two-character name keeps it (城区)."""
+    autonomous = _AUTONOMOUS.fullmatch(place)
+    if autonomous:
+        return autonomous["name"]
     return place[:-1] if len(place) > 2 and place[-1] in "省市区县" else place
 
 
