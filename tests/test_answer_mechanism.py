@@ -1054,3 +1054,13 @@ def test_a_district_written_after_its_city_bounds_the_answer(tmp_path: Path) -> 
     elsewhere = answerer.answer("杭州西湖区学校门口上下学堵车，交警怎么设护学岗的？")
     assert not elsewhere.answered and "杭州西湖区" in elsewhere.text
     assert answerer.answer("示例渝中区学校门口上下学堵车，交警怎么设护学岗的？").answered
+
+
+def test_when_asked_of_what_is_to_come_the_planned_time_answers(tmp_path: Path) -> None:
+    # Made up: a bridge built long ago and planned to be finished this year.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("经现场踏勘，红石村示例桥建于1994年，已成危桥。示例桥改造计划10月底前完工。", "某某县交通运输局"),
+    })  # fmt: skip
+    ahead = answerer.answer("红石村的示例桥啥时候能修好？")
+    assert ahead.answered and ahead.text.index("10月底") < ahead.text.find("1994年") % 10_000
+    assert "1994年" in answerer.answer("红石村的示例桥是哪年建的？").text.splitlines()[0]

@@ -52,6 +52,13 @@ _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(]
 LITERAL_BONUS = 0.1
 YEAR_BONUS = 0.2
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
+# A "when" asked of what is still to come (啥时候能修好, 哪天动工) is answered by a planned time
+# (计划7月开工, 力争10月底前完工), not a date gone by (建于1994年); one asked of the past
+# (什么时候开工的, 哪年建的, 已经…了吗) by any.
+_PAST_ASK = re.compile(r"了|过|的\s*$|已|曾|哪年|当年|建于|建成于|以前|之前")
+PLAN_BONUS = 0.15
+# A time long gone: when a thing was built (建于1994年) does not say when work will be done.
+_GONE = re.compile(r"(?:始建|修建|建成|竣工|建)于|(?:19|20)\d\d\s*年(?:建成|竣工|修建|建设)")
 _STILL_RESTATING = re.compile(r"[^。；;，,]{0,30}?的(?:建议|提案|议案|意见)")
 #: How far into a sentence a restating clause may start and still lead it (针对/对于/关于…).
 _LEAD = 4
@@ -149,15 +156,20 @@ def score(
     typed_ask = part.ask not in ("what", "how")  # a number, a time, a reason, a plan …
     # A year the part names (2022年计划招几个): its sentences before other years' alike ones.
     years = set(_YEAR.findall(part.text))
+    ahead = part.ask == "time" and not _PAST_ASK.search(part.text)
     for sent in pool:
         cov = topics.coverage(terms, sent.text) if terms else 0.0
         if sent.heading and terms:
             # A sentence under a heading on the topic is on the topic, a little less surely.
             cov = max(cov, 0.9 * topics.coverage(terms, sent.heading + sent.text))
         typed = has_span(part.ask, sent.text)
+        if ahead and typed and _GONE.search(sent.text) and not has_span("plan", sent.text):
+            typed = False
         value = cov + (0.25 if typed and typed_ask else 0.1 if typed else 0.0)
         value += 0.05 if sent.in_hit else 0.0
         value += YEAR_BONUS if years and years & set(_YEAR.findall(sent.text)) else 0.0
+        if ahead and typed and has_span("plan", sent.text):
+            value += PLAN_BONUS
         if terms:
             value += LITERAL_BONUS * topics.literal(terms, sent.heading + sent.text)
         out.append(Scored(sent, cov, typed, value))
