@@ -1064,3 +1064,20 @@ def test_when_asked_of_what_is_to_come_the_planned_time_answers(tmp_path: Path) 
     ahead = answerer.answer("红石村的示例桥啥时候能修好？")
     assert ahead.answered and ahead.text.index("10月底") < ahead.text.find("1994年") % 10_000
     assert "1994年" in answerer.answer("红石村的示例桥是哪年建的？").text.splitlines()[0]
+
+
+def test_a_bodys_list_holds_its_letters_with_no_sender_line_that_thank_for_its_work(tmp_path: Path) -> None:
+    from rag.search.query import analyze
+
+    assert analyze("示例县住建局答复过哪些政协提案？").enumeration
+    # Made up: one letter signed by the bureau; one with no sender line, which thanks the
+    # member for caring about its housing work; one by another bureau of the county.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("关于行道树坑治理，我局已完成整治。", "示例苗族自治县住房和城乡建设局"),
+        "b.txt": "【示例】虚构。\n李某委员:\n你在政协示例县九届五次会议提出的《关于修建人行道的建议》第12号提案,已转交我局研究办理,"
+        "现将办理情况答复如下:\n我局已开展人行道设计工作。\n感谢你对我县住房和城乡建设工作的关心和支持。\n2021年8月20日\n",
+        "c.txt": _letter("关于农田水利，我局已安排资金。", "示例苗族自治县水利局"),
+    })  # fmt: skip
+    answer = answerer.answer("示例县住建局答复过哪些政协提案？")
+    assert {c.source for c in answer.citations} == {"a.txt", "b.txt"}
+    assert "示例县（未写明发文单位）" in answer.text and "政协示例县" not in answer.text

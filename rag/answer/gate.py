@@ -217,6 +217,8 @@ class Gate:
                     # by its bare name (财政局对青云工业园区…高度重视).
                     forms = [f for f in aliases_of(c.body.core) or [c.body.core] if len(f) >= 3]
                     return _writes_as(c.body, text) and any(f in text for f in forms)
+                if c.kind == "sender" and not senders and _thanks_as(text, c.body):
+                    return _writes_as(c.body, text)
                 return _mentions_body(text, c.body) and (
                     c.kind == "mention" or _writes_as(c.body, text)
                 )
@@ -316,7 +318,12 @@ class Gate:
             if all(in_range(c.value, k.years) for c in years)
             and (
                 not senders
-                or any(_of_body(c.body, k.agencies) and self.meets(c, letters[lid]) for c in senders)
+                # A letter whose sender the parser could not read may still be the body's, by
+                # its text (`meets`).
+                or any(
+                    (not k.agencies or _of_body(c.body, k.agencies)) and self.meets(c, letters[lid])
+                    for c in senders
+                )
             )
         ]
 
@@ -517,6 +524,22 @@ def _named_elsewhere(text: str, body: Body) -> bool:
                 return False
             seen = True
     return seen
+
+
+# A letter thanks the deputy for caring about its own field of work (感谢你对我县住房和城乡建设工作
+# 的关心和支持): the field names the body that wrote it.
+_THANKS_FIELD = re.compile(
+    r"感谢[^。！!]{0,16}?对(?:我[县市区省镇乡州旗])?([\u4e00-\u9fff]{2,12}?)工作的?(?:关心|支持|关注|理解)"
+)
+
+
+def _thanks_as(text: str, body: Body) -> bool:
+    """Whether the letter's thanks name the body's field as its own work."""
+    fields = {m.group(1) for m in _THANKS_FIELD.finditer(text)}
+    if not fields:
+        return False
+    stems = {form[:-1] for form in aliases_of(body.core) or [body.core] if form[-1] in "局委厅办"}
+    return any(len(stem) >= 2 and stem in fields for stem in stems)
 
 
 def _mentions_body(text: str, body: Body, named_only: bool = False) -> bool:

@@ -67,7 +67,8 @@ def row_name(letter: Letter, english: bool) -> str:
     f = letter.fields
     sender = sender_of(letter)
     # No sender: the place whose congress it answers still says where it is from (荣成市).
-    place = [p for p in split_place(f.session or "")[0] if len(p) >= 2] if not sender else []
+    session = re.sub(r"^(?:中国人民政治协商会议|政协|人大常委会|人大)", "", f.session or "")
+    place = [p for p in split_place(session)[0] if len(p) >= 2] if not sender else []
     if english:
         where = f"{place[-1]} " if place else ""
         who = agency_en(sender) if sender else f"{where}(sender not stated)"
