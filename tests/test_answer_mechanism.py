@@ -1081,3 +1081,17 @@ def test_a_bodys_list_holds_its_letters_with_no_sender_line_that_thank_for_its_w
     answer = answerer.answer("示例县住建局答复过哪些政协提案？")
     assert {c.source for c in answer.citations} == {"a.txt", "b.txt"}
     assert "示例县（未写明发文单位）" in answer.text and "政协示例县" not in answer.text
+
+
+def test_a_places_letters_of_a_year_are_listed_whole_an_undated_one_by_its_page_date(tmp_path: Path) -> None:
+    # Made up: three county bureaus' letters, one dated only by its page; one from elsewhere.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("关于林区道路，我局已安排维修资金。", "示例县林业和草原局\n2020年9月26日"),
+        "b.txt": "【示例】虚构。\n示例县工信商务局关于第107号建议的答复函\n来源: 更新时间:2020/11/03\n徐某代表:\n"
+        "您提出的建议已收悉，现答复如下:\n我局已协调通信公司建设基站。\n示例县工信商务局\n",
+        "c.txt": _letter("关于人居环境整治，我局已出台方案。", "示例县扶贫开发局\n2020年9月17日"),
+        "d.txt": _letter("关于通信基站，我局已协调建设。", "另一县工信商务局\n2020年10月1日"),
+    })  # fmt: skip
+    answer = answerer.answer("2020年示例县有哪些县直部门给人大代表的建议回过函？")
+    assert {c.source for c in answer.citations} == {"a.txt", "b.txt", "c.txt"}
+    assert answer.text.startswith("共3封")

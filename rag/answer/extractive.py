@@ -455,7 +455,7 @@ class ExtractiveAnswerer:
         them, for the letter that says its place beside the topic answers first."""
         topic = frame.topic if part is None else " ".join([frame.context, part.topic]).strip()
         if frame.wants_list:
-            for place in self.gate.bare_places(frame.question):
+            for place in [*self.gate.bare_places(frame.question), *frame.places]:
                 topic = topic.replace(place, " ")
         return " ".join(topic.split())
 

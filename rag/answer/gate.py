@@ -310,12 +310,14 @@ class Gate:
         constraints = self.constraints(frame)
         senders = [c for c in constraints if c.kind == "sender" and c.body]
         years = [c for c in constraints if c.kind == "year"]
-        if not senders and not years:
+        places = [c for c in constraints if c.kind == "place"]
+        if not senders and not years and not places:
             return []
         return [
             lid
             for lid, k in self.retriever.keys.items()
             if all(in_range(c.value, k.years) for c in years)
+            and all(_sent_from(c.value, letters[lid]) for c in places)
             and (
                 not senders
                 # A letter whose sender the parser could not read may still be the body's, by
@@ -472,6 +474,13 @@ def _ends_with_place(want: str, place: str) -> bool:
 def _names_place(text: str, place: str) -> bool:
     """Whether a letter's text names `place` (舒城县, or 舒城 without its level word)."""
     return any(form in text for form in _place_forms(place) if len(form) >= 2)
+
+
+def _sent_from(place: str, letter: Letter) -> bool:
+    """Whether the letter's sender, by its record, is at `place` (宁陕县 for 宁陕县水利局)."""
+    f = letter.fields
+    mine = {short_place(p) for n in (f.agency_canonical, f.agency) if n for p in _places_of(n)}
+    return any(short_place(form) in mine for form in _place_forms(place))
 
 
 def _names_own_place(text: str, c: Constraint) -> bool:

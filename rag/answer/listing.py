@@ -134,8 +134,9 @@ def _rows(
             said(t, reading) >= (MAIN_TERM if t is main else PART_SAID) for t in terms
         )
 
-    if not terms and (frame.bodies or frame.info.years):
-        # The letters a body wrote or of a year, whatever about: their fields chose them.
+    if not terms and (frame.bodies or frame.info.years or frame.places):
+        # The letters a body wrote, of a year or from a place, whatever about: their fields
+        # chose them.
         return list(readings)
     return [r for v, r in rated if v >= cut and r.relevance >= answerer.floor(frame) and says_all(r)]
 

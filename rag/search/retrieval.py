@@ -32,7 +32,7 @@ from rag.chunking import embed_input
 from rag.config import RetrievalSettings
 from rag.embedding import Embedder
 from rag.letters.agencies import place_of
-from rag.letters.values import field_value
+from rag.letters.values import field_value, labelled_dates
 from rag.search.lexicon import Tokenizer, default_tokenizer, normalize
 from rag.search.names import NameIndex, stored_table
 from rag.search.query import (
@@ -93,6 +93,9 @@ class LetterKeys:
         )
         years = {int(f.date[:4])} if f.date else set()
         years |= {int(k[:4]) for k in doc_numbers}
+        if not years:
+            # An undated letter is of the year its page was published or updated in.
+            years = {int(v.value[:4]) for _, v in labelled_dates(letter)[:1] if v.value}
         values: tuple[Any, ...] = (
             frozenset(doc_numbers),
             frozenset(numbers),
