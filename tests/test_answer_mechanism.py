@@ -1095,3 +1095,14 @@ def test_a_places_letters_of_a_year_are_listed_whole_an_undated_one_by_its_page_
     answer = answerer.answer("2020年示例县有哪些县直部门给人大代表的建议回过函？")
     assert {c.source for c in answer.citations} == {"a.txt", "b.txt", "c.txt"}
     assert answer.text.startswith("共3封")
+
+
+def test_a_number_asked_with_its_qualifier_is_the_qualified_one(tmp_path: Path) -> None:
+    # Made up: the loan total comes first, the per-person cap after it.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(
+            "今年已为59户返乡创业农民发放创业担保贷款1171万元。个人可申请最高20万元的贷款。", "示例区人力资源和社会保障局"
+        ),
+    })  # fmt: skip
+    first = answerer.answer("示例区返乡创业担保贷款个人最高能贷多少？").text.splitlines()[0]
+    assert "20万元" in first and "1171万元" not in first

@@ -57,6 +57,13 @@ _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 # (什么时候开工的, 哪年建的, 已经…了吗) by any.
 _PAST_ASK = re.compile(r"了|过|的\s*$|已|曾|哪年|当年|建于|建成于|以前|之前")
 PLAN_BONUS = 0.15
+# What a number is of (最高能贷多少, 每亩补多少, 人均多少): a sentence giving the number so
+# qualified answers before any giving another number on the topic (the score only orders).
+_QUALIFIER = re.compile(
+    r"最(?:高|多|长|低|少|大|小|短|快|晚|迟)|上限|下限|每(?:人|户|亩|年|月|个|所|家|次|天|公里|平方米)|"
+    r"人均|户均|累计|共计|合计|总计|总共|一共"
+)
+QUALIFIER_BONUS = 1.0
 # A time long gone: when a thing was built (建于1994年) does not say when work will be done.
 _GONE = re.compile(r"(?:始建|修建|建成|竣工|建)于|(?:19|20)\d\d\s*年(?:建成|竣工|修建|建设)")
 _STILL_RESTATING = re.compile(r"[^。；;，,]{0,30}?的(?:建议|提案|议案|意见)")
@@ -157,6 +164,7 @@ def score(
     # A year the part names (2022年计划招几个): its sentences before other years' alike ones.
     years = set(_YEAR.findall(part.text))
     ahead = part.ask == "time" and not _PAST_ASK.search(part.text)
+    qualifiers = set(_QUALIFIER.findall(part.text)) if part.ask in ("number", "time") else set()
     for sent in pool:
         cov = topics.coverage(terms, sent.text) if terms else 0.0
         if sent.heading and terms:
@@ -170,6 +178,8 @@ def score(
         value += YEAR_BONUS if years and years & set(_YEAR.findall(sent.text)) else 0.0
         if ahead and typed and has_span("plan", sent.text):
             value += PLAN_BONUS
+        if typed and qualifiers and any(q in sent.text for q in qualifiers):
+            value += QUALIFIER_BONUS
         if terms:
             value += LITERAL_BONUS * topics.literal(terms, sent.heading + sent.text)
         out.append(Scored(sent, cov, typed, value))
