@@ -837,6 +837,8 @@ def test_whose_duty_it_is_is_not_who_replied() -> None:
 
     assert "agency" not in analyze("住宿业的行业管理到底归哪个部门？").intents
     assert "agency" not in analyze("路灯坏了找哪个部门？").intents
+    assert "agency" not in analyze("示例县环保局处理养殖污染时协调了哪个部门？").intents
+    assert "agency" not in analyze("把建议转交哪个部门了？").intents
     assert "agency" in analyze("这件建议是哪个部门答复的？").intents
 
 

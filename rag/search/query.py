@@ -61,6 +61,10 @@ _ONE_LETTER = re.compile(
 )
 # 由哪个部门管理 / 负责 asks what the letter says of a duty, not which body replied.
 NOT_A_DUTY = r"(?!管|负责|牵头|主管|维护|建设|承担|实施|监管|出资)"
+_NOT_REPLIER = "".join(
+    f"(?<!{verb})"
+    for verb in "归 找 向 与 和 跟 给 协调 协调了 联系 联系了 转给 转交 移交 交给 反映 会同 请".split()
+)
 # What a field question asks for (the answer route uses it; retrieval promotes header/closing chunks).
 _FIELD_INTENT = (
     ("doc_number", re.compile(r"文号|发文字号|文件号|document number|reference number", re.I)),
@@ -85,8 +89,9 @@ _FIELD_INTENT = (
     (
         "agency",
         re.compile(
-            # 归哪个部门 / 找哪个部门 asks whose duty it is or whom to go to, not who replied.
-            rf"(?<![归找])(?:哪个单位|哪个部门|哪家单位){NOT_A_DUTY}|"
+            # 归哪个部门 / 找哪个部门 asks whose duty it is or whom to go to, 协调了哪个部门 /
+            # 转给哪个部门 whom the letter's body worked with: what the letter says, not who replied.
+            rf"{_NOT_REPLIER}(?:哪个单位|哪个部门|哪家单位){NOT_A_DUTY}|"
             r"谁答复|谁回复|谁办理|答复单位|发文单位|发出的|"
             r"which (?:agency|department|body|bureau|office)|who (?:replied|answered|handled|sent)",
             re.I,
