@@ -1108,3 +1108,15 @@ def test_a_number_asked_with_its_qualifier_is_the_qualified_one(tmp_path: Path) 
     })  # fmt: skip
     first = answerer.answer("示例区返乡创业担保贷款个人最高能贷多少？").text.splitlines()[0]
     assert "20万元" in first and "1171万元" not in first
+
+
+def test_a_reason_drawn_from_the_sentence_before_is_that_sentence(tmp_path: Path) -> None:
+    # Made up: the conclusion (鉴于以上情况…拆除) follows the reason.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(
+            "春节期间示例区按照惯例布置迎春灯饰。灯饰挂件铺设在行道树上，极易发生触电事故。"
+            "鉴于以上情况，春节后及时对迎春灯饰进行了拆除。", "示例区城市管理局"
+        ),
+    })  # fmt: skip
+    first = answerer.answer("示例区城管局为什么春节后把迎春灯饰拆了？").text.splitlines()[0]
+    assert "触电" in first

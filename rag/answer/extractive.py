@@ -91,6 +91,8 @@ _ASK_EN = {
 _CONTENT_ASKS: frozenset[str] = frozenset()
 # Asks whose answer is a span that a sentence either holds or does not.
 _TYPED = frozenset({"number", "time", "place"})
+# A sentence that draws its conclusion from the ones before it (鉴于以上情况, 综上, 因此).
+_POINTS_BACK = re.compile(r"\s*(?:鉴于|基于|根据)(?:以上|上述|此)|\s*综上|\s*(?:因此|所以|故而|为此)[，,]")
 #: Topic coverage of a sentence whose paragraph goes on to give the time asked (`_continued`).
 CARRY_OVER = 0.5
 #: Soft constraints rank the letters whose topic relevance is at least this share of the best.
@@ -699,6 +701,13 @@ class ExtractiveAnswerer:
         if not on_topic:
             return None
         best = on_topic[0]
+        if part.ask == "reason" and _POINTS_BACK.match(best.sentence.text):
+            # 鉴于以上情况，…进行了拆除: the reason is what the paragraph said before it.
+            order = sorted(ranked, key=lambda x: x.sentence.start)
+            at = order.index(best)
+            if at > 0 and "\n" not in letter.text[order[at - 1].sentence.end : best.sentence.start]:
+                before = order[at - 1]
+                return before, (before.sentence.start, before.sentence.end)
         return best, direct(letter, self.topics, terms, part, best)
 
     def _continued(
