@@ -1120,3 +1120,27 @@ def test_a_reason_drawn_from_the_sentence_before_is_that_sentence(tmp_path: Path
     })  # fmt: skip
     first = answerer.answer("示例区城管局为什么春节后把迎春灯饰拆了？").text.splitlines()[0]
     assert "触电" in first
+
+
+def test_an_english_question_spelling_a_name_of_the_letter_needs_less_cover(tmp_path: Path) -> None:
+    # Made up: the name (茅竹) and the asked words sit in different sentences.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(
+            "凤桥、茅竹旅游经济带是我县南部乡村旅游的重要组成部分。近期将组织对景区进行国家2A级景区的创建验收，适时创成国家3A级景区。",
+            "示例县文化旅游体育局",
+        ),
+        "b.txt": _letter("全县公共文化服务体系建设稳步推进。", "另一县文化和旅游局"),
+    })  # fmt: skip
+    q = "What national A-level grade will the Maozhu scenic area be inspected for first, and what grade later?"
+    answer = answerer.answer(q)
+    assert answer.answered and "2A" in answer.text
+
+
+def test_asks_for_a_year_a_duration_and_a_duty_in_english() -> None:
+    from rag.answer.frame import read_frame
+    from rag.search.query import analyze
+
+    assert [p.ask for p in read_frame("In what year did the county run the campaign?").parts] == ["time"]
+    assert [p.ask for p in read_frame("创业担保贷款一次最长贷几年？").parts] == ["number"]
+    assert "agency" not in analyze("Which department handles stall occupation of roads?").intents
+    assert "agency" in analyze("Which department replied to proposal 12?").intents

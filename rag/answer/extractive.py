@@ -501,7 +501,14 @@ class ExtractiveAnswerer:
     ) -> Answer:
         readings = self.read(frame, hits)
         floor = self.floor(frame)
-        strong = [r for r in readings if r.relevance >= floor]
+        # An English question's words are loose translations; a Chinese name it spells in
+        # pinyin (Maotian → 茅田) is not: a letter writing every such name needs half the cover.
+        names = [c for c in self.gate.constraints(frame) if c.kind == "name"] if frame.english else []
+
+        def floor_of(r: Reading) -> float:
+            return floor / 2 if names and all(self.gate.meets(c, r.letter) for c in names) else floor
+
+        strong = [r for r in readings if r.relevance >= floor_of(r)]
         named = _SUGGESTION_NAMED.search(frame.question)
         if named and not frame.english:
             # Either of what it names, when it says or (A或者B): the letter says one of them.

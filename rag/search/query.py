@@ -93,7 +93,10 @@ _FIELD_INTENT = (
             # 转给哪个部门 whom the letter's body worked with: what the letter says, not who replied.
             rf"{_NOT_REPLIER}(?:哪个单位|哪个部门|哪家单位){NOT_A_DUTY}|"
             r"谁答复|谁回复|谁办理|答复单位|发文单位|发出的|"
-            r"which (?:agency|department|body|bureau|office)|who (?:replied|answered|handled|sent)",
+            r"which (?:agency|department|body|bureau|office)(?!\s+(?:handles?|is responsible|are responsible|"
+            r"manages?|oversees?|is in charge|looks after|maintains?|should|will|would|to\b|"
+            r"(?:did|does|do) (?:it|they|the \w+) (?:work|coordinate|consult)))|"
+            r"who (?:replied|answered|handled|sent)",
             re.I,
         ),
     ),
