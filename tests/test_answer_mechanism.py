@@ -1144,3 +1144,16 @@ def test_asks_for_a_year_a_duration_and_a_duty_in_english() -> None:
     assert [p.ask for p in read_frame("创业担保贷款一次最长贷几年？").parts] == ["number"]
     assert "agency" not in analyze("Which department handles stall occupation of roads?").intents
     assert "agency" in analyze("Which department replied to proposal 12?").intents
+
+
+def test_a_sentence_that_opens_by_restating_the_suggestion_keeps_its_answer(tmp_path: Path) -> None:
+    # Made up: the amount follows "为切实解决你们提出的问题，".
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(
+            "环境卫生整治项目不属于补短板项目。为切实解决你们提出的问题，经县指挥部研究，决定用社会捐赠资金拾万元给予解决。"
+            "希望以后多提宝贵意见。", "示例县扶贫开发局"
+        ),
+    })  # fmt: skip
+    answer = answerer.answer("示例县扶贫开发局补齐缺口资金的事，最后拿出多少钱？")
+    assert "拾万元" in answer.text.splitlines()[0]
+    assert "多提宝贵意见" not in answer.text

@@ -30,7 +30,7 @@ _OPENING_FORMULA = re.compile(
 _COURTESY = re.compile(
     r"特此(?:函复|答复|复函)|感谢您|感谢你|衷心感谢|谢谢|欢迎[^。]{0,10}监督|如有(?:意见|疑问|不同意见)|"
     r"对以上答复|对本答复|请填写|回执|反馈给|联系人|联系电话|联系方式|邮政编码|抄送|此复函已经|已经[^。]{0,20}审签|"
-    r"希望您?继续|一如既往|关心和支持|关心、支持"
+    r"希望您?继续|一如既往|关心和支持|关心、支持|多提(?:宝贵)?(?:意见|建议)|提出宝贵意见"
 )
 # A sentence that restates what the proposer asked (您提出的《…》, 关于您提出的“…”建议): the
 # suggestion's words, not the letter's answer to it.
@@ -69,6 +69,8 @@ _GONE = re.compile(r"(?:始建|修建|建成|竣工|建)于|(?:19|20)\d\d\s*年(
 _STILL_RESTATING = re.compile(r"[^。；;，,]{0,30}?的(?:建议|提案|议案|意见)")
 #: How far into a sentence a restating clause may start and still lead it (针对/对于/关于…).
 _LEAD = 4
+# …or anywhere in its first clause (为切实解决你们提出的问题，经…研究，决定用…拾万元给予解决).
+_CLAUSE_END = re.compile(r"[，,：:；;]")
 MIN_CONTENT = 8  # CJK characters a sentence keeps once its formula is cut off
 
 
@@ -139,7 +141,7 @@ def sentences(letter: Letter, hit_spans: Sequence[tuple[int, int]] = ()) -> list
             line = text[s:e]
             m = _OPENING_FORMULA.match(line)
         restates = _RESTATES.search(line)
-        if restates and restates.start() <= _LEAD:
+        if restates and (restates.start() <= _LEAD or not _CLAUSE_END.search(line, 0, restates.start())):
             # A sentence led by the suggestion's words that goes on to answer it (针对委员提出的
             # …诉求，我局已于6月20日…): the answer is what follows the restating clause.
             end = re.search(r"[，,：:]", line[restates.end() :])

@@ -22,7 +22,9 @@ _UNIT = (
     r"万人|人次|人|户|家|个|所|座|条|名|项|处|张|台|辆|盏|块|批|间|栋|套|辆|只|头|羽|床|次|期|"
     r"场|班|趟|站|路|件|份|册|本|篇|年|月|天|日|小时|分钟|岁|倍|万|亿)"
 )
-_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+# With the capital numerals of sums of money (拾万元, 壹佰万元).
+_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
+_CN_COUNT = "一二两三四五六七八九十百壹贰叁肆伍陆柒捌玖拾佰"
 SPAN: dict[str, re.Pattern[str]] = {
     # A count or an amount: digits or Chinese numerals with a unit, a percentage, 百分之…
     "number": re.compile(
@@ -85,7 +87,10 @@ def asked_unit(question: str) -> tuple[re.Pattern[str], bool] | None:
     for pattern, units in _ASKED_UNITS:
         if pattern.search(question):
             return (
-                re.compile(rf"\d[\d.,]*\s*(?:余|多)?\s*(?:万|亿|千)?\s*(?:{units})|(?:{units})\s*[\d{_CN_DIGITS}]"),
+                re.compile(
+                    rf"(?:\d[\d.,]*|[{_CN_DIGITS}]*[{_CN_COUNT}])\s*(?:余|多)?\s*(?:万|亿|千)?\s*(?:{units})|"
+                    rf"(?:{units})\s*[\d{_CN_DIGITS}]"
+                ),
                 True,
             )
     m = _MEASURE.search(question)
