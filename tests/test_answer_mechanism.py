@@ -1157,3 +1157,16 @@ def test_a_sentence_that_opens_by_restating_the_suggestion_keeps_its_answer(tmp_
     answer = answerer.answer("示例县扶贫开发局补齐缺口资金的事，最后拿出多少钱？")
     assert "拾万元" in answer.text.splitlines()[0]
     assert "多提宝贵意见" not in answer.text
+
+
+def test_a_sentence_naming_the_suggestion_after_its_first_clause_answers_unless_it_acknowledges(tmp_path: Path) -> None:
+    from rag.answer.reading import sentences
+    from rag.types import Letter, LetterFields
+
+    text = (
+        "【示例】虚构。\n张某代表:\n收到建议后，我局对您提出的问题认真研究，现答复如下:\n"
+        "目前主要是在修建全县还未通硬化路的进村路，你所提的建议暂不能解决。\n示例县交通运输局\n"
+    )
+    said = [s.text for s in sentences(Letter("x", "x.txt", text, LetterFields()))]
+    assert any("暂不能解决" in s for s in said)
+    assert not any("认真研究" in s for s in said)

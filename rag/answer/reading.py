@@ -71,6 +71,7 @@ _STILL_RESTATING = re.compile(r"[^。；;，,]{0,30}?的(?:建议|提案|议案|
 _LEAD = 4
 # …or anywhere in its first clause (为切实解决你们提出的问题，经…研究，决定用…拾万元给予解决).
 _CLAUSE_END = re.compile(r"[，,：:；;]")
+_ACKNOWLEDGES = re.compile(r"收悉|收到|研究|办理|答复如下|复函如下|如下|高度重视|感谢|宝贵")
 MIN_CONTENT = 8  # CJK characters a sentence keeps once its formula is cut off
 
 
@@ -141,7 +142,13 @@ def sentences(letter: Letter, hit_spans: Sequence[tuple[int, int]] = ()) -> list
             line = text[s:e]
             m = _OPENING_FORMULA.match(line)
         restates = _RESTATES.search(line)
-        if restates and (restates.start() <= _LEAD or not _CLAUSE_END.search(line, 0, restates.start())):
+        if restates and _CLAUSE_END.search(line, 0, restates.start()) and restates.start() > _LEAD:
+            # The suggestion named later in a sentence that says what is done about it (…待资金
+            # 到位后将分阶段实施，你所提出的问题将得到逐步解决): the sentence is an answer,
+            # unless it only acknowledges the suggestion (对您提出的问题认真研究，现答复如下).
+            if not _ACKNOWLEDGES.search(line):
+                restates = None
+        elif restates:
             # A sentence led by the suggestion's words that goes on to answer it (针对委员提出的
             # …诉求，我局已于6月20日…): the answer is what follows the restating clause.
             end = re.search(r"[，,：:]", line[restates.end() :])
