@@ -1142,6 +1142,8 @@ def test_asks_for_a_year_a_duration_and_a_duty_in_english() -> None:
 
     assert [p.ask for p in read_frame("In what year did the county run the campaign?").parts] == ["time"]
     assert [p.ask for p in read_frame("创业担保贷款一次最长贷几年？").parts] == ["number"]
+    assert [p.ask for p in read_frame("高峰时段平均几分钟发一班？").parts] == ["time"]
+    assert [p.ask for p in read_frame("多长时间能办好？").parts] == ["time"]
     assert "agency" not in analyze("Which department handles stall occupation of roads?").intents
     assert "agency" in analyze("Which department replied to proposal 12?").intents
 

@@ -33,7 +33,7 @@ ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "number",
         re.compile(
-            r"多少|(?<!哪)几[个所家块盏座条名人项处张台辆亩次批户间只栋万千百层倍天周岁吨米年]|几公里|几成|有?多大|多高|多长|多远|"
+            r"多少|(?<!哪)几[个所家块盏座条名人项处张台辆亩次批户间只栋万千百层倍天周岁吨米年]|几公里|几成|有?多大|多高|多长(?!时间)|多远|"
             r"how (?:many|much|large|big|long|far)|what (?:number|percentage|share|amount|area|size)|"
             r"what (?:is|was|are|were) the (?:budget|cost|amount|total|number|funding|subsidy|investment)",
             re.I,
@@ -44,6 +44,7 @@ ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "time",
         re.compile(
             r"什么时候|何时|哪一?年|哪一?天|几月|几点|什么时间|开关时间|啥时候|多久|期限|时间表|"
+            r"几分钟|多长时间|"
             r"\bwhen\b|what time|what date|(?:which|what) (?:year|month|day)|by when|how long",
             re.I,
         ),
