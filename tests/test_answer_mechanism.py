@@ -1172,3 +1172,13 @@ def test_a_sentence_naming_the_suggestion_after_its_first_clause_answers_unless_
     said = [s.text for s in sentences(Letter("x", "x.txt", text, LetterFields()))]
     assert any("暂不能解决" in s for s in said)
     assert not any("认真研究" in s for s in said)
+
+
+def test_a_government_named_by_its_level_alone_and_several_asked_of_at_once() -> None:
+    from rag.answer.frame import read_bodies
+    from rag.search.query import analyze
+
+    (body,) = read_bodies("修桥的建议里，有哪些是镇政府答复的？")
+    assert (body.core, body.level, body.places, body.sender) == ("人民政府", "镇", (), True)
+    assert all(b.name != "镇政府" for b in read_bodies("示例县湖洋镇政府答复的"))  # a named town
+    assert analyze("有没有关于开发瀑布景区的建议？都是哪里的哪个瀑布？").enumeration

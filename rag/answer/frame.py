@@ -138,7 +138,7 @@ _FRAME_WORDS = re.compile(
     # Spoken question words and hedges (啥时候能修好, 最后拿出多少钱, 到底归谁管).
     r"(?:什么|啥)时候|几时|为啥|咋样|咋办|[咋啥]|最后|最终|到底|究竟|大概|"
     # Replied, in other words (回过函, 复了函, 发过函).
-    r"[回复发][过了]?函|"
+    r"[回复发][过了]?函|自己|亲自|出面|"
     # Who raised it and how widely it is asked (人大代表建议, 各区的…, 直接答复过).
     r"(?:代表委员|代表|委员|群众|市民|居民)(?:们)?(?:反映|提出|提议|提到|要求)|(?:人大|政协)(?:代表|委员)?|代表委员|"
     r"各(?:区县|区|县|市|地|乡镇|街道)|直接|具体|一共|总共|有?(?:几|多少)[封份件]"
@@ -469,6 +469,19 @@ def read_bodies(question: str) -> tuple[Body, ...]:
         )
     taken = [(m.start(), m.end()) for m in _QUOTED.finditer(question)]
     taken += [(start, end) for _, start, end in agency_spans(question)]
+    for m in _LEVEL_GOV.finditer(question):
+        # 镇政府 with no place (修桥的建议里，哪些是镇政府自己答复的): the governments of a level.
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        level = m.group("level")
+        out.append(
+            Body(
+                name=m.group("name"),
+                core="人民政府",
+                level="镇" if level == "街道" else level,
+                sender=bool(_SENDS.search(question[m.end() : m.end() + 40])),
+            )
+        )
     for m in _SECTOR.finditer(question):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
@@ -478,6 +491,10 @@ def read_bodies(question: str) -> tuple[Body, ...]:
     return tuple(out)
 
 
+# A government named by its level alone, after a word that is not a place's (是镇政府, 由乡政府).
+_LEVEL_GOV = re.compile(
+    r"(?:(?<=[是由的和与及、或各让])|^)(?P<name>(?P<level>镇|乡|街道)(?:人民政府|政府|办事处))"
+)
 # A field of government named as a kind of body (交通部门, 綦江区文化旅游部门): the words
 # before 部门, a place perhaps leading them.
 _SECTOR = re.compile(r"([\u4e00-\u9fff]{2,12}?)部门")

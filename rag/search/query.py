@@ -32,6 +32,8 @@ _ENUMERATION = re.compile(
     r"(?:答复|复函|回复)(?:都|共|一共)?有哪(?:几件|几封|几份|几个)|"
     r"(?:答复|复函|回复|建议|提案)(?:有|都有)哪些|有哪些[^，,。？?]{0,16}(?:答复|复函|回复|建议|提案|部门|单位)|"
     r"(?:答复|复函|回复|语料)(?:中|里)[^？?。]{0,8}哪些|都有谁|列举|多少(?:个|家)(?:部门|单位)|"
+    # Several asked of at once (都是哪里的哪个瀑布, 都在哪些地方).
+    r"都(?:是|在|有)哪(?:里|儿|些|几)|"
     r"which\s+(?:agencies|departments|bodies|units|offices|bureaus|letters|replies|districts|counties)|"
     r"what\s+(?:agencies|departments|letters|replies)|list\s+(?:the|all)",
     re.IGNORECASE,
