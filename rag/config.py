@@ -154,7 +154,12 @@ class AnswerSettings(BaseModel):
         ),
     )
     max_support: int = Field(
-        2, ge=0, description="Supporting quotes per letter after its direct answer (at most 3)."
+        2,
+        ge=0,
+        description=(
+            "Supporting quotes per letter after its direct answer, besides the one sentence beside "
+            "a quoted one in its paragraph that says most of the topic (at most 3 in all)."
+        ),
     )
     max_rows: int = Field(10, ge=1, description="Rows of a list answer (the rest are counted).")
     suggestions: int = Field(3, ge=0, description="Closest letters offered with an abstention.")

@@ -1182,3 +1182,15 @@ def test_a_government_named_by_its_level_alone_and_several_asked_of_at_once() ->
     assert (body.core, body.level, body.places, body.sender) == ("人民政府", "镇", (), True)
     assert all(b.name != "镇政府" for b in read_bodies("示例县湖洋镇政府答复的"))  # a named town
     assert analyze("有没有关于开发瀑布景区的建议？都是哪里的哪个瀑布？").enumeration
+
+
+def test_the_sentence_beside_the_answer_in_its_paragraph_supports_it(tmp_path: Path) -> None:
+    # Made up: when it starts, then (in the next sentence, no topic words) when it ends.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(
+            "红石村示例桥危桥改造项目已完成设计，计划7月全面开工建设。我局将与镇村对接，确定改造具体时间，力争10月底前完工。\n"
+            "另外，全县农村公路养护工作稳步推进。", "示例县交通运输局"
+        ),
+    })  # fmt: skip
+    answer = answerer.answer("红石村示例桥危桥改造什么时候开工？")
+    assert "7月" in answer.text.splitlines()[0] and "10月底" in answer.text

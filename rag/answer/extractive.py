@@ -632,7 +632,7 @@ class ExtractiveAnswerer:
             lines.append(self._unstated_line(frame, letter, [part]))
         draft.lines += lines
         draft.source(letter)
-        for start, end in self._support(frame, reading, used)[: self.settings.max_support]:
+        for start, end in self._support(frame, reading, used):
             draft.add(("· " if not english else "· ") + draft.quote(letter, start, end))
         return stated
 
@@ -759,12 +759,18 @@ class ExtractiveAnswerer:
         pool = reading.pool
         out: list[tuple[int, int]] = []
         after = set()
+        beside = set()  # the sentences around a quoted one, in its paragraph
         for a, _ in used:
             at = next((i for i, s in enumerate(pool) if s.start >= a), None)
             if at is None:
                 continue
             if at + 1 < len(pool):
                 after.add(pool[at + 1].start)
+            for j in (at - 1, at + 1):
+                if 0 <= j < len(pool):
+                    lo, hi = sorted((pool[j], pool[at]), key=lambda x: x.start)
+                    if "\n" not in letter.text[lo.end : hi.start]:
+                        beside.add(pool[j].start)
             for nxt in pool[at + 1 : at + 4]:
                 if not _ITEM.match(nxt.text):
                     break
@@ -793,6 +799,18 @@ class ExtractiveAnswerer:
         for value, sent in scored:
             if value < 0.6 * top:
                 break
+            out.append(_bounded(letter.text, sent.start, sent.end))
+        out = out[: self.settings.max_support]
+        # Then the sentence beside a quoted one in its paragraph that says most of the topic,
+        # if not quoted yet: it often holds the detail the quote leads into or sums up.
+        near = [
+            (self.topics.coverage(terms, sent.text), sent)
+            for sent in pool
+            if sent.start in beside and not any(a <= sent.start < b for a, b in [*used, *out])
+        ]
+        near = [(cov, sent) for cov, sent in near if cov > 0]
+        if near:
+            sent = max(near, key=lambda t: (t[0], -t[1].start))[1]
             out.append(_bounded(letter.text, sent.start, sent.end))
         return out
 
