@@ -1194,3 +1194,13 @@ def test_the_sentence_beside_the_answer_in_its_paragraph_supports_it(tmp_path: P
     })  # fmt: skip
     answer = answerer.answer("红石村示例桥危桥改造什么时候开工？")
     assert "7月" in answer.text.splitlines()[0] and "10月底" in answer.text
+
+
+def test_lead_or_co_handler_asks_the_letters_role_not_its_co_handlers() -> None:
+    from rag.answer.frame import read_frame
+    from rag.search.query import analyze
+
+    assert "cohandlers" not in analyze("工信厅是主办还是协办？").intents
+    assert "cohandlers" in analyze("这件建议有哪些协办单位？").intents
+    frame = read_frame("收件单位是谁？工信厅是主办还是协办")
+    assert len(frame.parts) == 2 and not frame.context  # 还是 asks: a part, not context

@@ -177,7 +177,7 @@ _NOT_PLACE = re.compile(
 # A clause that asks nothing (no question word): it sets the context of the asks after it
 # ("永川区萱花路斑马线的建议，哪些事项被采纳了？").
 _ASKS_SOMETHING = re.compile(
-    r"哪|什么|多少|多大|多高|多长|多久|多远|几|谁|怎|如何|何|为啥|是否|有没有|能否|能不能|吗|呢|咋|啥|"
+    r"哪|什么|多少|多大|多高|多长|多久|多远|几|谁|怎|如何|何|为啥|是否|有没有|能否|能不能|吗|呢|咋|啥|还是|"
     rf"{_A_NOT_A}|"
     r"\b(?:what|which|who|whom|when|where|why|how|is|are|does|do|did|will|can|has|have)\b",
     re.I,

@@ -102,7 +102,13 @@ _FIELD_INTENT = (
             re.I,
         ),
     ),
-    ("cohandlers", re.compile(r"会同|协办|会办|共同研究|一起办|co-?handl|jointly", re.I)),
+    # 是主办还是协办 asks the letter's own role, which its words say (现提出协办意见如下).
+    (
+        "cohandlers",
+        re.compile(
+            r"(?<!是)(?<!还是)(?:会同|协办|会办)(?!还是)|共同研究|一起办|co-?handl|jointly", re.I
+        ),
+    ),
     (
         "addressee",
         re.compile(
