@@ -1204,3 +1204,10 @@ def test_lead_or_co_handler_asks_the_letters_role_not_its_co_handlers() -> None:
     assert "cohandlers" in analyze("这件建议有哪些协办单位？").intents
     frame = read_frame("收件单位是谁？工信厅是主办还是协办")
     assert len(frame.parts) == 2 and not frame.context  # 还是 asks: a part, not context
+
+
+def test_replied_with_its_aspect_and_this_kind_of_are_not_topic_words() -> None:
+    from rag.answer.frame import read_frame
+
+    frame = read_frame("有哪些县交通运输局答复过危桥修复、大桥重建这类桥梁建议？")
+    assert frame.parts[0].topic.split() == ["危桥修复", "大桥重建", "桥梁"]

@@ -131,7 +131,7 @@ _LIST_FIELDS = frozenset({"cohandlers", "addressee"})
 # The words that frame a question rather than name its topic: question words, the letters
 # themselves, the corpus, connectives. Removed to leave the topic.
 _FRAME_WORDS = re.compile(
-    r"(?:语料(?:库)?|收录的?|答复函?|复函|回复|函复|那封函?|这封函?|该函)(?:中|里)?|建议|提案|议案|或者|或是|"
+    r"(?:语料(?:库)?|收录的?|答复(?:函|过|了)?|复函|回复(?:过|了)?|函复|那封函?|这封函?|该函)(?:中|里)?|建议|提案|议案|或者|或是|"
     r"哪些|哪[一二两三四五六七八九十几]+[个项类种家条所座件批]?|哪[条所座件批项类种]|哪个|哪家|哪位|哪里|哪儿|什么|多少|怎么样|怎么|怎样|如何|为什么|为何|是否|"
     r"有没有|能不能|能否|可不可以|会不会|是不是|分别|各自|关于|涉及|有关|对于|针对|情况|相关|"
     r"内容|提到|提及|是谁|是(?=哪)|处理结果|结果|诉求|单位|部门|机构|作出|[的了吗呢吧啊呀]|"
@@ -144,7 +144,9 @@ _FRAME_WORDS = re.compile(
     r"各(?:区县|区|县|市|地|乡镇|街道)|直接|具体|一共|总共|有?(?:几|多少)[封份件]"
 )
 # Demonstratives and time words that point rather than name ("那条泥结石路", "现在有多少").
-_DEMONSTRATIVE = re.compile(r"[那这该此][条个棵所座家封份件位项些段片块处]|现在|目前|如今|当前|有多大|多大|多高|多长|多久")
+_DEMONSTRATIVE = re.compile(
+    r"[那这该此][条个棵所座家封份件位项些段片块处类种样]|之类|类似|现在|目前|如今|当前|有多大|多大|多高|多长|多久"
+)
 # A particle or preposition left at a word's edge once frame words are gone ("渝中区有").
 _EDGE = re.compile(r"^(?:[对在把将从向给被让]|跟(?![进踪随]))|[有是在都还又也由]+$")
 _PUNCT = re.compile(r"[\s，,。？?！!；;：:、“”\"'‘’《》〈〉（）()\[\]【】<>·…—\-]+")
