@@ -1211,3 +1211,16 @@ def test_replied_with_its_aspect_and_this_kind_of_are_not_topic_words() -> None:
 
     frame = read_frame("有哪些县交通运输局答复过危桥修复、大桥重建这类桥梁建议？")
     assert frame.parts[0].topic.split() == ["危桥修复", "大桥重建", "桥梁"]
+
+
+def test_each_part_cites_its_own_sentence_when_one_answers_it(tmp_path: Path) -> None:
+    # Made up: the campaign sentence says most of both parts; the duty is in the next one.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(
+            "县政府于2013年专门开展了一次乡镇集贸市场占道经营专项整治活动，整治集贸市场占道经营问题。"
+            "在职责分工中明确，城管部门负责乡镇集贸市场的占道经营。", "示例县市场监督管理局"
+        ),
+    })  # fmt: skip
+    answer = answerer.answer("示例县哪年开展了集贸市场占道经营专项整治？乡镇集贸市场占道经营由哪个部门负责？")
+    lines = answer.text.splitlines()
+    assert "2013年" in lines[0] and "城管部门" in lines[1]

@@ -95,6 +95,9 @@ _TYPED = frozenset({"number", "time", "place"})
 _POINTS_BACK = re.compile(r"\s*(?:鉴于|基于|根据)(?:以上|上述|此)|\s*综上|\s*(?:因此|所以|故而|为此)[，,]")
 #: Topic coverage of a sentence whose paragraph goes on to give the time asked (`_continued`).
 CARRY_OVER = 0.5
+# A part's own next-best sentence replaces one an earlier part quoted when it covers the part's
+# topic at least this share as well.
+OWN_SENTENCE = 0.6
 #: Soft constraints rank the letters whose topic relevance is at least this share of the best.
 SOFT_MARGIN = 0.5
 #: A question naming the suggestion (关于X的建议) is answered by a letter saying this share of X.
@@ -613,6 +616,13 @@ class ExtractiveAnswerer:
                     nearest = ranked[0]
                 continue
             pick, (ds, de) = found
+            if any(a < de and ds < b for a, b in shown) and len(frame.parts) > 1:
+                # A part whose best sentence an earlier part quoted: its own next best, when
+                # one answers it (in what year…, and which department handles…).
+                rest = [x for x in ranked if not any(a < x.sentence.end and x.sentence.start < b for a, b in shown)]
+                other = self._pick(frame, letter, terms, part, rest) if rest else None
+                if other is not None and other[0].coverage >= OWN_SENTENCE * pick.coverage:
+                    pick, (ds, de) = other
             best_overall = best_overall or pick
             sent = pick.sentence
             stated += 1
