@@ -1185,7 +1185,7 @@ def test_a_government_named_by_its_level_alone_and_several_asked_of_at_once() ->
 
 
 def test_the_sentence_beside_the_answer_in_its_paragraph_supports_it(tmp_path: Path) -> None:
-    # Made up: when it starts, then (in the next sentence, no topic words) when it ends.
+    # Made up: when it starts, then (in the next sentence, barely on the topic) when it ends.
     answerer = _answerer(tmp_path, {
         "a.txt": _letter(
             "红石村示例桥危桥改造项目已完成设计，计划7月全面开工建设。我局将与镇村对接，确定改造具体时间，力争10月底前完工。\n"

@@ -56,8 +56,9 @@ def persons(question: str) -> list[str]:
     return list(dict.fromkeys(out))
 # A number with its kind: 第0123号提案, 123号建议.
 _NUMBER_KIND = re.compile(r"第?\s*([A-Za-z]{0,3}\d{1,9})\s*号\s*(?:代表|委员)?(提案|建议|议案)")
-# Constraints that name a letter's party (a body, a place, a person) rather than a key.
+# Levels of the places a question may put under a county or city body (临沭县财政局…青云镇).
 _TOWN_LEVELS = ("镇", "乡", "街道")
+# Constraints that name a letter's party (a body, a place, a person) rather than a key.
 _ENTITY = frozenset({"sender", "mention", "place", "person"})
 # Levels that are the same tier: a district and a county are both county-level.
 _TIER = {"省": 0, "市": 1, "州": 1, "盟": 1, "区": 2, "县": 2, "旗": 2, "镇": 3, "乡": 3}
