@@ -1068,6 +1068,18 @@ def test_when_asked_of_what_is_to_come_the_planned_time_answers(tmp_path: Path) 
     assert "1994年" in answerer.answer("红石村的示例桥是哪年建的？").text.splitlines()[0]
 
 
+def test_a_plan_named_by_a_year_gone_is_not_a_planned_time(tmp_path: Path) -> None:
+    # Made up: a plan word in each sentence; only the last plans a time.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(
+            "经现场踏勘，红石村示例桥年久失修。因该桥未纳入2023年危桥改造计划，未能实施。"
+            "目前危桥改造项目正在招标，计划7月开工，力争10月底前完工。", "示例县交通运输局"
+        ),
+    })  # fmt: skip
+    first = answerer.answer("红石村示例桥那座危桥啥时候能修好？").text.splitlines()[0]
+    assert "10月底前完工" in first and "2023年" not in first
+
+
 def test_a_bodys_list_holds_its_letters_with_no_sender_line_that_thank_for_its_work(tmp_path: Path) -> None:
     from rag.search.query import analyze
 

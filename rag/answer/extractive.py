@@ -739,13 +739,18 @@ class ExtractiveAnswerer:
         order = sorted(by_start)
         for anchor in [x for x in on_topic if x.coverage >= CARRY_OVER][:3]:
             at = order.index(anchor.sentence.start) if anchor.sentence.start in by_start else -1
+            timed = []
             for nxt in order[at + 1 : at + 3] if at >= 0 else []:
                 follower = by_start[nxt]
                 gap = letter.text[anchor.sentence.end : follower.sentence.start]
                 if "\n" in gap:
                     break  # a new paragraph
                 if has_span("time", follower.sentence.text):
-                    return follower, (follower.sentence.start, follower.sentence.end)
+                    timed.append(follower)
+            if timed:
+                # The better scored of the two (a planned time, for a "when" still to come).
+                follower = max(timed, key=lambda x: x.score)
+                return follower, (follower.sentence.start, follower.sentence.end)
         return None
 
     def _direct_line(

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer.frame import Part
-from rag.answer.spans import clauses, direct_span, has_span
+from rag.answer.spans import SPAN, clauses, direct_span, has_span
 from rag.answer.topic import Term, TopicModel
 from rag.types import Letter
 
@@ -57,6 +57,11 @@ _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 # (什么时候开工的, 哪年建的, 已经…了吗) by any.
 _PAST_ASK = re.compile(r"了|过|的\s*$|已|曾|哪年|当年|建于|建成于|以前|之前")
 PLAN_BONUS = 0.15
+# A time the letter plans by (计划7月开工, 力争在10月底前完工, 预计2025年底建成) — not a
+# plan named by a year gone (未纳入2023年…改造计划).
+_PLANNED = re.compile(
+    r"(?:计划|预计|力争|争取|拟|将于|将在|确保|有望|预期)[^，,。；;：:]{0,8}?(?:" + SPAN["time"].pattern + ")"
+)
 # What a number is of (最高能贷多少, 每亩补多少, 人均多少): a sentence giving the number so
 # qualified answers before any giving another number on the topic (the score only orders).
 _QUALIFIER = re.compile(
@@ -185,8 +190,10 @@ def score(
         value = cov + (0.25 if typed and typed_ask else 0.1 if typed else 0.0)
         value += 0.05 if sent.in_hit else 0.0
         value += YEAR_BONUS if years and years & set(_YEAR.findall(sent.text)) else 0.0
-        if ahead and typed and has_span("plan", sent.text):
+        if ahead and typed and _PLANNED.search(sent.text):
             value += PLAN_BONUS
+        elif ahead and typed and has_span("plan", sent.text):
+            value += PLAN_BONUS / 3
         if typed and qualifiers and any(q in sent.text for q in qualifiers):
             value += QUALIFIER_BONUS
         if terms:
