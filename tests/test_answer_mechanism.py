@@ -1236,3 +1236,15 @@ def test_each_part_cites_its_own_sentence_when_one_answers_it(tmp_path: Path) ->
     answer = answerer.answer("示例县哪年开展了集贸市场占道经营专项整治？乡镇集贸市场占道经营由哪个部门负责？")
     lines = answer.text.splitlines()
     assert "2013年" in lines[0] and "城管部门" in lines[1]
+
+
+def test_an_english_answer_keeps_the_sentence_that_goes_on_from_its_quote(tmp_path: Path) -> None:
+    # Made up: the quote names the bridge; the next sentence, in no English word, gives the sum.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(
+            "红石村示例桥已列入今年危桥改造计划。项目总投资约120万元，由县财政承担。\n我局将加强农村公路养护。",
+            "示例县交通运输局",
+        ),
+    })  # fmt: skip
+    answer = answerer.answer("What did the transport bureau decide about the Hongshi village bridge (红石村示例桥)?")
+    assert answer.answered and "120万元" in answer.text
