@@ -754,6 +754,23 @@ def test_the_letters_a_body_wrote_are_listed_whole_and_alternatives_are_either(t
     assert {c.source for c in answer.citations} == {"edu1.txt", "edu2.txt", "jw.txt"}
 
 
+def test_a_merged_bureau_answers_for_each_body_it_holds(tmp_path: Path) -> None:
+    from rag.letters.agencies import answers_for
+
+    assert answers_for("教育体育局", "教育局") and answers_for("林业和草原局", "林业局")
+    assert answers_for("规划和自然资源局", "自然资源和规划局")  # the same merger, named the other way
+    assert not answers_for("教育局", "教育体育局") and not answers_for("农业农村局", "农村局")
+    # Made up: a county's education and sports bureau, a forestry and grassland bureau, a water bureau.
+    answerer = _answerer(tmp_path, {
+        "edu.txt": _letter("我局将新建幼儿园1所，增加学位300个。", "某某省东山县教育体育局"),
+        "lin.txt": _letter("我局将新建护林站2个。", "某某省东山县林业和草原局"),
+        "water.txt": _letter("我局将修复堰渠1.3公里。", "某某省东山县水利局"),
+    })  # fmt: skip
+    answer = answerer.answer("东山县教育局答复了哪些建议？")
+    assert answer.answered and {c.source for c in answer.citations} == {"edu.txt"}
+    assert "护林站" in answerer.answer("东山县林业局打算新建几个护林站？").text
+
+
 def test_which_replies_a_body_made_on_a_topic_is_a_list() -> None:
     from rag.search.query import analyze
 

@@ -25,7 +25,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rag.answer.frame import Body, Frame, region_of
-from rag.letters.agencies import aliases_of, canonical_agency, in_sector, short_place, split_place
+from rag.letters.agencies import (
+    aliases_of,
+    answers_for,
+    canonical_agency,
+    in_sector,
+    short_place,
+    split_place,
+)
 from rag.search.lexicon import normalize
 from rag.search.names import PinyinNames, spelled_names
 from rag.search.query import agency_core, number_key
@@ -414,7 +421,7 @@ def _of_body(body: Body, cores: Iterable[str]) -> bool:
     """Whether one of the agency `cores` (a letter's senders or co-handlers) is the body's kind."""
     if body.sector:
         return any(in_sector(core, body.core) for core in cores)
-    return body.core in cores
+    return any(answers_for(core, body.core) for core in cores)
 
 
 @lru_cache(maxsize=65536)
@@ -430,8 +437,8 @@ def _body_is(
     if sector:
         if not (in_sector(agency_core(canonical), core) or in_sector(agency_core(name), core)):
             return False
-    elif agency_core(canonical) != core and agency_core(name) != core:
-        return False
+    elif not (answers_for(agency_core(canonical), core) or answers_for(agency_core(name), core)):
+        return False  # another body (a merged one holding it answers for it: 教育体育局, 教育局)
     mine = [p for p in split_place(canonical)[0] if len(p) >= 2] or list(home)
     if places:
         # The question may run places together (上海徐汇区, 重庆綦江区): its innermost place
@@ -570,3 +577,4 @@ def _mentions_body(text: str, body: Body, named_only: bool = False) -> bool:
             if f"{prefix}{form}" in text:
                 return True
     return False
+

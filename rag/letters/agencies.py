@@ -292,6 +292,40 @@ def aliases_of(canonical: str, table: AgencyTable | None = None) -> list[str]:
     return out
 
 
+_MERGER = re.compile(r"[和与及、]")
+_MERGED_SUFFIX = re.compile(r"(?:委员会|局|委|厅)$")
+
+
+@cache
+def merged_cores(core: str) -> frozenset[str]:
+    """The bodies a merged one stands for, as canonical cores a question may name it by:
+    教育体育局 → 教育局, 体育局; 林业和草原局 → 林业局, 草原局; 自然资源和规划局 → 自然资源局,
+    规划和自然资源局 (the table's name for 规划局). A stem without 和 splits in two only
+    where both halves are bodies the table knows (农业农村局 stays whole)."""
+    table = default_table()
+    m = _MERGED_SUFFIX.search(core)
+    if m is None:
+        return frozenset()
+    stem, suffix = core[: m.start()], m.group()
+    parts = [p for p in _MERGER.split(stem) if p]
+    if len(parts) == 1 and len(stem) == 4 and all(stem[i : i + 2] + suffix in table.canonical for i in (0, 2)):
+        parts = [stem[:2], stem[2:]]
+    if len(parts) < 2:
+        return frozenset()
+    own = table.core_of(core)
+    return frozenset(c for c in (table.core_of(p + suffix) for p in parts if len(p) >= 2) if c != own)
+
+
+def answers_for(core: str, asked: str) -> bool:
+    """Whether a body of canonical `core` answers for the body a question names by canonical
+    `asked`: the same body, a merged one holding it (教育体育局 for 教育局), or the same
+    merger named in another order (规划和自然资源局 for 自然资源和规划局)."""
+    if core == asked:
+        return True
+    parts = merged_cores(core)
+    return asked in parts or bool(merged_cores(asked)) and merged_cores(asked) <= parts | {core}
+
+
 def in_sector(core: str, word: str, table: AgencyTable | None = None) -> bool:
     """Whether the agency `core` (no place) is of the field `word` names, as a question says
     "交通部门" or "文化旅游部门": a spelling of it begins with the word (交通 → 交通运输局, 住建 →

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from rag.letters.agencies import short_place, split_place
+from rag.letters.agencies import answers_for, short_place, split_place
 from rag.search.query import QueryInfo, agency_core
 from rag.types import Letter
 
@@ -126,7 +126,7 @@ def _level(text: str, core: str) -> str | None:
 def _same_body(wanted: tuple[str, str | None], cohandler: str) -> bool:
     """Same agency, and the same level when both name one (市财政局 is not 区财政局)."""
     core, level = wanted
-    if agency_core(cohandler) != core:
+    if not answers_for(agency_core(cohandler), core):
         return False
     theirs = cohandler[0] if cohandler[:1] in ("省", "市", "区", "县") else None
     return level is None or theirs is None or level == theirs

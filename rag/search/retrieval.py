@@ -31,7 +31,7 @@ from index.lexical import BM25Store
 from rag.chunking import embed_input
 from rag.config import RetrievalSettings
 from rag.embedding import Embedder
-from rag.letters.agencies import place_of
+from rag.letters.agencies import merged_cores, place_of
 from rag.letters.values import field_value, labelled_dates
 from rag.search.lexicon import Tokenizer, default_tokenizer, normalize
 from rag.search.names import NameIndex, stored_table
@@ -86,6 +86,7 @@ class LetterKeys:
         agencies = {
             agency_core(name) for name in (f.agency, f.agency_canonical, *f.agency_aliases) if name
         }
+        agencies |= {part for core in agencies for part in merged_cores(core)}  # 教育体育局: 教育局 too
         place = (
             (place_of(f.agency_canonical or f.agency or "") or "")
             if (f.agency or f.agency_canonical)
