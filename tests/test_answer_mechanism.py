@@ -1265,3 +1265,19 @@ def test_an_english_answer_keeps_the_sentence_that_goes_on_from_its_quote(tmp_pa
     })  # fmt: skip
     answer = answerer.answer("What did the transport bureau decide about the Hongshi village bridge (红石村示例桥)?")
     assert answer.answered and "120万元" in answer.text
+
+
+def test_an_english_question_naming_a_body_no_letter_is_from_or_names_abstains(tmp_path: Path) -> None:
+    from rag.answer.gate import english_bodies
+
+    assert [b.core for b in english_bodies("Is there a reply from the Medical Security Bureau (医保局)?")] == ["医疗保障局"]
+    assert english_bodies("Which agency answered the proposal about buses?") == ()
+    # Made up: a transport bureau's letter about a road by a hospital; a water bureau's letter.
+    answerer = _answerer(tmp_path, {
+        "road.txt": _letter("示例医院至示例酒店段人行道已完成设计，将于年内开工建设。", "某某县交通运输局"),
+        "water.txt": _letter("示例堰渠修复工程已完成，灌溉面积达到500亩。", "某某县水利局"),
+    })  # fmt: skip
+    absent = answerer.answer("Is there any reply from a Medical Security Bureau (医保局) about hospital bills?")
+    assert not absent.answered and "医保局" in absent.text
+    present = answerer.answer("What did the water resources bureau say about the canal (堰渠) repair?")
+    assert present.answered and "500亩" in present.text

@@ -164,7 +164,7 @@ class Gate:
         # Places an English question names come from a translation table: a hint, not a gate.
         places = [] if info.english else list(dict.fromkeys([*info.places, *frame.places]))
         towns = tuple(p for p in places if p not in body_places and p.endswith(_TOWN_LEVELS))
-        for body in frame.bodies:
+        for body in frame.bodies if not info.english else english_bodies(frame.question):
             kind = "sender" if body.sender else "mention"
             within = towns if body.sender and body.level in ("县", "区", "市", "旗") else ()
             out.append(Constraint(kind, body.core, body.name, body, within))
@@ -578,3 +578,21 @@ def _mentions_body(text: str, body: Body, named_only: bool = False) -> bool:
                 return True
     return False
 
+
+def english_bodies(question: str) -> tuple[Body, ...]:
+    """The bodies an English question names, in Chinese (…Bureau (医保局)) or by a glossary
+    phrase (Medical Security Bureau): each is a body the letter must be from or name. Its
+    places come from a translation table, so they are left to rank letters, not to gate them."""
+    from rag.answer.frame import read_bodies
+    from rag.answer.swaps import en_agencies
+
+    found: dict[str, Body] = {}
+    for body in read_bodies(" ".join(re.findall(r"[\u4e00-\u9fff]{2,}", question))):
+        if not body.sector:
+            found.setdefault(body.core, Body(body.name, body.core))
+    pattern, cores = en_agencies()
+    for m in pattern.finditer(question):
+        core = next((c for en, c in cores.items() if en.lower() == m.group().lower()), None)
+        if core:
+            found.setdefault(core, Body(m.group(), core))
+    return tuple(found.values())
