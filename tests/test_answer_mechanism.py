@@ -1281,3 +1281,14 @@ def test_an_english_question_naming_a_body_no_letter_is_from_or_names_abstains(t
     assert not absent.answered and "医保局" in absent.text
     present = answerer.answer("What did the water resources bureau say about the canal (堰渠) repair?")
     assert present.answered and "500亩" in present.text
+
+
+def test_a_chinese_answer_gives_the_date_as_the_letter_writes_it(tmp_path: Path) -> None:
+    # Made up: one letter dated in digits, one in Chinese numerals.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("示例桥已列入改造计划。", "东山县交通运输局", date="2024年5月8日"),
+        "b.txt": _letter("示例公厕将于年内建成。", "西山县住房和城乡建设局", date="二〇一七年五月二十六日"),
+    })  # fmt: skip
+    assert "日期：2024年5月8日" in answerer.answer("东山县交通运输局的答复是哪天发的？").text
+    assert "日期：二〇一七年五月二十六日（2017-05-26）" in answerer.answer("西山县住建局的答复日期是哪天？").text
+    assert "2024-05-08" in answerer.answer("What is the date of the Dongshan transport bureau's reply (东山县交通运输局)?").text

@@ -131,8 +131,28 @@ class _ChunkTexts(Sequence[str]):
 
 
 def _value_line(draft: Draft, letter: Letter, label: str, value: FieldValue, sep: str) -> str:
-    """`label：value[n]`, cited where the letter writes the value."""
-    return f"{label}{sep}{clean(value.value or '')}{draft.cite(letter, value.start, value.end)}"
+    """`label：value[n]`, cited where the letter writes the value; a Chinese answer gives a
+    date as the letter writes it (2023年10月16日), the ISO form beside one in other numerals."""
+    shown = clean(value.value or "")
+    if value.name == "date" and not draft.english and _ISO.fullmatch(shown):
+        shown = _as_written(letter.text[value.start : value.end], shown)
+    return f"{label}{sep}{shown}{draft.cite(letter, value.start, value.end)}"
+
+
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_WRITTEN_DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_NUMERAL_DATE = re.compile(r"[〇○零0Oo一二三四五六七八九]{4}\s*年[一二三四五六七八九十]{1,3}\s*月[一二三四五六七八九十]{1,3}\s*日")
+
+
+def _as_written(text: str, iso: str) -> str:
+    """The date `iso` as `text` writes it, if it does: 2023年10月16日; 二〇一七年五月二十六日
+    (2017-05-26)."""
+    y, mo, d = (int(x) for x in iso.split("-"))
+    for m in _WRITTEN_DATE.finditer(text):
+        if (int(m[1]), int(m[2]), int(m[3])) == (y, mo, d):
+            return re.sub(r"\s+", "", m.group())
+    m = _NUMERAL_DATE.search(text)
+    return "".join(m.group().split()) + f"（{iso}）" if m else iso
 
 
 #: Constraints that name which letter a clause is about.

@@ -84,7 +84,10 @@ _FIELD_INTENT = (
             # effect" asks what the letter says.
             r"when was (?:it|the (?:letter|reply))|what date(?=\s*[?.]?\s*$)|"
             r"what date (?:was|is|did) (?:it|the (?:letter|reply|response|answer))\b|dated|"
-            r"when was [^?]{0,60}\b(?:posted|published|issued|sent|written)\b",
+            r"when was [^?]{0,60}\b(?:posted|published|issued|sent|written)\b|"
+            # "the date of the bureau's reply", "when did the bureau reply (to …)".
+            r"\bdate of (?:the |this |that |its |their )?[^?,]{0,60}?\b(?:letter|reply|response)\b|"
+            r"\bwhen did [^?,]{0,60}?\b(?:reply|respond|answer)(?:\b(?! that| whether))",
             re.I,
         ),
     ),
