@@ -1292,3 +1292,14 @@ def test_a_chinese_answer_gives_the_date_as_the_letter_writes_it(tmp_path: Path)
     assert "日期：2024年5月8日" in answerer.answer("东山县交通运输局的答复是哪天发的？").text
     assert "日期：二〇一七年五月二十六日（2017-05-26）" in answerer.answer("西山县住建局的答复日期是哪天？").text
     assert "2024-05-08" in answerer.answer("What is the date of the Dongshan transport bureau's reply (东山县交通运输局)?").text
+
+
+def test_a_place_whose_name_begins_with_a_function_word_is_read_whole(tmp_path: Path) -> None:
+    from rag.answer.frame import read_bodies
+
+    assert [b.places for b in read_bodies("请问个旧市自然资源局答复了什么？")] == [("个旧市",)]
+    assert [b.places for b in read_bodies("和平区教育局的答复")] == [("和平区",)]
+    assert [b.name for b in read_bodies("教育局和市财政局的答复")] == ["教育局", "市财政局"]
+    # Made up: a bureau of 个旧市 (a real city's name, the letter invented).
+    answerer = _answerer(tmp_path, {"a.txt": _letter("示例路违章建筑已于8月4日拆除。", "个旧市自然资源局")})
+    assert answerer.answer("个旧市自然资源局关于示例路违章建筑的答复是哪天？").answered

@@ -442,6 +442,11 @@ def read_bodies(question: str) -> tuple[Body, ...]:
         # the parts of one body's name (农业农村和科学技术局).
         lead = _NOT_PLACE.match(name[: len(name) - len(split_place(name)[1])])
         cut = lead.end() if lead else 0
+        rest = split_place(name[cut:])[0]
+        if cut and rest and len(rest[0]) == 2 and len(lead.group()) >= 1:
+            # A place of one character and its level (旧市, 平区) is the end of a name the
+            # cut word began: 个旧市, 和平区.
+            cut -= 1
         name, start = name[cut:], start + cut
         places, core = split_place(name)
         if not core or not places and core != name:

@@ -23,7 +23,8 @@ DEFAULT_TABLE = Path(__file__).parents[1] / "data" / "agencies.tsv"
 # contain characters that begin or end an agency core (局, 委, 和 ...), so 城市管理局 or
 # 绿化和市容 are never read as places.
 _PLACE_TOKEN = re.compile(
-    r"[^\W\d_和与及的局委办厅部]{1,7}?"
+    # …though 和 may begin one (和平区, 和田地区).
+    r"和?[^\W\d_和与及的局委办厅部]{1,7}?"
     r"(?:特别行政区|自治区|自治州|自治县|自治旗|地区|新区|街道|省|市|州|盟|区|县|旗|镇|乡)"
 )
 _LEVEL_ONLY = re.compile(r"[省市区县州镇乡]")
