@@ -1288,9 +1288,11 @@ def test_a_chinese_answer_gives_the_date_as_the_letter_writes_it(tmp_path: Path)
     answerer = _answerer(tmp_path, {
         "a.txt": _letter("示例桥已列入改造计划。", "东山县交通运输局", date="2024年5月8日"),
         "b.txt": _letter("示例公厕将于年内建成。", "西山县住房和城乡建设局", date="二〇一七年五月二十六日"),
+        "c.txt": _letter("示例河道将清淤疏浚。", "南山县生态环境局", date="2023518"),  # a page that lost 年月日
     })  # fmt: skip
     assert "日期：2024年5月8日" in answerer.answer("东山县交通运输局的答复是哪天发的？").text
     assert "日期：二〇一七年五月二十六日（2017-05-26）" in answerer.answer("西山县住建局的答复日期是哪天？").text
+    assert "日期：2023518（2023-05-18）" in answerer.answer("南山县生态环境局的答复日期是哪天？").text
     assert "2024-05-08" in answerer.answer("What is the date of the Dongshan transport bureau's reply (东山县交通运输局)?").text
 
 

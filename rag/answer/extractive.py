@@ -146,13 +146,18 @@ _NUMERAL_DATE = re.compile(r"[〇○零0Oo一二三四五六七八九]{4}\s*年[
 
 def _as_written(text: str, iso: str) -> str:
     """The date `iso` as `text` writes it, if it does: 2023年10月16日; 二〇一七年五月二十六日
-    (2017-05-26)."""
+    (2017-05-26); a date run together (2023518) with the ISO form beside it."""
     y, mo, d = (int(x) for x in iso.split("-"))
     for m in _WRITTEN_DATE.finditer(text):
         if (int(m[1]), int(m[2]), int(m[3])) == (y, mo, d):
             return re.sub(r"\s+", "", m.group())
     m = _NUMERAL_DATE.search(text)
-    return "".join(m.group().split()) + f"（{iso}）" if m else iso
+    if m:
+        return "".join(m.group().split()) + f"（{iso}）"
+    written = "".join(text.split())
+    if len(written) <= 12 and written.startswith(str(y)) and written != iso:
+        return f"{written}（{iso}）"  # a date the page ran together (2023518)
+    return iso
 
 
 #: Constraints that name which letter a clause is about.
