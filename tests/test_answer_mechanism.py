@@ -1305,3 +1305,27 @@ def test_a_place_whose_name_begins_with_a_function_word_is_read_whole(tmp_path: 
     # Made up: a bureau of 个旧市 (a real city's name, the letter invented).
     answerer = _answerer(tmp_path, {"a.txt": _letter("示例路违章建筑已于8月4日拆除。", "个旧市自然资源局")})
     assert answerer.answer("个旧市自然资源局关于示例路违章建筑的答复是哪天？").answered
+
+
+def test_a_province_or_city_holds_the_letters_of_its_counties(tmp_path: Path) -> None:
+    from rag.letters.gazetteer import is_region, regions_of, within
+
+    assert within("泌阳县", "河南") and within("创建郑州市", "河南省") and not within("江津区", "河南")
+    assert within("南宁市", "广西") and within("峨山县", "玉溪") and is_region("云南") and not is_region("泌阳县")
+    assert {"杭州市", "南昌市"} <= regions_of("西湖区")  # a name two cities share lies in both
+    # Made up: a county bureau in Henan; an unsigned letter whose opening names 郑州市; one
+    # from Chongqing on the same topic.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("我委已申请中医药适宜技术推广专项资金50万元。", "泌阳县卫生健康委员会"),
+        "b.txt": "【示例】虚构。\n周某委员：\n您提出的“关于创建郑州市示例中医药展馆的提案”收悉。\n"
+        "中医药展馆已列入文化设施规划，将于明年开工。\n2017年8月25日\n",
+        "c.txt": _letter("我委已推进区中医院与镇卫生院组建中医药医共体。", "重庆市江津区卫生健康委员会"),
+    })  # fmt: skip
+    rows = answerer.answer("河南这边跟中医药有关的提案答复有哪些？")
+    assert rows.answered and {c.source for c in rows.citations} == {"a.txt", "b.txt"}
+    assert "答复“关于创建郑州市示例中医药展馆的提案”" in rows.text  # the subject, quoted with its kind
+    absent = answerer.answer("广东有没有关于中医药的答复？")
+    assert not absent.answered and "广东" in absent.text
+    # Two places no one letter is from: each names its letter.
+    both = answerer.answer("郑州市的中医药展馆提案和泌阳县申请中医药资金的建议，分别是怎么答复的？")
+    assert both.answered and {"a.txt", "b.txt"} <= {c.source for c in both.citations}

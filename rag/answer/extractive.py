@@ -52,6 +52,7 @@ from rag.answer.spans import (
 )
 from rag.answer.topic import Term, TopicModel
 from rag.config import AnswerSettings
+from rag.letters.gazetteer import within
 from rag.letters.values import FieldValue, field_value, labelled_dates, named_labels
 from rag.search.hops import Bridge, resolve
 from rag.search.query import Filters, clean_question
@@ -443,7 +444,8 @@ class ExtractiveAnswerer:
             if own:
                 hits = self.retriever.search(frame.question, 3 * len(own), filters, only_letters=own)
         candidates = [h.letter.id for h in hits]
-        verdict = self.gate.check(frame, candidates, any_entity=frame.compare or frame.either)
+        apart = self._places_apart(frame)  # two places (郑州的…和泌阳县的…): each names a letter
+        verdict = self.gate.check(frame, candidates, any_entity=frame.compare or frame.either or apart, soft_places=apart)
         if verdict.absent is not None:
             return self._abstain(frame, hits, missing=verdict.absent)
         if not verdict.passing:
@@ -602,7 +604,14 @@ class ExtractiveAnswerer:
 
     def _names_several(self, frame: Frame) -> bool:
         """The question is about several letters (两封, 分别, A和B …)."""
-        return frame.compare or len({b.name for b in frame.bodies}) > 1
+        return frame.compare or len({b.name for b in frame.bodies}) > 1 or self._places_apart(frame)
+
+    def _places_apart(self, frame: Frame) -> bool:
+        """The question names two or more places, none inside another (郑州 and 泌阳县)."""
+        places = [c.value for c in self.gate.constraints(frame) if c.kind == "place"]
+        return len(places) > 1 and not any(
+            a != b and (a in b or b in a or within(a, b)) for a in places for b in places
+        )
 
     def _answer_letter(self, draft: Draft, frame: Frame, reading: Reading) -> int:
         """Write one letter's direct answers, supporting quotes and source line; returns how

@@ -145,7 +145,7 @@ _FRAME_WORDS = re.compile(
 )
 # Demonstratives and time words that point rather than name ("那条泥结石路", "现在有多少").
 _DEMONSTRATIVE = re.compile(
-    r"[那这该此][条个棵所座家封份件位项些段片块处类种样]|之类|类似|现在|目前|如今|当前|有多大|多大|多高|多长|多久"
+    r"[那这该此][条个棵所座家封份件位项些段片块处类种样]|[这那](?:边|里|儿|一带)|之类|类似|现在|目前|如今|当前|有多大|多大|多高|多长|多久"
 )
 # A particle or preposition left at a word's edge once frame words are gone ("渝中区有").
 _EDGE = re.compile(r"^(?:[对在把将从向给被让]|跟(?![进踪随]))|[有是在都还又也由]+$")

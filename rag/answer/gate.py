@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.answer.frame import Body, Frame, region_of
+from rag.answer.frame import Body, Frame, read_places, region_of
 from rag.letters.agencies import (
     aliases_of,
     answers_for,
@@ -33,6 +33,7 @@ from rag.letters.agencies import (
     short_place,
     split_place,
 )
+from rag.letters.gazetteer import is_region, provinces, regions_of, within
 from rag.search.lexicon import normalize
 from rag.search.names import PinyinNames, spelled_names
 from rag.search.query import agency_core, number_key
@@ -97,7 +98,12 @@ class Constraint:
             return False  # 交通部门 says who handles it loosely: the reply may be another's
         if self.kind == "place":
             # A city or province, or a district the question writes after its city (杭州西湖区).
-            return self.value[-1] in "市省" or self.value.endswith("自治区") or bool(region_of(self.value))
+            return (
+                self.value[-1] in "市省"
+                or self.value.endswith("自治区")
+                or bool(region_of(self.value))
+                or is_region(self.value)  # 河南, 云南 written bare
+            )
         return True
 
 
@@ -117,6 +123,8 @@ _BARE_AFTER = (
     "(?=[\u4e00-\u9fff]{0,8}?(?:局|委|办|厅|镇|乡|村|街道|片区|集镇|县城|城区|小区|路|学校|中学|小学|"
     "医院|卫生院|水库|公交|公安|交警|交巡警|城管|两地))"
 )
+# …and a province or city by its bare name (河南这边的提案, 云南有哪些答复): where letters are from.
+_REGION_AFTER = "(?=这边|那边|这里|那里|一带|地区|境内|各地|的|有没有|有哪些|有什么|[^\u4e00-\u9fff])"
 _BRANCH = re.compile(r"局([\u4e00-\u9fff]{2,3}?)区?分局")
 _ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,3}族)*自治$|[\u4e00-\u9fff]{1,2}族$")
 
@@ -139,20 +147,26 @@ class Gate:
                 for name in (letter.fields.agency_canonical, letter.fields.agency)
                 if name
             }
-            names = set()
+            names: set[str] = set()
+            regions: set[str] = set(provinces())  # 云南: a province, whether or not a letter is from it
             for name in senders:  # a few hundred distinct senders, however many letters
                 for place in split_place(name)[0]:
                     if place[-1] in "县区市旗":
                         bare = _ETHNIC.sub("", short_place(place))
                         if len(bare) >= 2:
                             names.add(bare)
+                    # …and the provinces and cities holding them (河南 for 泌阳县).
+                    regions.update(r for r in regions_of(place) if is_region(r) and r[-1] not in "省市")
                 # A city bureau's branch is named by its district (盘锦市公安局大洼分局).
                 names.update(_BRANCH.findall(name))
             alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+            wide = "|".join(sorted(map(re.escape, regions - names), key=len, reverse=True))
             self._bare = re.compile(
-                rf"(?:{alternatives})(?![县区市旗]){_BARE_AFTER}"
-                if alternatives
-                else r"(?!)"
+                "|".join(
+                    [rf"(?:{alternatives})(?![县区市旗]){_BARE_AFTER}"] * bool(alternatives)
+                    + [rf"(?:{wide})(?![县区市旗省]){_REGION_AFTER}"] * bool(wide)
+                )
+                or r"(?!)"
             )
         return list(dict.fromkeys(self._bare.findall(question)))
 
@@ -258,7 +272,15 @@ class Gate:
         if c.kind == "place":
             senders = [n for n in (f.agency_canonical, f.agency) if n]
             mine = {short_place(p) for n in senders for p in _places_of(n)}
-            return any(v in mine or v in text for v in _place_forms(c.value))
+            if any(v in mine or v in text for v in _place_forms(c.value)):
+                return True
+            # A province or city holds the letter's own place (河南 holds 泌阳县).
+            own = (
+                {p for n in senders for p in _places_of(n)}
+                or set(read_places(f.title or ""))
+                or set(read_places(text[:300]))  # unsigned, untitled: the places its opening names
+            )
+            return is_region(c.value) and any(within(p, c.value) for p in own)
         if c.kind == "person":
             return c.value in (f.addressee or "") or c.value in text
         if c.kind == "number":
@@ -284,17 +306,21 @@ class Gate:
             return _writes(letter.id, text, c.value)
         return True
 
-    def check(self, frame: Frame, candidates: Sequence[str], any_entity: bool = False) -> Verdict:
+    def check(
+        self, frame: Frame, candidates: Sequence[str], any_entity: bool = False, soft_places: bool = False
+    ) -> Verdict:
         """Check `candidates` (letter ids, best first) against the frame's hard constraints
         (a soft one — a small place, a person, a quoted phrase — only ranks: `soft_score`).
 
         With `any_entity` (a comparison of several named bodies, places or people), a letter
-        needs to meet one of the entity constraints, not all: each names a different letter.
+        needs to meet one of the entity constraints, not all: each names a different letter;
+        with `soft_places`, the small places it names count among them.
         """
         letters = self.retriever.index.letters
         verdict = Verdict(self.constraints(frame))
         hard = [c for c in verdict.constraints if c.hard]
-        entities = [c for c in hard if c.kind in _ENTITY] if any_entity else []
+        named = [c for c in verdict.constraints if c.hard or soft_places and c.kind == "place"]
+        entities = [c for c in named if c.kind in _ENTITY] if any_entity else []
         rest = [c for c in hard if c not in entities]
         for lid in dict.fromkeys(candidates):
             letter = letters[lid]

@@ -21,9 +21,11 @@ _CONTACT = re.compile(
     r"[^\n]*(?:联\s*系\s*人|联\s*系\s*电\s*话|联\s*系\s*方\s*式|经\s*办\s*人|承\s*办\s*人)[^\n]*"
 )
 _CC = re.compile(r"(?:抄\s*送|抄\s*报)\s*[:：]\s*(?P<value>[^\n]+)")
-# The suggestion a letter answers, as it names it: 《关于…的建议》, or in quotes before its kind
-# (你提出的“关于加固杭埠河河堤”的建议收悉).
-_SUBJECT = re.compile(r"《[^》\n]{4,80}》|“[^”\n]{4,80}”(?=的?(?:建议|提案|议案|议事原案))")
+# The suggestion a letter answers, as it names it: 《关于…的建议》, in quotes with its kind
+# (“关于创建…博物馆的提案”收悉), or in quotes before it (你提出的“关于加固杭埠河河堤”的建议收悉).
+_SUBJECT = re.compile(
+    r"“[^”\n]{4,80}的(?:建议|提案|议案)”|《[^》\n]{4,80}》|“[^”\n]{4,80}”(?=的?(?:建议|提案|议案|议事原案))"
+)
 
 
 @dataclass(frozen=True)
