@@ -1329,3 +1329,16 @@ def test_a_province_or_city_holds_the_letters_of_its_counties(tmp_path: Path) ->
     # Two places no one letter is from: each names its letter.
     both = answerer.answer("郑州市的中医药展馆提案和泌阳县申请中医药资金的建议，分别是怎么答复的？")
     assert both.answered and {"a.txt", "b.txt"} <= {c.source for c in both.citations}
+
+
+def test_letters_to_several_proposers_are_listed_by_their_addressee(tmp_path: Path) -> None:
+    # Made up: two letters to several deputies, one to one deputy, one to a delegation.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("示例路已列入硬化计划。", "东山县交通运输局", addressee="王某、李某代表"),
+        "b.txt": _letter("示例校舍将于年内维修。", "东山县教育局", addressee="张某(等10位)代表"),
+        "c.txt": _letter("示例渠道已修复。", "东山县水利局", addressee="赵某代表"),
+        "d.txt": _letter("示例园区将扩建。", "东山县发展和改革局", addressee="示例代表团"),
+    })  # fmt: skip
+    answer = answerer.answer("哪些答复回应的是多位代表联名提的建议？")
+    assert answer.answered and answer.text.startswith("共2封")
+    assert {c.source for c in answer.citations} == {"a.txt", "b.txt"}

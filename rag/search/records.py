@@ -33,6 +33,14 @@ _COLLECTIVE = re.compile(
     r"rather than (?:by )?(?:an |one )?individual|not (?:by )?(?:an |one )?individual",
     re.I,
 )
+# Several people proposing together (联名), as a question asks for them and a letter writes them.
+_JOINT = re.compile(
+    r"联名|附议|(?:多|几|两|数)(?:位|名|个)(?:人大)?(?:代表|委员)|(?:代表|委员)们?(?:共同|联合|一起)(?:提出|提交|提的)|"
+    r"jointly|co-?signed|(?:several|multiple|two or more|more than one) (?:deputies|deputy|members?|proposers?)",
+    re.I,
+)
+_JOINT_NAMES = re.compile(r"[\u4e00-\u9fff·]{2,8}、[\u4e00-\u9fff]|等(?:\d+|[一二三四五六七八九十]+)?[位名]?[)）]?(?:代表|委员)")
+_COSIGNER = re.compile(r"联名人|附议人")
 _COLLECTIVE_NAME = re.compile(
     r"民革|民盟|民建|民进|农工党|致公党|九三学社|台盟|代表团|工商联|委员会$|市委$|学社|团体"
 )
@@ -214,6 +222,13 @@ class RecordIndex:
                 RecordMatch(letters[i], "addressee", ("addressee", "subject"))
                 for i in among(self._facet("collective", self._collective))
             ]
+        if _JOINT.search(question):
+            # 哪些是多位代表联名提的: the letters written to several proposers (王某、李某代表,
+            # 姜某(等10位)代表) or naming a 联名人.
+            return [
+                RecordMatch(letters[i], "addressee", ("addressee", "subject"))
+                for i in among(self._facet("joint", self._joint))
+            ]
         return []
 
     def _facet(self, name: str, build: Callable[[], Any]) -> Any:
@@ -251,6 +266,16 @@ class RecordIndex:
             if span:
                 out[i] = RecordMatch(lt, "agency", ("title",), span)
         return out
+
+    def _joint(self) -> list[int]:
+        return [
+            i
+            for i, lt in enumerate(self._letters)
+            if lt.fields.addressee
+            and _JOINT_NAMES.search(lt.fields.addressee)
+            and not _COLLECTIVE_NAME.search(lt.fields.addressee)
+            or _COSIGNER.search(lt.text[:600])
+        ]
 
     def _collective(self) -> list[int]:
         return [
