@@ -75,6 +75,7 @@ def test_english_amounts_are_converted() -> None:
     assert number_en("186万元") == "1.86 million yuan"
     assert number_en("680亿元") == "68 billion yuan"
     assert number_en("3.5万人") == "35,000 people"
+    assert number_en("2-5万元") == "20,000–50,000 yuan" and number_en("1-2亿元") == "100–200 million yuan"  # ranges
 
 
 # -- pinyin names --------------------------------------------------------------------------

@@ -36,8 +36,24 @@ _STATUS_EN = (
 )
 
 
+_RANGE = re.compile(r"(?P<lo>\d+(?:\.\d+)?)\s*[-~～—至到]\s*(?=\d)")
+
+
 def number_en(span: str) -> str | None:
-    """An amount in English figures (75.37万元 → 753,700 yuan), or None if it is not one."""
+    """An amount in English figures (75.37万元 → 753,700 yuan; 2-5万元 → 20,000–50,000 yuan),
+    or None if it is not one."""
+    lo = _RANGE.match(span.strip())
+    if lo:
+        high = number_en(span.strip()[lo.end() :])
+        m = _AMOUNT.search(span.strip()[lo.end() :])
+        if high and m and m["num"]:
+            low = float(lo["lo"]) * _SCALE.get(m["scale"] or "", 1)
+            for word, size in ((" billion", 1e9), (" million", 1e6)):
+                if word in high:
+                    low /= size  # 1-2亿元 → 100–200 million yuan
+                    break
+            text = f"{int(low):,}" if low == int(low) else f"{low:,.6g}"
+            return f"{text}–{high}"
     m = _AMOUNT.search(span)
     if not m or not m["num"]:
         return None

@@ -28,6 +28,8 @@ _CN_COUNT = "一二两三四五六七八九十百壹贰叁肆伍陆柒捌玖拾�
 SPAN: dict[str, re.Pattern[str]] = {
     # A count or an amount: digits or Chinese numerals with a unit, a percentage, 百分之…
     "number": re.compile(
+        # A range first (2-5万元), then one figure.
+        rf"\d+(?:\.\d+)?\s*[-~～—至到]\s*\d+(?:\.\d+)?\s*{_UNIT}|"
         rf"\d+(?:[.,，]\d+)*\s*(?:余|多|近|约)?\s*{_UNIT}|[{_CN_DIGITS}]{{1,6}}{_UNIT}|百分之[{_CN_DIGITS}]+"
     ),
     # A date, a month, a time of day, or a time word (年底, 下一步 …).
