@@ -1343,3 +1343,19 @@ def test_letters_to_several_proposers_are_listed_by_their_addressee(tmp_path: Pa
     answer = answerer.answer("哪些答复回应的是多位代表联名提的建议？")
     assert answer.answered and answer.text.startswith("共2封")
     assert {c.source for c in answer.citations} == {"a.txt", "b.txt"}
+
+
+def test_a_single_character_says_its_term_in_a_word_with_another_term(tmp_path: Path) -> None:
+    from rag.answer.topic import Term
+
+    # Made up: two letters of one district, one about its pomelo (示例柚), one about schools.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("我区将扶持示例柚产业，建设标准化果园500亩。", "示例区农业农村委员会", date="2020年7月8日"),
+        "b.txt": _letter("我区将推进示例职业教育，新建实训基地2个。", "示例区发展和改革委员会"),
+    })  # fmt: skip
+    terms = [Term(("示例",), 1.0), Term(("柚子", "柚"), 1.0)]
+    assert answerer.topics.coverage(terms, "示例柚产业", weak=False) == 1.0
+    assert answerer.topics.coverage(terms, "示例职业教育", weak=False) == 0.5
+    from rag.search.query import analyze
+
+    assert "date" in analyze("Which agency answered the proposal about the pomelo, and when?").intents

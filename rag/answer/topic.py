@@ -253,7 +253,18 @@ class TopicModel:
         total = sum(t.weight for t in terms)
         if not total:
             return 0.0
-        return sum(t.weight * self.term_coverage(t, text, weak) for t in terms) / total
+        said = [self.term_coverage(t, text, weak) for t in terms]
+        if any(c < 1.0 and any(len(f) == 1 for f in t.forms) for t, c in zip(terms, said, strict=True)):
+            # A single character (柚 for "pomelo") says its term in a word made with another
+            # term the text says (梁平柚).
+            have_text = norm(text)
+            heads = {norm(f) for t in terms for f in t.forms if len(f) > 1 and norm(f) in have_text}
+            for i, t in enumerate(terms):
+                if said[i] < 1.0 and any(
+                    len(f) == 1 and any(h + f in have_text or f + h in have_text for h in heads) for f in t.forms
+                ):
+                    said[i] = 1.0
+        return sum(t.weight * c for t, c in zip(terms, said, strict=True)) / total
 
     def literal(self, terms: Sequence[Term], text: str) -> float:
         """The coverage of the terms as the question writes them (each term's first form), no

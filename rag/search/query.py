@@ -87,7 +87,8 @@ _FIELD_INTENT = (
             r"when was [^?]{0,60}\b(?:posted|published|issued|sent|written)\b|"
             # "the date of the bureau's reply", "when did the bureau reply (to …)".
             r"\bdate of (?:the |this |that |its |their )?[^?,]{0,60}?\b(?:letter|reply|response)\b|"
-            r"\bwhen did [^?,]{0,60}?\b(?:reply|respond|answer)(?:\b(?! that| whether))",
+            r"\bwhen did [^?,]{0,60}?\b(?:reply|respond|answer)(?:\b(?! that| whether))|"
+            r"\b(?:answered|replied|responded)\b[^?]{0,80}\band when\s*[?.]?\s*$",
             re.I,
         ),
     ),
