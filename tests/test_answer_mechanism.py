@@ -1359,3 +1359,18 @@ def test_a_single_character_says_its_term_in_a_word_with_another_term(tmp_path: 
     from rag.search.query import analyze
 
     assert "date" in analyze("Which agency answered the proposal about the pomelo, and when?").intents
+
+
+def test_a_body_taking_part_in_the_handling_asks_the_co_handlers(tmp_path: Path) -> None:
+    from rag.search.query import analyze
+
+    assert "cohandlers" in analyze("办理时有商务部门参与吗？").intents
+    assert "cohandlers" in analyze("哪些部门参加了办理？").intents
+    assert "cohandlers" not in analyze("怎样鼓励群众参与垃圾分类？").intents
+    # Made up: a letter handled with two other bodies.
+    answerer = _answerer(tmp_path, {
+        "a.txt": "【示例】虚构。\n张三代表：\n您提出的《关于示例柠檬品牌的建议》收悉。经与区商务委、区供销联社认真研究办理，"
+        "现答复如下：\n我委将培育示例柠檬区域公用品牌。\n示例区农业农村委员会\n2024年6月26日\n",
+    })  # fmt: skip
+    first = answerer.answer("示例柠檬品牌的建议，办理时有商务部门参与吗？").text.splitlines()[0]
+    assert "区商务委" in first

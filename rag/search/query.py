@@ -110,7 +110,11 @@ _FIELD_INTENT = (
     (
         "cohandlers",
         re.compile(
-            r"(?<!是)(?<!还是)(?:会同|协办|会办)(?!还是)|共同研究|一起办|co-?handl|jointly", re.I
+            r"(?<!是)(?<!还是)(?:会同|协办|会办)(?!还是)|共同研究|一起办|co-?handl|jointly|"
+            # 办理时有商务部门参与吗, 哪些部门参加了办理: bodies taking part in the handling.
+            r"(?:部门|单位|[局委])[^，,。？?]{0,4}(?:参与|参加)|(?:参与|参加|配合|联合)了?办理|"
+            r"(?:bod(?:y|ies)|agenc(?:y|ies)|departments?|bureaus?) (?:was |were )?(?:involved|took part|participated)",
+            re.I
         ),
     ),
     (
