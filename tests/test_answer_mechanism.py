@@ -1374,3 +1374,18 @@ def test_a_body_taking_part_in_the_handling_asks_the_co_handlers(tmp_path: Path)
     })  # fmt: skip
     first = answerer.answer("示例柠檬品牌的建议，办理时有商务部门参与吗？").text.splitlines()[0]
     assert "区商务委" in first
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("有没有哪份答复讲到在小区建充电桩的？", "小区建充电桩"),
+        ("哪封复函说到了老年食堂？", "老年食堂"),
+        ("河南这边跟中医药有关的提案有哪些？", "河南 中医药"),
+    ],
+)
+def test_words_that_only_frame_the_question_leave_its_topic(question: str, topic: str) -> None:
+    from rag.answer.frame import read_frame
+    from rag.search.query import analyze
+
+    assert read_frame(question, analyze(question)).topic == topic
