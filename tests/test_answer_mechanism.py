@@ -1389,3 +1389,18 @@ def test_words_that_only_frame_the_question_leave_its_topic(question: str, topic
     from rag.search.query import analyze
 
     assert read_frame(question, analyze(question)).topic == topic
+
+
+def test_asking_whether_any_letter_says_a_thing_needs_a_letter_that_says_it(tmp_path: Path) -> None:
+    from rag.search.query import analyze
+
+    assert analyze("有没有哪份答复讲到老年食堂的？").exists and analyze("骑手权益保障，有提案答复吗？").exists
+    # Made up: a letter about parking in a residential compound; one about canteens.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("示例小区门前道路违停严重，我局将推动地下停车场对外开放。", "示例区城市管理局"),
+        "b.txt": _letter("全区已建成社区老年食堂25个。", "示例区民政局"),
+    })  # fmt: skip
+    absent = answerer.answer("有没有哪份答复讲到在小区建电动自行车集中充电桩的？")
+    assert not absent.answered
+    present = answerer.answer("有没有哪份答复讲到老年食堂的？")
+    assert present.answered and {c.source for c in present.citations} == {"b.txt"}

@@ -42,6 +42,8 @@ _ENUMERATION = re.compile(
 _EXISTS = re.compile(
     r"(?:有没有|是否有|有无)(?:关于|涉及|针对)[^，,。？?]{1,24}的(?:建议|提案|议案)?(?:答复|复函|回复)|"
     r"的(?:建议|提案|议案)[，,\s]*(?:有没有|有)(?:部门|单位|人)(?:答复|回复|回应)过?(?:吗|没有)?|"
+    # 有没有哪份答复讲到…, …的权益保障，有提案答复吗: whether any letter is about it.
+    r"有没有哪[份封件个](?:答复|复函|回复|函|建议|提案)|(?:有|有没有)(?:建议|提案|议案)?(?:答复|复函|回复)(?:吗|没有)|"
     r"(?:is|are)\s+there\s+(?:any\s+)?(?:repl(?:y|ies)|letters?|answers?)\s+(?:about|on|regarding|concerning)\b",
     re.IGNORECASE,
 )
