@@ -1404,3 +1404,11 @@ def test_asking_whether_any_letter_says_a_thing_needs_a_letter_that_says_it(tmp_
     assert not absent.answered
     present = answerer.answer("有没有哪份答复讲到老年食堂的？")
     assert present.answered and {c.source for c in present.citations} == {"b.txt"}
+
+
+def test_peoples_organisations_are_bodies_a_question_names() -> None:
+    from rag.answer.frame import read_bodies
+
+    assert [(b.core, b.sender) for b in read_bodies("残联有没有答复过辅助器具的建议？")] == [("残疾人联合会", True)]
+    assert [b.core for b in read_bodies("市妇联怎么答复的")] == ["妇女联合会"]
+    assert [b.core for b in read_bodies("县残疾人联合会的答复")] == ["残疾人联合会"]

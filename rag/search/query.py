@@ -177,7 +177,9 @@ _DATE_TAIL = re.compile(r"^[年月日号]")
 _ASCII = re.compile(r"[A-Za-z]{3,}")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _AGENCY_MENTION = re.compile(
-    r"[\u4e00-\u9fff]{1,12}?(?:委员会|局|委|厅|办公室|办|人民政府|政府|中心|分局|管委会|街道|镇)"
+    r"[\u4e00-\u9fff]{1,12}?(?:委员会|局|委|厅|办公室|办|人民政府|政府|中心|分局|管委会|街道|镇)|"
+    # People's organisations, by their own endings (残联, 县妇联, 残疾人联合会, 供销社).
+    r"[\u4e00-\u9fff]{0,12}?(?:联合会|联合社|残联|妇联|侨联|文联|科协|工商联|供销社|总工会|红十字会)"
 )
 _KIND = (
     ("提案", re.compile(r"提案|政协|委员|proposal|cppcc", re.I)),
