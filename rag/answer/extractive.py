@@ -50,9 +50,10 @@ from rag.answer.spans import (
     clauses,
     has_span,
 )
+from rag.answer.swaps import en_agencies
 from rag.answer.topic import Term, TopicModel
 from rag.config import AnswerSettings
-from rag.letters.gazetteer import within
+from rag.letters.gazetteer import provinces, within
 from rag.letters.values import FieldValue, field_value, labelled_dates, named_labels
 from rag.search.hops import Bridge, resolve
 from rag.search.query import Filters, clean_question
@@ -220,6 +221,10 @@ class ExtractiveAnswerer:
         self.settings = settings or AnswerSettings()
         self.topics = TopicModel(_ChunkTexts(retriever), retriever.tokenizer)
         self.gate = Gate(retriever)
+        # Tables every question may need, read once here rather than by the first question:
+        # the glossary's agency phrases (English questions) and the divisions of China.
+        en_agencies()
+        provinces()
 
     # -- public -----------------------------------------------------------------------------
     def answer(
@@ -592,13 +597,14 @@ class ExtractiveAnswerer:
                     return chosen
             others = [r for r in strong if r is not best][:2]
             return [best, *others[:1]] if others else [best]
+        several = len(strong) > 1 and self._names_several(frame)
         joiners = [
             r
             for r in strong
             if r is not best
             and r.relevance >= best.relevance - s.second_letter_margin
             and r.relevance >= 0.6
-            and self._names_several(frame)
+            and several
         ]
         return [best, *joiners[:1]]
 
@@ -608,6 +614,8 @@ class ExtractiveAnswerer:
 
     def _places_apart(self, frame: Frame) -> bool:
         """The question names two or more places, none inside another (郑州 and 泌阳县)."""
+        if frame.english:
+            return False  # an English question's places are hints, not constraints
         places = [c.value for c in self.gate.constraints(frame) if c.kind == "place"]
         return len(places) > 1 and not any(
             a != b and (a in b or b in a or within(a, b)) for a in places for b in places

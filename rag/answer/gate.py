@@ -357,7 +357,7 @@ class Gate:
                 # A letter whose sender the parser could not read may still be the body's, by
                 # its text (`meets`).
                 or any(
-                    (not k.agencies or _of_body(c.body, k.agencies)) and self.meets(c, letters[lid])
+                    (not k.agencies or _of_body(c.body, k.agencies, True)) and self.meets(c, letters[lid])
                     for c in senders
                 )
             )
@@ -381,7 +381,7 @@ class Gate:
             keys = self.retriever.keys
             for lid, k in keys.items():
                 if c.kind in ("sender", "mention") and c.body is not None:
-                    if (_of_body(c.body, k.agencies) or _of_body(c.body, k.cohandlers)) and self.meets(
+                    if (_of_body(c.body, k.agencies, True) or _of_body(c.body, k.cohandlers, True)) and self.meets(
                         c, letters[lid]
                     ):
                         return True
@@ -443,10 +443,13 @@ def body_is(body: Body, name: str, home: Sequence[str] = ()) -> bool:
     return _body_is(body.core, body.places, body.level, name, tuple(home), body.sector)
 
 
-def _of_body(body: Body, cores: Iterable[str]) -> bool:
-    """Whether one of the agency `cores` (a letter's senders or co-handlers) is the body's kind."""
+def _of_body(body: Body, cores: Iterable[str], expanded: bool = False) -> bool:
+    """Whether one of the agency `cores` (a letter's senders or co-handlers) is the body's kind.
+    `expanded`: the cores already hold the bodies merged ones stand for (`LetterKeys`)."""
     if body.sector:
         return any(in_sector(core, body.core) for core in cores)
+    if expanded:
+        return body.core in cores  # a set lookup: this runs for every letter of a collection
     return any(answers_for(core, body.core) for core in cores)
 
 

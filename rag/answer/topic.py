@@ -254,9 +254,9 @@ class TopicModel:
         if not total:
             return 0.0
         said = [self.term_coverage(t, text, weak) for t in terms]
-        if any(c < 1.0 and any(len(f) == 1 for f in t.forms) for t, c in zip(terms, said, strict=True)):
-            # A single character (柚 for "pomelo") says its term in a word made with another
-            # term the text says (梁平柚).
+        if not weak and any(c < 1.0 and any(len(f) == 1 for f in t.forms) for t, c in zip(terms, said, strict=True)):
+            # Whether a letter says the topic: a single character (柚 for "pomelo") says its
+            # term in a word made with another term the text says (梁平柚).
             have_text = norm(text)
             heads = {norm(f) for t in terms for f in t.forms if len(f) > 1 and norm(f) in have_text}
             for i, t in enumerate(terms):

@@ -101,7 +101,9 @@ class LetterKeys:
             frozenset(doc_numbers),
             frozenset(numbers),
             frozenset(agencies),
-            frozenset(agency_core(c) for c in f.cohandlers),
+            frozenset(
+                part for c in f.cohandlers for part in (agency_core(c), *merged_cores(agency_core(c)))
+            ),
             place,
             frozenset(years),
             f.kind,
