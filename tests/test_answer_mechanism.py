@@ -1412,3 +1412,18 @@ def test_peoples_organisations_are_bodies_a_question_names() -> None:
     assert [(b.core, b.sender) for b in read_bodies("残联有没有答复过辅助器具的建议？")] == [("残疾人联合会", True)]
     assert [b.core for b in read_bodies("市妇联怎么答复的")] == ["妇女联合会"]
     assert [b.core for b in read_bodies("县残疾人联合会的答复")] == ["残疾人联合会"]
+
+
+def test_the_tail_of_a_quoted_suggestion_is_not_quoted_as_the_answer(tmp_path: Path) -> None:
+    from rag.answer.reading import sentences
+    from rag.types import Letter
+
+    # Made up: the suggestion quoted with a comma inside, then the answer to it.
+    text = _letter(
+        "关于您提出的“制定行业标准，通过评比活动提供资金扶持政策”建议。目前，示例食堂奖补政策为2-5万元/每个。",
+        "示例区民政局",
+    )
+    answerer = _answerer(tmp_path, {"a.txt": text})
+    letter: Letter = next(iter(answerer.retriever.index.letters.values()))
+    said = [x.text for x in sentences(letter)]
+    assert not any("评比活动" in x for x in said) and any("2-5万元" in x for x in said)
