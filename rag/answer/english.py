@@ -44,8 +44,9 @@ def number_en(span: str) -> str | None:
     or None if it is not one."""
     lo = _RANGE.match(span.strip())
     if lo:
-        high = number_en(span.strip()[lo.end() :])
-        m = _AMOUNT.search(span.strip()[lo.end() :])
+        rest = span.strip()[lo.end() :]
+        high = number_en(rest)
+        m = _AMOUNT.search(rest)
         if high and m and m["num"]:
             low = float(lo["lo"]) * _SCALE.get(m["scale"] or "", 1)
             for word, size in ((" billion", 1e9), (" million", 1e6)):

@@ -443,7 +443,7 @@ def read_bodies(question: str) -> tuple[Body, ...]:
         lead = _NOT_PLACE.match(name[: len(name) - len(split_place(name)[1])])
         cut = lead.end() if lead else 0
         rest = split_place(name[cut:])[0]
-        if cut and rest and len(rest[0]) == 2 and len(lead.group()) >= 1:
+        if cut and rest and len(rest[0]) == 2:
             # A place of one character and its level (旧市, 平区) is the end of a name the
             # cut word began: 个旧市, 和平区.
             cut -= 1

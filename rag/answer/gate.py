@@ -270,13 +270,13 @@ class Gate:
                 )
             return _mentions_body(edges, c.body)
         if c.kind == "place":
-            senders = [n for n in (f.agency_canonical, f.agency) if n]
-            mine = {short_place(p) for n in senders for p in _places_of(n)}
+            sender_places = _sender_places(letter)
+            mine = {short_place(p) for p in sender_places}
             if any(v in mine or v in text for v in _place_forms(c.value)):
                 return True
             # A province or city holds the letter's own place (河南 holds 泌阳县).
             own = (
-                {p for n in senders for p in _places_of(n)}
+                set(sender_places)
                 or set(read_places(f.title or ""))
                 or set(read_places(text[:300]))  # unsigned, untitled: the places its opening names
             )
@@ -500,6 +500,12 @@ def _places_of(name: str) -> tuple[str, ...]:
     return tuple(p for p in split_place(canonical_agency(name) or name)[0] if len(p) >= 2)
 
 
+def _sender_places(letter: Letter) -> list[str]:
+    """The places of the letter's sender, by its record (宁陕县 for 宁陕县水利局)."""
+    f = letter.fields
+    return [p for n in (f.agency_canonical, f.agency) if n for p in _places_of(n)]
+
+
 def _ends_with_place(want: str, place: str) -> bool:
     """Whether the question's place `want` is the letter's `place` or ends with it
     (上海徐汇区 ends with 徐汇区), with or without their level words."""
@@ -515,8 +521,7 @@ def _names_place(text: str, place: str) -> bool:
 
 def _sent_from(place: str, letter: Letter) -> bool:
     """Whether the letter's sender, by its record, is at `place` (宁陕县 for 宁陕县水利局)."""
-    f = letter.fields
-    mine = {short_place(p) for n in (f.agency_canonical, f.agency) if n for p in _places_of(n)}
+    mine = {short_place(p) for p in _sender_places(letter)}
     return any(short_place(form) in mine for form in _place_forms(place))
 
 
@@ -608,6 +613,7 @@ def _mentions_body(text: str, body: Body, named_only: bool = False) -> bool:
     return False
 
 
+@lru_cache(maxsize=1024)
 def english_bodies(question: str) -> tuple[Body, ...]:
     """The bodies an English question names, in Chinese (…Bureau (医保局)) or by a glossary
     phrase (Medical Security Bureau): each is a body the letter must be from or name. Its
@@ -620,8 +626,11 @@ def english_bodies(question: str) -> tuple[Body, ...]:
         if not body.sector:
             found.setdefault(body.core, Body(body.name, body.core))
     pattern, cores = en_agencies()
+    by_phrase: dict[str, str] = {}
+    for en, c in cores.items():
+        by_phrase.setdefault(en.lower(), c)  # the first phrase of a spelling, as the glossary lists them
     for m in pattern.finditer(question):
-        core = next((c for en, c in cores.items() if en.lower() == m.group().lower()), None)
+        core = by_phrase.get(m.group().lower())
         if core:
             found.setdefault(core, Body(m.group(), core))
     return tuple(found.values())

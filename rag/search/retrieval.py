@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Collection, Hashable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -83,10 +83,9 @@ class LetterKeys:
         numbers = {number_key(f.number)} if f.number else set()
         if f.title:
             numbers |= {number_key(n) for n in _TITLE_NUMBERS.findall(f.title)}
-        agencies = {
-            agency_core(name) for name in (f.agency, f.agency_canonical, *f.agency_aliases) if name
-        }
-        agencies |= {part for core in agencies for part in merged_cores(core)}  # 教育体育局: 教育局 too
+        agencies = _with_merged(
+            {agency_core(name) for name in (f.agency, f.agency_canonical, *f.agency_aliases) if name}
+        )
         place = (
             (place_of(f.agency_canonical or f.agency or "") or "")
             if (f.agency or f.agency_canonical)
@@ -100,10 +99,8 @@ class LetterKeys:
         values: tuple[Any, ...] = (
             frozenset(doc_numbers),
             frozenset(numbers),
-            frozenset(agencies),
-            frozenset(
-                part for c in f.cohandlers for part in (agency_core(c), *merged_cores(agency_core(c)))
-            ),
+            agencies,
+            _with_merged(agency_core(c) for c in f.cohandlers),
             place,
             frozenset(years),
             f.kind,
@@ -112,6 +109,11 @@ class LetterKeys:
         if shared is not None:
             values = tuple(shared.setdefault(v, v) for v in values)
         return cls(*values)
+
+
+def _with_merged(cores: Iterable[str]) -> frozenset[str]:
+    """Agency cores with the bodies merged ones stand for (教育体育局: 教育局 and 体育局 too)."""
+    return frozenset(part for core in cores for part in (core, *merged_cores(core)))
 
 
 @dataclass
