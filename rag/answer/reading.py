@@ -72,7 +72,7 @@ QUALIFIER_BONUS = 1.0
 # A time long gone: when a thing was built (建于1994年) does not say when work will be done.
 _GONE = re.compile(r"(?:始建|修建|建成|竣工|建)于|(?:19|20)\d\d\s*年(?:建成|竣工|修建|建设)")
 _STILL_RESTATING = re.compile(
-    # …or the rest of its quoted words, closed with nothing said after them (…激活企业自身动力”建议。).
+    # …or the rest of its quoted words, closed with nothing said after them (…延长末班车运营时间”建议。).
     r"[^。；;，,]{0,30}?的(?:建议|提案|议案|意见)|[^“”。]*”的?(?:建议|提案|议案|意见)[。；;]?\s*$"
 )
 #: How far into a sentence a restating clause may start and still lead it (针对/对于/关于…).
