@@ -1427,3 +1427,27 @@ def test_the_tail_of_a_quoted_suggestion_is_not_quoted_as_the_answer(tmp_path: P
     letter: Letter = next(iter(answerer.retriever.index.letters.values()))
     said = [x.text for x in sentences(letter)]
     assert not any("末班车运营时间" in x for x in said) and any("22时" in x for x in said)
+
+
+def test_a_place_misspelt_by_sound_is_the_senders_place() -> None:
+    from rag.search.respell import PlaceSpeller
+
+    speller = PlaceSpeller(lambda: ["丘北县教育体育局", "示例市和平区民政局", "临猗县水利局"])
+    assert speller.meant("邱北县") == "丘北县" and speller.meant("何平区") == "和平区"
+    assert speller.meant("临邑县") is None  # a county of its own, though it sounds like 临猗县
+    assert speller.meant("秋水县") is None  # sounds like no sender's place
+    assert speller.meant("丘北县") is None
+    # Two senders' places it could be: neither is guessed.
+    assert PlaceSpeller(lambda: ["和平区民政局", "合平区民政局"]).meant("何平区") is None
+    assert speller.respell("邱北县教育体育局怎么答复的？") == ("丘北县教育体育局怎么答复的？", ["邱北县→丘北县"])
+
+
+def test_a_question_misspelling_the_senders_place_is_answered(tmp_path: Path) -> None:
+    # Made up: a county bureau's letter on a school canteen; the question types the county
+    # by a homophone (邱 for 丘), as pinyin input often does.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("示例中学食堂改造已列入今年计划，预计9月完工。", "丘北县教育体育局"),
+    })  # fmt: skip
+    answer = answerer.answer("邱北县教育体育局说示例中学食堂改造什么时候完工？")
+    assert answer.answered and "9月" in answer.text
+    assert not answerer.answer("北丘县教育体育局说示例中学食堂改造什么时候完工？").answered

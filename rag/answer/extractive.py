@@ -240,7 +240,8 @@ class ExtractiveAnswerer:
         name their own letter may be answered one by one; a clause itself is not split again,
         and is about one thing)."""
         # Read as written formally (请问 dropped, 23年 → 2023年, 咋 → 怎么), as retrieval reads it.
-        question = retype(clean_question(question))[0]
+        # A place misspelt by sound (邱北县) is read as the letters write it (丘北县).
+        question = self.retriever.respell(retype(clean_question(question))[0])
         info = self.retriever.analyze(question)
         frame = read_frame(question, info)
         if not split:

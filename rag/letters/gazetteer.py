@@ -75,3 +75,8 @@ def regions_of(place: str) -> frozenset[str]:
 def within(place: str, region: str) -> bool:
     """Whether `place` (a county, a city) lies in the province or city `region`."""
     return region in regions_of(place)
+
+
+def known_place(name: str) -> bool:
+    """Whether `name` is a division of the table, as written or without its level word."""
+    return name in _codes()[0]

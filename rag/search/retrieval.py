@@ -46,6 +46,7 @@ from rag.search.query import (
     number_key,
 )
 from rag.search.records import RecordIndex, RecordMatch, asks_for_records
+from rag.search.respell import PlaceSpeller
 from rag.search.typed import retype
 from rag.types import Chunk, Hit, Letter
 
@@ -208,6 +209,15 @@ class Retriever:
             ),
         )
         self._glossary_words: frozenset[str] | None = None  # what the glossary translates
+        # Places a question misspells by sound (邱北县), against the places senders name.
+        self._speller = PlaceSpeller(
+            lambda: (
+                n
+                for letter in self.index.letters.values()
+                for n in (letter.fields.agency_canonical, letter.fields.agency)
+                if n
+            )
+        )
         self._record_index: RecordIndex | None = None  # built on the first record question
         # The last record question's matches: the answerer asks for what search just found.
         self._last_records: tuple[tuple[str, frozenset[str] | None], list[RecordMatch]] | None = (
@@ -313,6 +323,11 @@ class Retriever:
             frame = self.tokenizer.lexicon.frame
             tokens += [t for t in self.tokenizer.tokenize(" ".join(names)) if t not in frame]
         return tokens
+
+    def respell(self, question: str) -> str:
+        """`question` with the places it misspells by sound written as the letters write them
+        (`rag.search.respell`)."""
+        return self._speller.respell(question)[0]
 
     def analyze(self, question: str) -> QueryInfo:
         """`rag.search.query.analyze` of the question as written formally (`retype`), plus the
@@ -493,6 +508,8 @@ class Retriever:
             trace: Filled in with how each hit got its place (`--explain`).
         """
         question, rewrites = retype(clean_question(question))
+        question, respelt = self._speller.respell(question)
+        rewrites += respelt
         if trace is not None:
             trace.query["rewrites"] = rewrites
         return self._search(question, k, filters, only_letters, exclude_letters, trace)
