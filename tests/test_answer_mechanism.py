@@ -1451,3 +1451,17 @@ def test_a_question_misspelling_the_senders_place_is_answered(tmp_path: Path) ->
     answer = answerer.answer("邱北县教育体育局说示例中学食堂改造什么时候完工？")
     assert answer.answered and "9月" in answer.text
     assert not answerer.answer("北丘县教育体育局说示例中学食堂改造什么时候完工？").answered
+
+
+def test_two_things_joined_and_asked_of_each_are_answered_from_a_letter_each(tmp_path: Path) -> None:
+    # Made up: one district's replies on two things; a third on another street's lamps. No
+    # place or body tells the two apart: the two sides of 和 do.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("样例大道新装路灯40盏，夜间照明已恢复。", "示例区城市管理局"),
+        "b.txt": _letter("示例河沿岸护栏已列入今年改造计划，将更换护栏800米。", "示例区水利局"),
+        "c.txt": _letter("虚构街路灯由街道负责维修，坏灯已全部修好。", "示例区城市管理局"),
+    })  # fmt: skip
+    answer = answerer.answer("样例大道的路灯和示例河的护栏分别怎么解决？")
+    assert answer.answered and {c.source for c in answer.citations} == {"a.txt", "b.txt"}
+    one = answerer.answer("样例大道的路灯是怎么答复的？")
+    assert {c.source for c in one.citations} == {"a.txt"}

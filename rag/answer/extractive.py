@@ -167,6 +167,8 @@ _NAMING = frozenset({"sender", "place", "person", "number", "doc_number", "name"
 
 
 # Asking the same of each thing named (分别, 各自, 这两封, 各是多少).
+# What joins two things a question asks of (A和B…分别…).
+_JOIN = re.compile(r"和|与|以及|及|跟|还有")
 _EACH_OF = re.compile(r"分别|各自|各是|各有|各为|各答复|各回复|各提|各装|各[^\s，,。？?]{0,4}多少|两封|两件|两份|这两|二者|两者|两地|两家")
 
 
@@ -247,7 +249,7 @@ class ExtractiveAnswerer:
         if not split:
             # One thing of a question split up: its own letter, whatever the words around it
             # say of the others (两地…有何不同).
-            frame = replace(frame, compare=False)
+            frame = replace(frame, compare=False, whole=False)
         s = self.settings
         k = s.k_enumeration if frame.wants_list else s.k
         scope = {"only_letters": focus_letters or None, "exclude_letters": exclude_letters}
@@ -561,6 +563,7 @@ class ExtractiveAnswerer:
                 strong = about
         if not strong:
             return self._abstain(frame, hits, weak=True)
+        on_topic = strong
         if prefer and not frame.compare:
             # A letter that also meets what the question names softly (a small place, a person,
             # a name spelled in pinyin) answers before one on the topic alone; a comparison
@@ -572,6 +575,10 @@ class ExtractiveAnswerer:
             most = max(prefer.get(r.letter.id, 0.0) for r in near)
             strong = [r for r in near if prefer.get(r.letter.id, 0.0) == most]
         chosen = self._choose(frame, strong)
+        if len(chosen) == 1 and len(on_topic) > 1:
+            # Two things joined and asked of each (A和B…分别): a letter for each side.
+            other = self._other_side(frame, chosen[0], on_topic)
+            chosen += [other] if other is not None else []
         draft = Draft(frame.english)
         stated = 0
         for reading in chosen:
@@ -608,6 +615,30 @@ class ExtractiveAnswerer:
             and several
         ]
         return [best, *joiners[:1]]
+
+    def _other_side(self, frame: Frame, best: Reading, strong: list[Reading]) -> Reading | None:
+        """A question asking of each of two things it joins (A和B…分别…, …这两封答复…) that
+        no name of a place or body tells apart: the letter the other side of the join finds
+        first, when the best letter is what one side finds first and the other's is on the
+        question's topic too. None otherwise."""
+        if not frame.whole or frame.english or frame.wants_list or not _EACH_OF.search(frame.question):
+            return None
+        question = frame.question
+        on_topic = {r.letter.id: r for r in strong if r is not best}
+        for m in _JOIN.finditer(question):
+            sides = [question[: m.start()], question[m.end() :]]
+            if min(len(x) for x in sides) < 2:
+                continue
+            tops = []
+            for side in sides:
+                hits = self.retriever.search(side, self.settings.k)
+                tops.append(hits[0].letter.id if hits else None)
+            if tops[0] == tops[1] or best.letter.id not in tops:
+                continue
+            other = tops[1] if tops[0] == best.letter.id else tops[0]
+            if other in on_topic:
+                return on_topic[other]
+        return None
 
     def _names_several(self, frame: Frame) -> bool:
         """The question is about several letters (两封, 分别, A和B …)."""

@@ -308,6 +308,7 @@ class Frame:
     wants_list: bool = False  # several letters (哪些答复…, which agencies…)
     compare: bool = False  # the answers of several letters side by side
     either: bool = False  # bodies named as alternatives (教育局或者教委): a letter meets one
+    whole: bool = True  # the question as asked, not one thing of it split off
     bodies: tuple[Body, ...] = ()
     places: tuple[str, ...] = ()  # place names written in the question (not inside a body)
     quoted: tuple[str, ...] = ()
