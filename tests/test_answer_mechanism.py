@@ -1465,3 +1465,18 @@ def test_two_things_joined_and_asked_of_each_are_answered_from_a_letter_each(tmp
     assert answer.answered and {c.source for c in answer.citations} == {"a.txt", "b.txt"}
     one = answerer.answer("样例大道的路灯是怎么答复的？")
     assert {c.source for c in one.citations} == {"a.txt"}
+
+
+def test_an_english_answer_quotes_the_whole_sentence_its_figure_is_in(tmp_path: Path) -> None:
+    # Made up: one long sentence, the count in its first clause and what it cost in its last.
+    sentence = (
+        "为解决样例大道夜间照明不足的问题，我局于今年三月组织施工单位进场，沿样例大道两侧新装太阳能路灯40盏，"
+        "并对原有线路进行了全面检修和更换，同时在示例小学门口增设了人行横道警示灯两处，"
+        "以上工程已于五月底全部完工并经区住房城乡建委组织的专家组现场验收合格，"
+        "共投入资金12万元，由区级财政全额保障，后续维护由示例街道办事处负责。"
+    )
+    assert 150 < len(sentence) <= 200
+    answerer = _answerer(tmp_path, {"a.txt": _letter(sentence, "示例区城市管理局")})
+    answer = answerer.answer("How many solar street lamps were installed on Yangli Avenue (样例大道)?")
+    assert answer.answered and "40" in answer.text.split("\n")[0]
+    assert sentence in answer.text

@@ -106,6 +106,7 @@ SOFT_MARGIN = 0.5
 SUGGESTION_SAID = 0.3
 _SUGGESTION_NAMED = re.compile(r"(?:关于|有关(?!于)|提过|提出的?|提了)(?:关于|有关)?([^，,。？?]{2,30}?)的(?:建议|提案|议案)")
 MAX_QUOTE = 150  # characters of a supporting quote (cut at a clause end beyond it)
+DIRECT_SENTENCE = 200  # characters of a sentence a direct answer cites whole
 # Enumeration items that continue a measure (一是… 二是…, （一）…（二）…).
 _ITEM = re.compile(r"^\s*(?:[二三四五六七八九十]是|[（(][二三四五六七八九十][）)]|\d{1,2}[.、．])")
 
@@ -830,13 +831,21 @@ class ExtractiveAnswerer:
     def _direct_line(
         self, draft: Draft, letter: Letter, part: Part, start: int, end: int, sent: Sentence
     ) -> str:
-        """The direct answer to one part: the clause run, cited at its sentence."""
-        quote_start, quote_end = (sent.start, sent.end) if sent.end - sent.start <= 200 else (start, end)
-        mark = draft.cite(letter, quote_start, quote_end)
+        """The direct answer to one part: the clause run, cited at its sentence. An English
+        reader gets the fact in English, then the Chinese it is in: the sentence, or as much of
+        it around the clause as a quote holds (what the clause leaves out may be the rest of
+        what was asked)."""
         clause = excerpt(letter.text, start, end)
+        if draft.english:
+            lead = _english_lead(part.ask, clause, part.text)
+            start, end = _widened(letter.text, sent, start, end, DIRECT_SENTENCE)
+            clause = excerpt(letter.text, start, end)
+        whole = sent.end - sent.start <= DIRECT_SENTENCE
+        quote_start, quote_end = (sent.start, sent.end) if whole else (start, end)
+        mark = draft.cite(letter, quote_start, quote_end)
         if not draft.english:
             return f"{clause}{mark}"
-        return f"{_english_lead(part.ask, clause, part.text)}: “{clause}”{mark}"
+        return f"{lead}: “{clause}”{mark}"
 
     def _support(
         self, frame: Frame, reading: Reading, used: list[tuple[int, int]]
@@ -1157,6 +1166,26 @@ def _english_lead(ask: str, clause: str, asked: str = "") -> str:
     if ask == "reason":
         return "The reason the letter gives"
     return "The letter says"
+
+
+def _widened(text: str, sent: Sentence, start: int, end: int, limit: int = MAX_QUOTE) -> tuple[int, int]:
+    """The clause run `start:end` of `sent` grown by whole clauses, the next first, up to
+    `limit` characters; the whole sentence when it fits."""
+    if sent.end - sent.start <= limit:
+        return sent.start, sent.end
+    parts = clauses(text, sent.start, sent.end)
+    inside = [i for i, c in enumerate(parts) if c.start < end and start < c.end]
+    if not inside:
+        return start, end
+    lo, hi = inside[0], inside[-1]
+    while True:
+        for i, j in ((lo, hi + 1), (lo - 1, hi)):
+            if i >= 0 and j < len(parts) and parts[j].end - parts[i].start <= limit:
+                lo, hi = i, j
+                break
+        else:
+            break
+    return min(start, parts[lo].start), max(end, parts[hi].end)
 
 
 def _bounded(text: str, start: int, end: int) -> tuple[int, int]:
