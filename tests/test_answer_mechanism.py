@@ -1480,3 +1480,19 @@ def test_an_english_answer_quotes_the_whole_sentence_its_figure_is_in(tmp_path: 
     answer = answerer.answer("How many solar street lamps were installed on Yangli Avenue (样例大道)?")
     assert answer.answered and "40" in answer.text.split("\n")[0]
     assert sentence in answer.text
+
+
+def test_an_english_answers_support_needs_half_the_cover_of_a_chinese_ones(tmp_path: Path) -> None:
+    # Made up: a sentence saying one of the question's words (路灯 for "street lamps") in
+    # another paragraph; its cover of the translated words is below a Chinese question's floor.
+    answerer = _answerer(tmp_path, {"a.txt": _letter(
+        "样例大道新装太阳能路灯40盏，已全部亮灯。示例小学门口增设了警示灯两处。\n"
+        "虚构公园改造工程已经启动。今后路灯维护由示例街道负责。",
+        "示例区城市管理局",
+    )})  # fmt: skip
+    question = "How many solar street lamps were newly installed on Yangli Avenue (样例大道) this spring?"
+    frame = read_frame(question, answerer.retriever.analyze(question))
+    cover = answerer.topics.coverage(answerer.terms(frame), "今后路灯维护由示例街道负责。")
+    assert answerer.settings.min_part / 2 <= cover < answerer.settings.min_part
+    answer = answerer.answer(question)
+    assert "今后路灯维护由示例街道负责" in answer.text and "虚构公园" not in answer.text

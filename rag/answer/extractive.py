@@ -877,6 +877,8 @@ class ExtractiveAnswerer:
         quoted = " ".join(letter.text[a:b] for a, b in used)
         covered = {t.forms for t in terms if self.topics.term_coverage(t, quoted) >= 0.5}
         asks = {p.ask for p in frame.parts} & {"number", "time", "reason", "plan", "status", "place"}
+        # An English question's words are loose translations: half the cover, as for its parts.
+        floor = self.settings.min_part / (2 if frame.english else 1)
         scored = []
         for sent in pool:
             if any(a <= sent.start < b for a, b in [*used, *out]):
@@ -884,7 +886,7 @@ class ExtractiveAnswerer:
             cov = self.topics.coverage(terms, sent.text)
             if sent.heading:
                 cov = max(cov, 0.9 * self.topics.coverage(terms, sent.heading + sent.text))
-            if cov < self.settings.min_part:
+            if cov < floor:
                 continue
             new = sum(
                 t.weight for t in terms if t.forms not in covered and self.topics.term_coverage(t, sent.text) >= 0.5
