@@ -1496,3 +1496,26 @@ def test_an_english_answers_support_needs_half_the_cover_of_a_chinese_ones(tmp_p
     assert answerer.settings.min_part / 2 <= cover < answerer.settings.min_part
     answer = answerer.answer(question)
     assert "今后路灯维护由示例街道负责" in answer.text and "虚构公园" not in answer.text
+
+
+def test_a_list_a_body_narrows_admits_letters_saying_less_of_the_topic(tmp_path: Path) -> None:
+    # Made up: a bureau's two letters on its rivers, one in other words (河道管护和综合整治),
+    # and a letter of another body in the same words as the first.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("示例河河道综合治理工程已完工，河道综合治理长度12公里，河道综合治理资金已拨付。", "示例区水利局"),
+        "e.txt": _letter("虚构溪的河道管护和综合整治由我局组织实施，每月巡查一次。", "示例区水利局"),
+        "g.txt": _letter("全区农村饮水工程已覆盖所有行政村。", "示例区水利局"),
+        "f.txt": _letter("虚构溪河道综合治理由街道组织实施。", "示例区城市管理局"),
+    })  # fmt: skip
+    answer = answerer.answer("示例区水利局有哪些关于河道综合治理的答复？")
+    assert {c.source for c in answer.citations} == {"a.txt", "e.txt"}
+    # Chosen by the topic alone, a letter must come close to the best one's evidence.
+    topic_only = answerer.answer("哪些答复涉及河道综合治理？")
+    assert "e.txt" not in {c.source for c in topic_only.citations}
+
+
+def test_words_leading_into_a_body_are_not_its_place() -> None:
+    from rag.answer.frame import read_bodies
+
+    assert [b.name for b in read_bodies("哪些答复提到了区水利局？")] == ["区水利局"]
+    assert [b.name for b in read_bodies("给县交通运输局提过建议吗")] == ["县交通运输局"]

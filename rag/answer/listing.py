@@ -124,7 +124,10 @@ def _rows(
 
     rated = [(0.5 * r.relevance + 0.5 * main_share(r), r) for r in readings]
     best = max((v for v, _ in rated), default=0.0)
-    cut = max(ROW_FLOOR, ROW_SHARE * best)
+    # Letters a body the question names has already narrowed (哪些答复提到了市水利局…) need half
+    # the share of the best letter's evidence that letters chosen by the topic alone do.
+    chosen = any(b.core and not b.sector for b in frame.bodies) and not frame.english
+    cut = max(ROW_FLOOR, ROW_SHARE * best / (2 if chosen else 1))
 
     def says_all(reading: Reading) -> bool:
         # Whether any letter is about something asks for the thing as named, all of it: a
