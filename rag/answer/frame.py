@@ -174,7 +174,7 @@ _EN_AND_ASK = re.compile(
 )
 # Characters that never belong to a place name (a question word, a particle, a verb).
 _NOT_PLACE = re.compile(
-    r"^.*(?:哪些|哪个|哪|谁|什么|怎么|列明|语料中|答复中|复函中|函中|[是的对和与及为在个首跨各每该此那这份件跟按到让问们进往请想])"
+    r"^.*(?:哪些|哪个|哪|谁|什么|怎么|列明|语料中|答复中|复函中|函中|[是的对和与及为在个首跨各每该此那这份件跟按到让问们进往请想了过给被把已还])"
 )
 # A clause that asks nothing (no question word): it sets the context of the asks after it
 # ("永川区萱花路斑马线的建议，哪些事项被采纳了？").
