@@ -625,3 +625,15 @@ def test_a_long_line_is_cut_at_lost_breaks_only() -> None:
     assert parts == [prose, "下一步我们将继续加大投入。", "联 系 人:王某某"]  # not 联 / 系 / 人
     short = "示财复字〔2022〕4号 签发人:王某某"
     assert [short[a:b] for a, b in line_spans(short)] == [short]  # a short line stays whole
+
+
+def test_a_page_with_no_salutation_or_title_is_still_dated_by_its_signature() -> None:
+    # Made up (【示例】虚构): a progress report on suggestions, under a page's label table,
+    # with no salutation and no 复函 title; a page date in the table is not the letter's.
+    text = (
+        "索引号: | xx-2024-00001 | 发布机构: | 示例局 |\n生效日期: | 2024-08-08 | 废止日期: | |\n"
+        "关于县人民代表大会二次会议建议办理进展情况的报告（【示例】虚构）\n"
+        "会议期间代表提出的建设文化广场的建议，我局已列入明年计划，待资金落实后逐步解决。\n"
+        "2024年7月27日\n扫一扫分享到朋友圈\n"
+    )
+    assert extract_fields(text).date == "2024-07-27"

@@ -423,7 +423,7 @@ def find_landmarks(text: str, labels: list[Label]) -> Landmarks:
 
     Returns:
         The landmarks; when neither a salutation nor a title is found the header and
-        body offsets are 0 and no signature is read.
+        body offsets are 0 (the signature is still read).
     """
     lines = line_spans(text)
     sal = _salutation(text, lines)
@@ -439,7 +439,9 @@ def find_landmarks(text: str, labels: list[Label]) -> Landmarks:
         head_line = next(i for i, (_a, b) in enumerate(lines) if b >= head) + 1
     else:
         head = head_line = body = 0
-    signature = _signature(text, body) if (sal or title) else None
+    # A page showing no salutation or title (a report on the suggestions handled) is still
+    # signed: its date line, with the sender above it where there is one.
+    signature = _signature(text, body)
     return Landmarks(
         lines, sal[1] if sal else None, titles, title, head, head_line, body, signature
     )
