@@ -1519,3 +1519,19 @@ def test_words_leading_into_a_body_are_not_its_place() -> None:
 
     assert [b.name for b in read_bodies("哪些答复提到了区水利局？")] == ["区水利局"]
     assert [b.name for b in read_bodies("给县交通运输局提过建议吗")] == ["县交通运输局"]
+
+
+def test_the_contact_is_the_office_person_and_phone_on_their_own_lines(tmp_path: Path) -> None:
+    from rag.letters.values import field_value
+
+    # Made up: a flattened page ran the signer into the contact line; the office to ring,
+    # the person and the phone stand on lines of their own with blank lines between.
+    text = _letter(
+        "示例路路灯已修复。\n特此答复。\n\n联系单位:示例县城市管理局\n\n联 系 人:张三 13800000000\n\n"
+        "签发人:李四 联系电话:0000-1234567",
+        "示例县城市管理局",
+    )
+    answerer = _answerer(tmp_path, {"a.txt": text})
+    letter = next(iter(answerer.retriever.index.letters.values()))
+    value = field_value(letter, "contact").value
+    assert value == "联系单位:示例县城市管理局 联 系 人:张三 13800000000 联系电话:0000-1234567"

@@ -17,9 +17,13 @@ from rag.types import Letter
 _ANONYMISED = re.compile(r"^(?:[xX×*＊某]+|某某)")
 # Labels may be spaced out to fill a column (联 系 人：).
 # The person a caller can ring: 联系人, or the official who handled it (经办人, 承办人).
+# The office to ring (联系单位, 联系部门) belongs with them.
 _CONTACT = re.compile(
-    r"[^\n]*(?:联\s*系\s*人|联\s*系\s*电\s*话|联\s*系\s*方\s*式|经\s*办\s*人|承\s*办\s*人)[^\n]*"
+    r"[^\n]*?(?P<label>联\s*系\s*人|联\s*系\s*电\s*话|联\s*系\s*方\s*式|经\s*办\s*人|承\s*办\s*人"
+    r"|联\s*系\s*单\s*位|联\s*系\s*部\s*门)[^\n]*"
 )
+# Labels of other fields a flattened page may run into the contact line.
+_OTHER_LABEL = re.compile(r"(?:签\s*发\s*人|抄\s*送|抄\s*报|审\s*签|审\s*定)\s*[:：]")
 _CC = re.compile(r"(?:抄\s*送|抄\s*报)\s*[:：]\s*(?P<value>[^\n]+)")
 # The suggestion a letter answers, as it names it: 《关于…的建议》, in quotes with its kind
 # (“关于创建…博物馆的提案”收悉), or in quotes before it (你提出的“关于加固杭埠河河堤”的建议收悉).
@@ -59,13 +63,17 @@ def field_value(letter: Letter, name: str) -> FieldValue:
         m = _CONTACT.search(text)
         if m is None:
             return FieldValue(name, None)
-        end = m.end()
-        # 联系人 and 联系电话 on two lines: both, one value.
-        more = _CONTACT.match(text, end + 1) if text[end : end + 1] == "\n" else None
-        if more is not None:
-            end = more.end()
-        value = " ".join(line.strip() for line in text[m.start() : end].split("\n"))
-        return FieldValue(name, value, *_line_span(text, m.start(), end))
+        # 联系单位, 联系人 and 联系电话 on lines of their own (blank lines between): one value.
+        runs = []
+        while m is not None and m.end() > m.start():
+            start = m.start()
+            if _OTHER_LABEL.search(text, start, m.start("label")):
+                start = m.start("label")  # another field's label before it on the line (抄报:…)
+            runs.append((start, m.end()))
+            gap = re.match(r"[ \t\u3000]*\n\s*", text[m.end() :])
+            m = _CONTACT.match(text, m.end() + gap.end()) if gap else None
+        value = " ".join(" ".join(text[a:b].split("\n")).strip() for a, b in runs)
+        return FieldValue(name, value, *_line_span(text, runs[0][0], runs[-1][1]))
     if name == "cc":
         m = _CC.search(text)
         return (
