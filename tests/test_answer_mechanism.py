@@ -71,6 +71,14 @@ def test_an_amount_of_money_is_not_a_count_of_households() -> None:
     assert unit.search("每台8万元") and unit.search("投入资金3000万,")
 
 
+def test_what_is_put_in_is_money_unless_it_is_counted() -> None:
+    assert asked_unit("这条线一共投入了多少？")[1]  # money
+    assert asked_unit("投入了多少资金？")[1]
+    counted = asked_unit("这条线投入了几辆车？")
+    assert counted is not None and not counted[1] and counted[0].search("新增1辆")
+    assert asked_unit("新站点什么时候投入使用？") is None
+
+
 def test_english_amounts_are_converted() -> None:
     assert number_en("186万元") == "1.86 million yuan"
     assert number_en("680亿元") == "68 billion yuan"
