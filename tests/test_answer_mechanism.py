@@ -1543,3 +1543,17 @@ def test_the_contact_is_the_office_person_and_phone_on_their_own_lines(tmp_path:
     letter = next(iter(answerer.retriever.index.letters.values()))
     value = field_value(letter, "contact").value
     assert value == "联系单位:示例县城市管理局 联 系 人:张三 13800000000 联系电话:0000-1234567"
+
+
+def test_an_english_answer_fills_its_supports_over_the_floor(tmp_path: Path) -> None:
+    # Made up: a second sentence far below the best support's score but over the English floor
+    # (路灯 for "street lamps"); a Chinese answer would keep only those close to the best.
+    answerer = _answerer(tmp_path, {"a.txt": _letter(
+        "样例大道新装太阳能路灯40盏，已全部亮灯。示例小学门口增设了警示灯两处。\n"
+        "虚构公园改造工程已经启动。样例大道的太阳能路灯今年春季由示例公司新装完成。\n"
+        "另有虚构广场绿化提升工作正在推进。今后路灯维护由示例街道负责。",
+        "示例区城市管理局",
+    )})  # fmt: skip
+    answer = answerer.answer("How many solar street lamps were newly installed on Yangli Avenue (样例大道) this spring?")
+    assert "由示例公司新装完成" in answer.text and "今后路灯维护由示例街道负责" in answer.text
+    assert "虚构广场" not in answer.text and "虚构公园" not in answer.text

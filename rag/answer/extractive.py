@@ -897,7 +897,9 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda t: (-t[0], t[1].start))
         top = scored[0][0] if scored else 0.0
         for value, sent in scored:
-            if value < 0.6 * top:
+            if value < 0.6 * top and not frame.english:
+                # Close to the best only; an English question's scores rest on loose
+                # translations and say too little to rank by: its best ones over the floor.
                 break
             out.append(_bounded(letter.text, sent.start, sent.end))
         out = out[: self.settings.max_support]
