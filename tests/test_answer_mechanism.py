@@ -1557,3 +1557,17 @@ def test_an_english_answer_fills_its_supports_over_the_floor(tmp_path: Path) -> 
     answer = answerer.answer("How many solar street lamps were newly installed on Yangli Avenue (样例大道) this spring?")
     assert "由示例公司新装完成" in answer.text and "今后路灯维护由示例街道负责" in answer.text
     assert "虚构广场" not in answer.text and "虚构公园" not in answer.text
+
+
+def test_a_field_asked_of_two_things_joined_is_read_from_a_letter_each(tmp_path: Path) -> None:
+    # Made up: two bodies' replies on two things; the question names neither body.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("样例大道新装路灯40盏，夜间照明已恢复。", "示例区城市管理局"),
+        "b.txt": _letter("示例河沿岸护栏已列入今年改造计划，将更换护栏800米。", "示例区水利局"),
+        "c.txt": _letter("虚构街路灯由街道负责维修，坏灯已全部修好。", "示例区住房和城乡建设委员会"),
+    })  # fmt: skip
+    both = answerer.answer("样例大道的路灯和示例河的护栏分别是哪个单位答复的？")
+    assert "示例区城市管理局" in both.text and "示例区水利局" in both.text
+    assert "住房和城乡建设委员会" not in both.text
+    one = answerer.answer("样例大道的路灯是哪个单位答复的？")
+    assert "示例区城市管理局" in one.text and "示例区水利局" not in one.text

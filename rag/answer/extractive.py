@@ -978,9 +978,38 @@ class ExtractiveAnswerer:
         return [_value_line(draft, letter, label, value, sep) for label, value in labelled_dates(letter)]
 
     def _fields(self, frame: Frame, hits: Sequence[Hit]) -> Answer:
-        letter = hits[0].letter
+        letters = self._field_letters(frame, hits)
         english = frame.english
         draft = Draft(english)
+        answered = False
+        for letter in letters:
+            lines, missing = self._field_block(draft, frame, letter)
+            if not lines and answered:
+                # The second of two letters asked of, not stating it: said so, under its name.
+                draft.lines += [self._unstated(letter, n, english) for n in missing]
+                draft.source(letter)
+                continue
+            if not lines:
+                text = " ".join(unstated(n, english) for n in missing) or (
+                    NOT_FOUND_EN if english else NOT_FOUND_ZH
+                )
+                return Answer(
+                    frame.question,
+                    text + "\n" + (("— " if english else "——") + letter_label(letter, english)),
+                    (),
+                    False,
+                    self._suggest(hits),
+                    "unstated",
+                )
+            answered = True
+            draft.lines += lines
+            draft.lines += [self._unstated(letter, n, english) for n in missing]
+            draft.source(letter)
+        return Answer(frame.question, draft.text(), tuple(draft.citations), True, (), "field")
+
+    def _field_block(self, draft: Draft, frame: Frame, letter: Letter) -> tuple[list[str], list[str]]:
+        """One letter's lines for a field question, and the fields it leaves unstated."""
+        english = frame.english
         names: list[str] = []
         lines = []
         for part in frame.parts:
@@ -994,22 +1023,23 @@ class ExtractiveAnswerer:
             # the letter names them, so the reader sees why this letter answers.
             named = [n for n in ("addressee", "signer") if n not in names and _names(frame, letter, n)]
             lines += self._field_lines(draft, letter, named, english)
-        if not lines:
-            text = " ".join(unstated(n, english) for n in missing) or (
-                NOT_FOUND_EN if english else NOT_FOUND_ZH
-            )
-            return Answer(
-                frame.question,
-                text + "\n" + (("— " if english else "——") + letter_label(letter, english)),
-                (),
-                False,
-                self._suggest(hits),
-                "unstated",
-            )
-        draft.lines += lines
-        draft.lines += [self._unstated(letter, n, english) for n in missing]
-        draft.source(letter)
-        return Answer(frame.question, draft.text(), tuple(draft.citations), True, (), "field")
+        return lines, missing
+
+    def _field_letters(self, frame: Frame, hits: Sequence[Hit]) -> list[Letter]:
+        """The letters a field question asks of: the first hit's; and, for two things asked
+        of each (A和B这两封…分别…) or compared, a second letter on the topic — the one the
+        other side of the join finds first, else the next on the topic."""
+        first = hits[0].letter
+        if not frame.whole or frame.english or not (frame.compare or _EACH_OF.search(frame.question)):
+            return [first]
+        strong = [r for r in self.read(frame, hits) if r.relevance >= self.floor(frame)]
+        best = next((r for r in strong if r.letter.id == first.id), None)
+        if best is None or len(strong) < 2:
+            return [first]
+        other = self._other_side(frame, best, strong)
+        if other is None and frame.compare:
+            other = next(r for r in strong if r is not best)
+        return [first] if other is None else [first, other.letter]
 
     # -- two hops -----------------------------------------------------------------------------
     def _two_hops(
