@@ -1571,3 +1571,20 @@ def test_a_field_asked_of_two_things_joined_is_read_from_a_letter_each(tmp_path:
     assert "住房和城乡建设委员会" not in both.text
     one = answerer.answer("样例大道的路灯是哪个单位答复的？")
     assert "示例区城市管理局" in one.text and "示例区水利局" not in one.text
+
+
+def test_a_page_row_of_labels_with_their_values_in_their_cells_is_read(tmp_path: Path) -> None:
+    # Made up (【示例】虚构): a proposal page whose header row puts each value in its label's
+    # cell, and a page's links to the letters before and after it.
+    text = (
+        "关于示例景区开发的建议 |\n所属类别:委员提案 |\n提案人:张示例 | 联名人:李虚构 |\n"
+        "【示例】虚构。\n示例景区开发已列入明年计划。\n示例区文化和旅游委员会\n2024年5月1日\n"
+        "上一条:示例区文化和旅游委员会关于另一件建议的答复\n"
+    )
+    answerer = _answerer(tmp_path, {"a.txt": text})
+    answer = answerer.answer("示例景区开发那件建议，提案人和联名人分别是谁？")
+    assert "张示例" in answer.text and "李虚构" in answer.text
+    from rag.letters.values import named_labels
+
+    letter = next(iter(answerer.retriever.index.letters.values()))
+    assert named_labels(letter, "上一条是什么？") == []

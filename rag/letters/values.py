@@ -153,7 +153,7 @@ _LINE_LABEL = re.compile(
 # Labels nobody asks about (page furniture), and names too general to be asked by name.
 _UNASKED = frozenset(
     "浏览次数 浏览量 访问量 点击数 字体 字号 文字大小 分享 打印 来源 作者 内容 正文 名称 标题 日期 时间 "
-    "类别 编号 地址 附件 链接 关键词 主题词".split()
+    "类别 编号 地址 附件 链接 关键词 主题词 上一条 下一条 上一篇 下一篇".split()
     # Labels of the record's own fields: the field answers them (文号 → 发文字号), once.
     + "发文字号 文号 发文号 文件编号 索引号 信息索引号 成文日期 生成日期 发文日期 成文时间 发布机构 "
     "发布单位 发文机关 发文机构 主办单位 承办单位 办复类别 类别标记 办理结果 答复类别 办理类别 办复类型 "
@@ -165,10 +165,13 @@ _ASKED_AFTER = re.compile(
 )
 
 
-# The same in a page's table (建议类型: | 大会期间建议 |) or list (- [ 主题分类 ]\n- 农业…).
+# The same in a page's table (建议类型: | 大会期间建议 |, 提案人:张某 |) or list (- [ 主题分类 ]\n- 农业…).
 _CELL_LABEL = re.compile(
     r"(?:^|\|)[ \t\u3000]*(?P<name>[\u4e00-\u9fa5]{2,8})[ \t\u3000]*[:：][ \t\u3000]*\|[ \t\u3000]*"
     r"(?P<value>[^|\n]{1,60}?)[ \t\u3000]*(?=\|)"
+    # …or with the value in the label's own cell (提案人:张某 | 联名人:李某 |).
+    r"|(?:^|\|)[ \t\u3000]*(?P<iname>[\u4e00-\u9fa5]{2,8})[ \t\u3000]*[:：][ \t\u3000]*"
+    r"(?P<ivalue>[^|\n:：]{1,60}?)[ \t\u3000]*(?=\|)"
     r"|^[-*•\s]*\[[ \t\u3000]*(?P<lname>[\u4e00-\u9fa5]{2,8})[ \t\u3000]*\][ \t\u3000]*\n[-*•\s]*"
     r"(?P<lvalue>[^\n\[]{1,60}?)[ \t\u3000]*$",
     re.M,
@@ -183,6 +186,8 @@ def page_labels(text: str) -> Iterator[tuple[str, str, int, int]]:
     for m in _CELL_LABEL.finditer(text):
         if m["name"]:
             yield m["name"], m["value"], m.start("name"), m.end("value")
+        elif m["iname"]:
+            yield m["iname"], m["ivalue"], m.start("iname"), m.end("ivalue")
         else:
             yield m["lname"], m["lvalue"], m.start("lname"), m.end("lvalue")
 
