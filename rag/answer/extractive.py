@@ -167,9 +167,9 @@ def _as_written(text: str, iso: str) -> str:
 _NAMING = frozenset({"sender", "place", "person", "number", "doc_number", "name"})
 
 
-# Asking the same of each thing named (分别, 各自, 这两封, 各是多少).
 # What joins two things a question asks of (A和B…分别…).
 _JOIN = re.compile(r"和|与|以及|及|跟|还有")
+# Asking the same of each thing named (分别, 各自, 这两封, 各是多少).
 _EACH_OF = re.compile(r"分别|各自|各是|各有|各为|各答复|各回复|各提|各装|各[^\s，,。？?]{0,4}多少|两封|两件|两份|这两|二者|两者|两地|两家")
 
 
@@ -626,7 +626,7 @@ class ExtractiveAnswerer:
             return None
         question = frame.question
         on_topic = {r.letter.id: r for r in strong if r is not best}
-        for m in _JOIN.finditer(question):
+        for m in list(_JOIN.finditer(question))[:3]:  # two searches each: the first few joins
             sides = [question[: m.start()], question[m.end() :]]
             if min(len(x) for x in sides) < 2:
                 continue

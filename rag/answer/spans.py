@@ -71,7 +71,8 @@ SPAN: dict[str, re.Pattern[str]] = {
     "what": re.compile(r"."),
 }
 # What a number question counts or measures, and the units that answer it: 多少个食堂 → 个,
-# 多少钱 / 资金 → 元 (投入 is money unless what it puts in is counted: 投入多少辆车, 投入使用), 多少人 → 人, 面积 → 亩 / 平方米. A number in another unit does not answer.
+# 多少钱 / 资金 → 元 (投入 is money unless what it puts in is counted: 投入多少辆车, 投入使用),
+# 多少人 → 人, 面积 → 亩 / 平方米. A number in another unit does not answer.
 _ASKED_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"多少钱|资金|经费|投资|投入(?!使用|运营|运行|营运|了?(?:多少|几)\s*(?![万亿元钱块资经])[\u4e00-\u9fff])|预算|补贴|金额|费用|造价|产值|收入|how much money|funding|budget|cost|yuan", re.I), r"元|\d\s*[万亿](?![\u4e00-\u9fff])"),
     (re.compile(r"多少人|几人|人数|多少名|几名|多少位|how many people", re.I), r"人|名|位|人次"),
