@@ -1588,3 +1588,18 @@ def test_a_page_row_of_labels_with_their_values_in_their_cells_is_read(tmp_path:
 
     letter = next(iter(answerer.retriever.index.letters.values()))
     assert named_labels(letter, "上一条是什么？") == []
+
+
+def test_an_english_question_whether_any_letter_discusses_a_thing_needs_the_thing(tmp_path: Path) -> None:
+    from rag.search.query import analyze
+
+    assert analyze("Did any letter discuss drone delivery?").exists
+    assert analyze("Has any reply mentioned street lamps?").exists
+    # Made up: a letter on street lamps, one on a nature reserve's regulations.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("样例大道新装路灯40盏，夜间照明已恢复。", "示例区城市管理局"),
+        "b.txt": _letter("根据自然保护区条例，核心区内禁止放牧。", "示例县林业局"),
+    })  # fmt: skip
+    assert not answerer.answer("Did any letter discuss drone delivery regulation?").answered
+    lamps = answerer.answer("Did any letter discuss street lamps?")
+    assert lamps.answered and {c.source for c in lamps.citations} == {"a.txt"}

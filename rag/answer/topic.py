@@ -48,7 +48,8 @@ _EN_FRAME = frozenset(
     "their there reply replies replied letter letters answer answered answers corpus document "
     "say says said mention mentions mentioned tell give given contain contains agency agencies "
     "department bureau government city district county province chinese china rather than whole "
-    "many much number date".split()
+    "many much number date discuss discusses discussed discussing talk talks talked address addresses "
+    "addressed deal deals dealt touch touches touched refer refers referred regarding concerning".split()
 )
 
 

@@ -44,7 +44,10 @@ _EXISTS = re.compile(
     r"的(?:建议|提案|议案)[，,\s]*(?:有没有|有)(?:部门|单位|人)(?:答复|回复|回应)过?(?:吗|没有)?|"
     # 有没有哪份答复讲到…, …的权益保障，有提案答复吗: whether any letter is about it.
     r"有没有哪[份封件个](?:答复|复函|回复|函|建议|提案)|(?:有|有没有)(?:建议|提案|议案)?(?:答复|复函|回复)(?:吗|没有)|"
-    r"(?:is|are)\s+there\s+(?:any\s+)?(?:repl(?:y|ies)|letters?|answers?)\s+(?:about|on|regarding|concerning)\b",
+    r"(?:is|are)\s+there\s+(?:any\s+)?(?:repl(?:y|ies)|letters?|answers?)\s+(?:about|on|regarding|concerning)\b|"
+    # Did any letter discuss…, Has any reply mentioned…
+    r"\b(?:did|does|do|has|have)\s+any\s+(?:(?:reply|response)\s+)?(?:repl(?:y|ies)|letters?|answers?|responses?)\s+"
+    r"(?:discuss|mention|address|cover|talk|deal|touch|refer)",
     re.IGNORECASE,
 )
 # Several letters asked for without a 哪些: what each place or body replied (各地…怎么答复的,
