@@ -1603,3 +1603,19 @@ def test_an_english_question_whether_any_letter_discusses_a_thing_needs_the_thin
     assert not answerer.answer("Did any letter discuss drone delivery regulation?").answered
     lamps = answerer.answer("Did any letter discuss street lamps?")
     assert lamps.answered and {c.source for c in lamps.citations} == {"a.txt"}
+
+
+def test_an_abstentions_suggestions_are_named_by_title_and_sender(tmp_path: Path) -> None:
+    # Made up: a letter whose own title has no punctuation (no file name is all Chinese).
+    text = (
+        "【示例】虚构。\n关于区人大二次会议第12号建议的答复\n张三代表：\n您的建议收悉，现答复如下：\n"
+        "示例路公交站台已完成改造。\n示例区交通运输局\n2024年5月1日\n"
+    )
+    answerer = _answerer(tmp_path, {"a.txt": text})
+    answer = answerer.answer("虚构市交通运输局对示例路公交站台的建议怎么答复的？")
+    assert not answer.answered and answer.suggestions
+    first = answer.suggestions[0]
+    assert first["title"] == "关于区人大二次会议第12号建议的答复" and first["agency"] == "示例区交通运输局"
+    from rag.answer.compose import title_of
+
+    assert title_of(next(iter(answerer.retriever.index.letters.values()))) == first["title"]

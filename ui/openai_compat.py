@@ -96,7 +96,8 @@ def footnotes(answer: Answer) -> str:
     if not answer.answered and answer.suggestions:
         lines.append("You may want to read:" if answer.text.isascii() else "您可以看看：")
         lines += [
-            f"- {s.get('title') or s.get('agency') or s.get('source')}" for s in answer.suggestions
+            "- " + (" · ".join(str(x) for x in (s.get("title"), s.get("agency")) if x) or str(s.get("source")))
+            for s in answer.suggestions
         ]
     return "\n\n" + "\n".join(lines) if lines else ""
 

@@ -23,7 +23,7 @@ from rag.types import Citation, Letter
 # A heading is the letter's own title when it says it is a reply (答复, 复函 …), not a 《document》
 # it cites or a line of the page.
 _OWN_TITLE = re.compile(r"答复|复函|回复|函复|办理|意见|的函|建议|提案|议案")
-_FILE_NAME = re.compile(r"\.(?:txt|html?|pdf|docx?)$|^[\w-]+$", re.I)
+_FILE_NAME = re.compile(r"\.(?:txt|html?|pdf|docx?)$|^[A-Za-z0-9_-]+$", re.I)
 _SPACES = re.compile(r"\s+")
 _KIND_EN = {"提案": "proposal", "建议": "suggestion", "其他": "letter"}
 
@@ -67,11 +67,13 @@ def sender_of(letter: Letter) -> str | None:
 
 
 def letter_label(letter: Letter, english: bool, sender: str | None = None) -> str:
-    """How an answer names a letter: sender, title, document number and date."""
+    """How an answer names a letter: sender, what it answers (the suggestion's number, a
+    short name read out as easily as written; else the letter's own title), document number
+    and date. The full title is the citation's."""
     f = letter.fields
     sender = sender or sender_of(letter)
-    title = title_of(letter)
-    if title is None and f.number:
+    title = None if f.number else title_of(letter)
+    if f.number:
         kind = f.kind or "建议"
         title = (
             f"reply to {_KIND_EN.get(kind, kind)} No. {f.number}"

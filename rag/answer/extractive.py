@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 import rjieba
 
 from rag.answer.compare import Comparison, read_comparison, stated_value, verdict
-from rag.answer.compose import Draft, clean, excerpt, letter_label
+from rag.answer.compose import Draft, clean, excerpt, letter_label, sender_of, title_of
 from rag.answer.english import agency_en, date_en, number_en, status_en
 from rag.answer.fieldanswers import LABELS, unstated
 from rag.answer.frame import Frame, Part, read_frame
@@ -1027,18 +1027,16 @@ class ExtractiveAnswerer:
 
     def _field_letters(self, frame: Frame, hits: Sequence[Hit]) -> list[Letter]:
         """The letters a field question asks of: the first hit's; and, for two things asked
-        of each (A和B这两封…分别…) or compared, a second letter on the topic — the one the
-        other side of the join finds first, else the next on the topic."""
+        of each (A和B这两封…分别…), the letter on the topic the other side of the join finds
+        first (one letter naming both towns answers 分别 of its own fields alone)."""
         first = hits[0].letter
-        if not frame.whole or frame.english or not (frame.compare or _EACH_OF.search(frame.question)):
+        if not frame.whole or frame.english or not _EACH_OF.search(frame.question):
             return [first]
         strong = [r for r in self.read(frame, hits) if r.relevance >= self.floor(frame)]
         best = next((r for r in strong if r.letter.id == first.id), None)
         if best is None or len(strong) < 2:
             return [first]
         other = self._other_side(frame, best, strong)
-        if other is None and frame.compare:
-            other = next(r for r in strong if r is not best)
         return [first] if other is None else [first, other.letter]
 
     # -- two hops -----------------------------------------------------------------------------
@@ -1077,8 +1075,9 @@ class ExtractiveAnswerer:
             {
                 "letter_id": lt.id,
                 "source": lt.source,
-                "title": lt.fields.title,
-                "agency": lt.fields.agency,
+                # Named by its record, cleaned: its own title (not a file name), its sender.
+                "title": title_of(lt),
+                "agency": sender_of(lt),
             }
             for lt in list(seen.values())[: self.settings.suggestions]
         )

@@ -37,7 +37,8 @@ def _print_answer(answer: Any) -> None:
     if answer.suggestions:
         click.echo("\nYou may want to read:" if english else "\n您可以看看：")
     for s in answer.suggestions:
-        click.echo(f"  - {s.get('title') or s.get('agency') or s['source']} ({s['source']})")
+        name = " · ".join(str(x) for x in (s.get("title"), s.get("agency")) if x) or s["source"]
+        click.echo(f"  - {name} ({s['source']})")
 
 
 def _ask_record(row: dict[str, Any], answer: Any, latency_ms: float) -> dict[str, Any]:
