@@ -1619,3 +1619,13 @@ def test_an_abstentions_suggestions_are_named_by_title_and_sender(tmp_path: Path
     from rag.answer.compose import title_of
 
     assert title_of(next(iter(answerer.retriever.index.letters.values()))) == first["title"]
+
+
+def test_two_fields_joined_are_not_two_things(tmp_path: Path) -> None:
+    # Made up: 承办负责人和承办人 asks two fields of one letter; the other letter has a 承办人 too.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("样例镇公交线路已开通。\n承办负责人：王某\n承办人：李某", "示例区交通运输局"),
+        "b.txt": _letter("样例镇公交站台旁的示例河护栏已更换。\n承办人：赵某\n承办人：赵某", "示例区水利局"),
+    })  # fmt: skip
+    answer = answerer.answer("样例镇开公交那份答复，承办负责人和承办人分别是谁？")
+    assert {c.source for c in answer.citations} == {"a.txt"}

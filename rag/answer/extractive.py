@@ -626,14 +626,11 @@ class ExtractiveAnswerer:
             return None
         question = frame.question
         on_topic = {r.letter.id: r for r in strong if r is not best}
-        for m in list(_JOIN.finditer(question))[:3]:  # two searches each: the first few joins
+        for m in list(_JOIN.finditer(question))[:3]:  # the first few joins
             sides = [question[: m.start()], question[m.end() :]]
-            if min(len(x) for x in sides) < 2:
-                continue
-            tops = []
-            for side in sides:
-                hits = self.retriever.search(side, self.settings.k)
-                tops.append(hits[0].letter.id if hits else None)
+            if not all(read_frame(x, self.retriever.analyze(x)).topic for x in sides):
+                continue  # a side naming no thing of its own (承办人分别是谁: a field asked twice)
+            tops = [self.retriever.lexical_top_letter(side) for side in sides]
             if tops[0] == tops[1] or best.letter.id not in tops:
                 continue
             other = tops[1] if tops[0] == best.letter.id else tops[0]

@@ -366,6 +366,16 @@ class Retriever:
         scores = self.index.bm25.scores(self.query_tokens(question))
         return {self.index.chunks[int(r)].id: float(scores[r]) for r in np.flatnonzero(scores)}
 
+    def lexical_top_letter(self, text: str) -> str | None:
+        """The letter whose chunk BM25 scores highest for `text` (no embedding: cheap enough to
+        ask of each side of a question), or None when no chunk shares a token with it."""
+        if self.index.bm25 is None:
+            return None
+        scores = self.index.bm25.scores(self.query_tokens(retype(clean_question(text))[0]))
+        if not scores.size or scores.max() <= 0:
+            return None
+        return self.index.chunks[int(np.argmax(scores))].letter_id
+
     def _allowed(self, filters: Filters) -> set[str]:
         """Letters passing explicit filters (cached per distinct filter set)."""
         if filters not in self._filter_cache:
