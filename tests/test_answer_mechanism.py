@@ -1568,6 +1568,7 @@ def test_a_field_asked_of_two_things_joined_is_read_from_a_letter_each(tmp_path:
     })  # fmt: skip
     both = answerer.answer("样例大道的路灯和示例河的护栏分别是哪个单位答复的？")
     assert "示例区城市管理局" in both.text and "示例区水利局" in both.text
+    assert both.text.index("示例区城市管理局") < both.text.index("示例区水利局")  # in the question's order
     assert "住房和城乡建设委员会" not in both.text
     one = answerer.answer("样例大道的路灯是哪个单位答复的？")
     assert "示例区城市管理局" in one.text and "示例区水利局" not in one.text

@@ -578,8 +578,8 @@ class ExtractiveAnswerer:
         chosen = self._choose(frame, strong)
         if len(chosen) == 1 and len(on_topic) > 1:
             # Two things joined and asked of each (A和B…分别): a letter for each side.
-            other = self._other_side(frame, chosen[0], on_topic)
-            chosen += [other] if other is not None else []
+            pair = self._other_side(frame, chosen[0], on_topic)
+            chosen = pair or chosen
         draft = Draft(frame.english)
         stated = 0
         for reading in chosen:
@@ -617,11 +617,11 @@ class ExtractiveAnswerer:
         ]
         return [best, *joiners[:1]]
 
-    def _other_side(self, frame: Frame, best: Reading, strong: list[Reading]) -> Reading | None:
+    def _other_side(self, frame: Frame, best: Reading, strong: list[Reading]) -> list[Reading] | None:
         """A question asking of each of two things it joins (A和B…分别…, …这两封答复…) that
-        no name of a place or body tells apart: the letter the other side of the join finds
-        first, when the best letter is what one side finds first and the other's is on the
-        question's topic too. None otherwise."""
+        no name of a place or body tells apart: `best` and the letter the other side of the
+        join finds first, in the order the question names them, when the best letter is what
+        one side finds first and the other's is on the question's topic too. None otherwise."""
         if not frame.whole or frame.english or frame.wants_list or not _EACH_OF.search(frame.question):
             return None
         question = frame.question
@@ -635,7 +635,8 @@ class ExtractiveAnswerer:
                 continue
             other = tops[1] if tops[0] == best.letter.id else tops[0]
             if other in on_topic:
-                return on_topic[other]
+                pair = [best, on_topic[other]]
+                return pair if tops[0] == best.letter.id else pair[::-1]
         return None
 
     def _names_several(self, frame: Frame) -> bool:
@@ -978,27 +979,22 @@ class ExtractiveAnswerer:
         letters = self._field_letters(frame, hits)
         english = frame.english
         draft = Draft(english)
-        answered = False
-        for letter in letters:
-            lines, missing = self._field_block(draft, frame, letter)
-            if not lines and answered:
-                # The second of two letters asked of, not stating it: said so, under its name.
-                draft.lines += [self._unstated(letter, n, english) for n in missing]
-                draft.source(letter)
-                continue
-            if not lines:
-                text = " ".join(unstated(n, english) for n in missing) or (
-                    NOT_FOUND_EN if english else NOT_FOUND_ZH
-                )
-                return Answer(
-                    frame.question,
-                    text + "\n" + (("— " if english else "——") + letter_label(letter, english)),
-                    (),
-                    False,
-                    self._suggest(hits),
-                    "unstated",
-                )
-            answered = True
+        blocks = [(letter, *self._field_block(draft, frame, letter)) for letter in letters]
+        if not any(lines for _, lines, _ in blocks):
+            letter, _, missing = blocks[0]
+            text = " ".join(unstated(n, english) for n in missing) or (
+                NOT_FOUND_EN if english else NOT_FOUND_ZH
+            )
+            return Answer(
+                frame.question,
+                text + "\n" + (("— " if english else "——") + letter_label(letter, english)),
+                (),
+                False,
+                self._suggest(hits),
+                "unstated",
+            )
+        for letter, lines, missing in blocks:
+            # A letter of two asked of that does not state it says so, under its name.
             draft.lines += lines
             draft.lines += [self._unstated(letter, n, english) for n in missing]
             draft.source(letter)
@@ -1033,8 +1029,8 @@ class ExtractiveAnswerer:
         best = next((r for r in strong if r.letter.id == first.id), None)
         if best is None or len(strong) < 2:
             return [first]
-        other = self._other_side(frame, best, strong)
-        return [first] if other is None else [first, other.letter]
+        pair = self._other_side(frame, best, strong)
+        return [first] if pair is None else [r.letter for r in pair]
 
     # -- two hops -----------------------------------------------------------------------------
     def _two_hops(
