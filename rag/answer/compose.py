@@ -72,7 +72,6 @@ def letter_label(letter: Letter, english: bool, sender: str | None = None) -> st
     and date. The full title is the citation's."""
     f = letter.fields
     sender = sender or sender_of(letter)
-    title = None if f.number else title_of(letter)
     if f.number:
         kind = f.kind or "建议"
         title = (
@@ -81,6 +80,8 @@ def letter_label(letter: Letter, english: bool, sender: str | None = None) -> st
             # 其他 (a co-handler's opinion, a letter of no stated kind) names no kind.
             else f"对第{f.number}号{'' if kind == '其他' else kind}的答复"
         )
+    else:
+        title = title_of(letter)
     bits = [b for b in (clean(f.doc_number) if f.doc_number else None, f.date) if b]
     # A letter that names no sender is named by its title alone; only a letter with neither
     # says that its sender is not written.

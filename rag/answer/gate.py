@@ -274,13 +274,15 @@ class Gate:
             mine = {short_place(p) for p in sender_places}
             if any(v in mine or v in text for v in _place_forms(c.value)):
                 return True
+            if not is_region(c.value):
+                return False
             # A province or city holds the letter's own place (河南 holds 泌阳县).
             own = (
                 set(sender_places)
                 or set(read_places(f.title or ""))
                 or set(read_places(text[:300]))  # unsigned, untitled: the places its opening names
             )
-            return is_region(c.value) and any(within(p, c.value) for p in own)
+            return any(within(p, c.value) for p in own)
         if c.kind == "person":
             return c.value in (f.addressee or "") or c.value in text
         if c.kind == "number":

@@ -22,6 +22,8 @@ _CONTACT = re.compile(
     r"[^\n]*?(?P<label>联\s*系\s*人|联\s*系\s*电\s*话|联\s*系\s*方\s*式|经\s*办\s*人|承\s*办\s*人"
     r"|联\s*系\s*单\s*位|联\s*系\s*部\s*门)[^\n]*"
 )
+# The end of a line and any blank lines after it.
+_NEXT_LINE = re.compile(r"[ \t\u3000]*\n\s*")
 # Labels of other fields a flattened page may run into the contact line.
 _OTHER_LABEL = re.compile(r"(?:签\s*发\s*人|抄\s*送|抄\s*报|审\s*签|审\s*定)\s*[:：]")
 _CC = re.compile(r"(?:抄\s*送|抄\s*报)\s*[:：]\s*(?P<value>[^\n]+)")
@@ -70,8 +72,8 @@ def field_value(letter: Letter, name: str) -> FieldValue:
             if _OTHER_LABEL.search(text, start, m.start("label")):
                 start = m.start("label")  # another field's label before it on the line (抄报:…)
             runs.append((start, m.end()))
-            gap = re.match(r"[ \t\u3000]*\n\s*", text[m.end() :])
-            m = _CONTACT.match(text, m.end() + gap.end()) if gap else None
+            gap = _NEXT_LINE.match(text, m.end())
+            m = _CONTACT.match(text, gap.end()) if gap else None
         value = " ".join(" ".join(text[a:b].split("\n")).strip() for a, b in runs)
         return FieldValue(name, value, *_line_span(text, runs[0][0], runs[-1][1]))
     if name == "cc":
