@@ -1630,3 +1630,25 @@ def test_two_fields_joined_are_not_two_things(tmp_path: Path) -> None:
     })  # fmt: skip
     answer = answerer.answer("样例镇开公交那份答复，承办负责人和承办人分别是谁？")
     assert {c.source for c in answer.citations} == {"a.txt"}
+
+
+def test_a_level_word_is_not_a_city() -> None:
+    from rag.answer.frame import read_places
+
+    assert read_places("万盛经开区创建市级高新区的建议") == ()
+    assert read_places("争创省级示范区") == ()
+    assert read_places("重庆市级部门怎么答复") == ("重庆市",)  # a known city before 级 stays
+
+
+def test_a_provincial_sender_without_a_place_is_the_province_its_title_names_a_city_of(tmp_path: Path) -> None:
+    # Made up: a 厅 that writes no province, answering a suggestion about a city of 四川省; and
+    # one whose title names a city of another province.
+    answerer = _answerer(tmp_path, {
+        "a.txt": "【示例】虚构。\n关于支持宜宾市建设创新型城市的答复\n王五代表：\n"
+        "您的建议收悉。我厅将会同省发改委组织专家评议试点建设方案，争取早日获批。\n科技厅\n2024年5月1日\n",
+        "b.txt": "【示例】虚构。\n关于支持洛阳市建设创新型城市的答复\n赵六代表：\n"
+        "您的建议收悉。我厅将组织专家评议洛阳的创新型城市方案，年内报送。\n科技厅\n2024年6月1日\n",
+    })  # fmt: skip
+    for province, source in (("四川省", "a.txt"), ("河南省", "b.txt")):
+        answer = answerer.answer(f"{province}科技厅关于创新型城市的答复是哪天发的？")
+        assert answer.answered and {c.source for c in answer.citations} == {source}

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.letters.agencies import canonical_agency, is_sector, split_place
+from rag.letters.gazetteer import known_place
 from rag.search.query import (
     QueryInfo,
     agency_core,
@@ -244,6 +245,9 @@ def read_places(question: str) -> tuple[str, ...]:
             name, end = p.group(), p.end()
             if name[-1] == "市" and run[end : end + 1] == "场":
                 pos = end  # 农贸市场, 集贸市场: a market, not a city
+                continue
+            if run[end : end + 1] == "级" and not known_place(_PLACE_LEAD.sub("", name)):
+                pos = end  # 创建市级高新区: a level (市级), not a city
                 continue
             if name[-1] in "市区" and run[end : end + 1] in ("镇", "乡"):
                 name, end = name + run[end], end + 1  # 寨背市镇: a town whose name holds 市

@@ -250,10 +250,14 @@ class Gate:
             if placeless:
                 if not _writes_as(c.body, text):
                     return False  # a sender without a place, writing as another level (我县)
-                if c.body.places and _names_own_place(text, c) and any(
-                    _body_is(c.body.core, (), c.body.level, name, (), c.body.sector) for name in senders
+                if (
+                    c.body.places
+                    and (_names_own_place(text, c) or _holds_own_place(c.body.places[-1], letter, ()))
+                    and any(_body_is(c.body.core, (), c.body.level, name, (), c.body.sector) for name in senders)
                 ):
-                    return True  # 水利局, in a letter that names the county the question gives
+                    # 水利局, in a letter that names the county the question gives; 科技厅, in
+                    # one whose title names a city of the province the question gives.
+                    return True
             # The sender may be written in the heading or the signature in another form — and
             # a placeless one may name its own place there (请与丘北县教育体育局联系).
             edges = text[:300] + text[-300:]
@@ -274,15 +278,7 @@ class Gate:
             mine = {short_place(p) for p in sender_places}
             if any(v in mine or v in text for v in _place_forms(c.value)):
                 return True
-            if not is_region(c.value):
-                return False
-            # A province or city holds the letter's own place (河南 holds 泌阳县).
-            own = (
-                set(sender_places)
-                or set(read_places(f.title or ""))
-                or set(read_places(text[:300]))  # unsigned, untitled: the places its opening names
-            )
-            return any(within(p, c.value) for p in own)
+            return _holds_own_place(c.value, letter, sender_places)
         if c.kind == "person":
             return c.value in (f.addressee or "") or c.value in text
         if c.kind == "number":
@@ -525,6 +521,20 @@ def _sent_from(place: str, letter: Letter) -> bool:
     """Whether the letter's sender, by its record, is at `place` (宁陕县 for 宁陕县水利局)."""
     mine = {short_place(p) for p in _sender_places(letter)}
     return any(short_place(form) in mine for form in _place_forms(place))
+
+
+def _holds_own_place(region: str, letter: Letter, sender_places: Sequence[str]) -> bool:
+    """Whether a province or city holds the letter's own place (河南 holds 泌阳县): its
+    sender's place, else the places its title names, else those of its opening."""
+    if not is_region(region):
+        return False
+    f = letter.fields
+    own = (
+        set(sender_places)
+        or set(read_places(f.title or ""))
+        or set(read_places(letter.text[:300]))  # unsigned, untitled: the places its opening names
+    )
+    return any(within(p, region) for p in own)
 
 
 def _names_own_place(text: str, c: Constraint) -> bool:
