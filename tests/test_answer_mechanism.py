@@ -928,6 +928,10 @@ def test_a_body_another_letter_only_consulted_is_not_its_sender(tmp_path: Path) 
         ("能不能让县里再加一班车？", ()),
         ("子田上组林区的防火通道修了吗？", ()),
         ("泗县学校门口的小吃摊", ("泗县",)),
+        ("另外镇赉县有几家福利院", ("镇赉县",)),  # 另外镇 is no town; 镇赉县 runs past it
+        ("民政局想改善镇里敬老院", ()),  # a verb before 镇
+        ("怎么解决二圣镇饮水困难", ("二圣镇",)),
+        ("城口县坪坝中小企业集聚区", ("城口县",)),  # a zone, not a district
     ],
 )
 def test_words_before_a_level_word_are_not_a_place(question: str, places: tuple[str, ...]) -> None:
@@ -1652,3 +1656,28 @@ def test_a_provincial_sender_without_a_place_is_the_province_its_title_names_a_c
     for province, source in (("四川省", "a.txt"), ("河南省", "b.txt")):
         answer = answerer.answer(f"{province}科技厅关于创新型城市的答复是哪天发的？")
         assert answer.answered and {c.source for c in answer.citations} == {source}
+
+
+def test_a_division_written_by_its_bare_name_is_a_place(tmp_path: Path) -> None:
+    # Made up: two cities' replies on school crossings; the question names both cities bare
+    # and asks of each — a letter from each answers, in the question's order.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("在实验小学门前设立临时信号灯，上下学期间安排警力值守。", "丹东市公安局"),
+        "b.txt": _letter(
+            "已将实验小学路口的信号灯建设列入第四季度工作计划，上下学期间安排警力值守。",
+            "新乡市公安局", "李四代表", "2024年6月1日",
+        ),
+    })  # fmt: skip
+    assert set(answerer.gate.bare_places("新乡实验小学门口和丹东实验小学门口")) == {"新乡", "丹东"}
+    assert answerer.gate.bare_places("会同哪些部门办理") == []  # a word, not 会同县
+    answer = answerer.answer("新乡实验小学门口和丹东实验小学门口，孩子过马路不安全，交警怎么弄的？")
+    assert [c.source for c in answer.citations][:1] == ["b.txt"]
+    assert {c.source for c in answer.citations} == {"a.txt", "b.txt"}
+
+
+def test_each_named_thing_is_asked_without_the_others_bare_names() -> None:
+    from rag.answer.extractive import _cut
+
+    q = "东昌区和华容县两封答复：华容的公厕建在哪？东昌那边审批权归谁？"
+    assert _cut(q, [(0, 3), (4, 7)], 0) == "东昌区和两封答复：的公厕建在哪？东昌那边审批权归谁？"
+    assert _cut(q, [(0, 3), (4, 7)], 1) == "和华容县两封答复：华容的公厕建在哪？那边审批权归谁？"

@@ -53,6 +53,7 @@ from rag.answer.spans import (
 from rag.answer.swaps import en_agencies
 from rag.answer.topic import Term, TopicModel
 from rag.config import AnswerSettings
+from rag.letters.agencies import short_place
 from rag.letters.gazetteer import provinces, within
 from rag.letters.values import FieldValue, field_value, labelled_dates, named_labels
 from rag.search.hops import Bridge, resolve
@@ -191,16 +192,26 @@ def _tier(place: str) -> int:
     return 3
 
 
-def _kept(length: int, items: Sequence[tuple[int, int]], keep: int) -> list[tuple[int, int]]:
-    """The stretches of a question left once every named item but one is cut out."""
+def _cut(question: str, items: Sequence[tuple[int, int]], keep: int) -> str:
+    """The question with every named item but one cut out — wherever it is written again by
+    its bare name, too (东昌区和华容县…东昌那边…: the 华容县 question keeps no 东昌)."""
+    others = [question[a:b] for i, (a, b) in enumerate(items) if i != keep]
+    cut = [span for i, span in enumerate(items) if i != keep]
+    for name in others:
+        bare = short_place(name)
+        if len(bare) >= 2:
+            cut += [m.span() for m in re.finditer(re.escape(bare), question)]
+    kept_start, kept_end = items[keep]
     out, pos = [], 0
-    for i, (start, end) in enumerate(items):
-        if i == keep:
+    for start, end in sorted(cut):
+        if start < kept_end and kept_start < end:
+            continue  # inside the item kept (东昌 of 东昌区)
+        if start < pos:
+            pos = max(pos, end)  # overlapping what was cut already (金川 of 金川县)
             continue
-        out.append((pos, start))
+        out.append(question[pos:start])
         pos = end
-    out.append((pos, length))
-    return out
+    return "".join(out) + question[pos:]
 
 
 def _merged(question: str, answers: Sequence[Answer]) -> Answer | None:
@@ -400,12 +411,7 @@ class ExtractiveAnswerer:
                 hits = self.retriever.search(question, self.settings.k)
                 if any(all(self.gate.meets(c, h.letter) for c in group) for h in hits[:5]):
                     return None
-                return [
-                    "".join(
-                        question[prev:a] for prev, a in _kept(len(question), items, i)
-                    )
-                    for i in range(len(items))
-                ]
+                return [_cut(question, items, i) for i in range(len(items))]
         return None
 
     def stream(
@@ -576,6 +582,9 @@ class ExtractiveAnswerer:
             most = max(prefer.get(r.letter.id, 0.0) for r in near)
             strong = [r for r in near if prefer.get(r.letter.id, 0.0) == most]
         chosen = self._choose(frame, strong)
+        if not frame.compare and len(on_topic) > 1 and self._places_apart(frame):
+            # Places named apart (綦江扶欢瀑布群和龙陵小米地银坛瀑布…): a letter from each.
+            chosen = self._one_per_place(frame, on_topic) or chosen
         if len(chosen) == 1 and len(on_topic) > 1:
             # Two things joined and asked of each (A和B…分别): a letter for each side.
             pair = self._other_side(frame, chosen[0], on_topic)
@@ -617,6 +626,23 @@ class ExtractiveAnswerer:
         ]
         return [best, *joiners[:1]]
 
+    def _one_per_place(self, frame: Frame, readings: list[Reading]) -> list[Reading] | None:
+        """For each place the question names apart, in its order, the best letter on the topic
+        that meets that place (one meeting no other place it names first); None unless two or
+        more places have one. A place a chosen letter meets already is that letter's (城口县…
+        坪坝镇: the county's letter names its town)."""
+        places = [c for c in self.gate.constraints(frame) if c.kind == "place"]
+        places.sort(key=lambda c: frame.question.find(c.value))
+        chosen: list[Reading] = []
+        for c in places:
+            if any(self.gate.meets(c, r.letter) for r in chosen):
+                continue
+            own = [r for r in readings if self.gate.meets(c, r.letter)]
+            alone = [r for r in own if not any(self.gate.meets(o, r.letter) for o in places if o is not c)]
+            if own:
+                chosen.append(max(alone or own, key=lambda r: (r.relevance - 0.04 * r.rank, -r.rank)))
+        return chosen if len(chosen) > 1 else None
+
     def _other_side(self, frame: Frame, best: Reading, strong: list[Reading]) -> list[Reading] | None:
         """A question asking of each of two things it joins (A和B…分别…, …这两封答复…) that
         no name of a place or body tells apart: `best` and the letter the other side of the
@@ -648,6 +674,8 @@ class ExtractiveAnswerer:
         if frame.english:
             return False  # an English question's places are hints, not constraints
         places = [c.value for c in self.gate.constraints(frame) if c.kind == "place"]
+        if any(a + b in frame.question for a in places for b in places if a != b):
+            return False  # run together (渝中区石油路地区): one place, the second inside the first
         return len(places) > 1 and not any(
             a != b and (a in b or b in a or within(a, b)) for a in places for b in places
         )

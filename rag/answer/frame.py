@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import rjieba
+
 from rag.letters.agencies import canonical_agency, is_sector, split_place
 from rag.letters.gazetteer import known_place
 from rag.search.query import (
@@ -206,6 +208,7 @@ _GENERIC_PLACE = re.compile(
     r"城区|市区|社区|小区|园区|景区|片区|山区|辖区|郊区|新区|开发区|城市|县城|乡镇|城镇|集镇|村镇|"
     r"本市|全市|全区|全县|全省|我市|我区|我县|该市|该区|该县|各区|各县|各市|各镇|省市|区县|县区|市县|"
     r"都市|城乡|市级|区级|县级|地市|商区|校区|示范区|保护区|试验区|功能区|经开区|高新区|城镇化|"
+    r"集聚区|聚集区|工业区|产业区|服务区|核心区|集中区|"
     r"小镇|场镇|集市|超市|菜市|夜市|早市|花市|股市|楼市|闹市|上市|城市|林区|矿区|牧区|库区|灾区|产区"
 )
 # Generic only as the whole word: 门市 (a shop front) ends 厦门市, 江门市, 荆门市.
@@ -243,6 +246,10 @@ def read_places(question: str) -> tuple[str, ...]:
                 pos += 1
                 continue
             name, end = p.group(), p.end()
+            inner = _known_across(run, pos, end)
+            if inner is not None:
+                pos = inner  # 另外镇赉县: 镇赉县 starts inside 另外镇 and runs past it
+                continue
             if name[-1] == "市" and run[end : end + 1] == "场":
                 pos = end  # 农贸市场, 集贸市场: a market, not a city
                 continue
@@ -254,6 +261,7 @@ def read_places(question: str) -> tuple[str, ...]:
             lead = _PLACE_LEAD.match(name)
             if lead:
                 name = name[lead.end() :]
+            name = _without_leading_words(name)
             stem = name[:-2] if name.endswith("街道") else name[:-1]
             if (
                 len(stem) >= 2 or (len(stem) == 1 and name[-1] == "县")  # 泗县, 环县
@@ -266,6 +274,35 @@ def read_places(question: str) -> tuple[str, ...]:
                 out.append(name)
             pos = end
     return tuple(dict.fromkeys(out))
+
+
+def _known_across(run: str, start: int, end: int) -> int | None:
+    """Where a division the table knows, with its level word, starts inside run[start:end]
+    and ends past it (另外镇赉县 → 镇赉县 at 2); None when none does."""
+    for i in range(start + 1, end):
+        for j in range(min(len(run), i + 10), end, -1):
+            if run[j - 1] in "省市区县旗州" and known_place(run[i:j]):
+                return i
+    return None
+
+
+# Word tags (jieba's) of a word that leads into a place rather than naming it: a verb
+# (改善镇里, 解决二圣镇), a conjunction (另外), a count (两封), an adverb, a preposition, a
+# pronoun (怎么).
+_LEAD_TAGS = frozenset({"v", "vn", "c", "m", "d", "p", "r"})
+
+
+def _without_leading_words(name: str) -> str:
+    """A place read with the words before it, without them (解决二圣镇 → 二圣镇); "" when
+    only such words stand before its level word (改善镇, 另外镇). A name the table knows stays."""
+    if known_place(name):
+        return name
+    suffix = 2 if name.endswith("街道") else 1
+    stem, rest = name[:-suffix], name[-suffix:]
+    words = rjieba.tag(stem)
+    while words and words[0][1] in _LEAD_TAGS and rjieba.has_word(words[0][0]):
+        stem = stem[len(words.pop(0)[0]) :]
+    return stem + rest if stem else ""
 
 
 def _under_region(name: str) -> bool:

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+import rjieba
 
 from rag.answer.frame import Body, Frame, read_places, region_of
 from rag.letters.agencies import (
@@ -33,7 +35,7 @@ from rag.letters.agencies import (
     short_place,
     split_place,
 )
-from rag.letters.gazetteer import is_region, provinces, regions_of, within
+from rag.letters.gazetteer import divisions, is_region, known_place, provinces, regions_of, within
 from rag.search.lexicon import normalize
 from rag.search.names import PinyinNames, spelled_names
 from rag.search.query import agency_core, number_key
@@ -129,6 +131,42 @@ _BRANCH = re.compile(r"局([\u4e00-\u9fff]{2,3}?)区?分局")
 _ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,3}族)*自治$|[\u4e00-\u9fff]{1,2}族$")
 
 
+# Word tags (jieba's) a division's bare name carries when it is used as a place (丹东 ns),
+# not as a word (会同 n, 振兴 v).
+_PLACE_TAGS = frozenset({"ns", "nr", "nrt", "nz"})
+# What a place name may follow: the question's start, a pause, a joining or framing word, a
+# wider place (宁陕龙王镇) — not the inside of a longer name (大河口大桥, 衢江城区).
+_BEFORE_PLACE = "和与及跟同或的在对是从到往说那这个了把给向由将为就请问省市区县"
+# What follows a name that is a road's, a village's or a bridge's (宜川路, 东河村, 泗水关大桥).
+_NAMED_AFTER = re.compile(r"路|街|巷|村|桥|大桥|关|社区|小区|佳苑|景区|片区|中学|小学")
+
+
+def _tagged_places(question: str, written: Callable[[str], bool]) -> list[str]:
+    """Divisions a question writes by their bare name as a word of its own, read as a place
+    (丹东接梨树小学门口, 新郑褚庄路): the segmenter tags it a name, the table knows it, and it
+    is a province or city, or a letter of the collection writes it with its level word
+    (`written`) — a bare county name no letter writes (新建, 共和) is more likely a word."""
+    out = []
+    at = 0
+    for word, tag in rjieba.tag(question):
+        start, at = at, at + len(word)
+        if len(word) < 2 or tag not in _PLACE_TAGS or not known_place(word):
+            continue
+        before = question[:start]
+        if (
+            before
+            and re.match(r"[\u4e00-\u9fff]", before[-1])
+            and before[-1] not in _BEFORE_PLACE
+            and not any(known_place(before[i:]) for i in range(max(0, len(before) - 4), len(before) - 1))
+        ):
+            continue  # inside a longer name
+        if _NAMED_AFTER.match(question, at):
+            continue
+        if is_region(word) or written(word):
+            out.append(word)
+    return out
+
+
 class Gate:
     """Constraint checks over one retriever's letters."""
 
@@ -136,6 +174,7 @@ class Gate:
         self.retriever = retriever
         self._names: PinyinNames | None = None  # the letters' names by pinyin, on first use
         self._bare: re.Pattern[str] | None = None  # the senders' places by bare name, on first use
+        self._written_places: dict[str, bool] = {}  # bare division name → written with its level
 
     def bare_places(self, question: str) -> list[str]:
         """The places of the collection's senders that `question` writes by their bare name
@@ -168,7 +207,17 @@ class Gate:
                 )
                 or r"(?!)"
             )
-        return list(dict.fromkeys(self._bare.findall(question)))
+        return list(dict.fromkeys([*self._bare.findall(question), *_tagged_places(question, self._written)]))
+
+    def _written(self, place: str) -> bool:
+        """Whether a letter of the collection writes the division `place` names with its level
+        word (新郑 → 新郑市), remembered per name."""
+        if place not in self._written_places:
+            full = divisions(place)
+            self._written_places[place] = any(
+                n in letter.text for letter in self.retriever.index.letters.values() for n in full
+            )
+        return self._written_places[place]
 
     # -- reading the constraints -------------------------------------------------------------
     def constraints(self, frame: Frame) -> list[Constraint]:

@@ -77,6 +77,12 @@ def within(place: str, region: str) -> bool:
     return region in regions_of(place)
 
 
+def divisions(name: str) -> list[str]:
+    """The full names of the divisions `name` names, as written or bare (新郑 → 新郑市)."""
+    by_name, names = _codes()
+    return sorted({names[c] for c in by_name.get(name, ())})
+
+
 def known_place(name: str) -> bool:
     """Whether `name` is a division of the table, as written or without its level word."""
     return name in _codes()[0]
