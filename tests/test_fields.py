@@ -637,3 +637,21 @@ def test_a_page_with_no_salutation_or_title_is_still_dated_by_its_signature() ->
         "2024年7月27日\n扫一扫分享到朋友圈\n"
     )
     assert extract_fields(text).date == "2024-07-27"
+
+
+def test_a_phone_the_body_mentions_is_not_the_contact_line() -> None:
+    # Made up: the reply tells citizens a company has a phone line; the contact is below.
+    from rag.letters.values import field_value
+    from rag.types import Letter
+
+    text = (
+        "张三代表：\n您的建议收悉，现答复如下：\n大件垃圾收运公司已在小区设置公告，内含收运APP及联系电话，可上门服务。\n"
+        "某某区城市管理局\n2022年4月15日\n联 系 人:郑某\n联系电话:13800000000\n"
+    )
+    letter = Letter("x", "x.txt", text, extract_fields(text))
+    assert field_value(letter, "contact").value == "联 系 人:郑某 联系电话:13800000000"
+
+
+def test_a_document_number_with_a_sub_number_is_read() -> None:
+    text = "【示例】虚构\n样政字〔2012〕30-17号\n签发人:张某\n关于第17号代表建议的答复\n李四代表：\n您的建议收悉。\n"
+    assert extract_fields(text).doc_number == "样政字〔2012〕30-17号"

@@ -52,7 +52,7 @@ BRACKETED = re.compile(r"《[^》]*》|[(（][^()（）]*[)）]")
 #: A document number (渝经信复函〔2020〕300号), or its run-together form (渝经信复函〔2020300).
 DOCNO = re.compile(
     r"[\u4e00-\u9fa5A-Za-z]{1,12}\s*[〔【\[(（]\s*(?:19|20)\d{2}\s*"
-    r"(?:[〕】\])）]\s*第?\s*\d{1,5}\s*号|\d{1,5}(?:\s*号)?)"
+    r"(?:[〕】\])）]\s*第?\s*\d{1,5}(?:\s*[-－]\s*\d{1,5})?\s*号|\d{1,5}(?:\s*号)?)"
 )
 _DASHES = "—-－―:："
 _ALIAS = re.compile(r"[(（][\u4e00-\u9fa5]{2,20}[)）]$")

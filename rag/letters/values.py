@@ -18,9 +18,11 @@ _ANONYMISED = re.compile(r"^(?:[xX×*＊某]+|某某)")
 # Labels may be spaced out to fill a column (联 系 人：).
 # The person a caller can ring: 联系人, or the official who handled it (经办人, 承办人).
 # The office to ring (联系单位, 联系部门) belongs with them.
+# A label is followed by its value: a colon (联系人及电话：), or straight a number or a name on
+# a label line — not prose that only mentions a phone (…内含收运APP及联系电话，可上门服务).
 _CONTACT = re.compile(
     r"[^\n]*?(?P<label>联\s*系\s*人|联\s*系\s*电\s*话|联\s*系\s*方\s*式|经\s*办\s*人|承\s*办\s*人"
-    r"|联\s*系\s*单\s*位|联\s*系\s*部\s*门)[^\n]*"
+    r"|联\s*系\s*单\s*位|联\s*系\s*部\s*门)(?=[^\n，,。；;]{0,8}[:：]|[ \t\u3000]*[\d（(]|[ \t\u3000]+\S)[^\n]*"
 )
 # The end of a line and any blank lines after it.
 _NEXT_LINE = re.compile(r"[ \t\u3000]*\n\s*")
