@@ -40,6 +40,8 @@ def test_english_questions_are_translated_for_the_lexical_side() -> None:
     assert tok.translate("what is the document number") and "文号" in tok.translate(
         "document number"
     )
+    # Money put in, in the words reply letters use (投入资金), and a span of years.
+    assert {"投入", "近年来"} <= set(tok.translate("How much was invested in recent years").split())
 
 
 def test_traditional_and_full_width_text_is_normalised() -> None:
