@@ -933,6 +933,8 @@ def test_a_body_another_letter_only_consulted_is_not_its_sender(tmp_path: Path) 
         ("民政局想改善镇里敬老院", ()),  # a verb before 镇
         ("怎么解决二圣镇饮水困难", ("二圣镇",)),
         ("城口县坪坝中小企业集聚区", ("城口县",)),  # a zone, not a district
+        ("铜梁乡村振兴的答复", ()),  # 乡村, the countryside
+        ("内蒙古乡镇卫生院缺医生", ()),  # 乡镇, townships in general
     ],
 )
 def test_words_before_a_level_word_are_not_a_place(question: str, places: tuple[str, ...]) -> None:
@@ -1682,3 +1684,16 @@ def test_each_named_thing_is_asked_without_the_others_bare_names() -> None:
     q = "东昌区和华容县两封答复：华容的公厕建在哪？东昌那边审批权归谁？"
     assert _cut(q, [(0, 3), (4, 7)], 0) == "东昌区和两封答复：的公厕建在哪？东昌那边审批权归谁？"
     assert _cut(q, [(0, 3), (4, 7)], 1) == "和华容县两封答复：华容的公厕建在哪？那边审批权归谁？"
+
+
+def test_a_town_no_letter_names_is_missing_when_the_letter_is_about_another(tmp_path: Path) -> None:
+    # Made up: one letter on a town's health centre. Asked about another town's, the answer
+    # says the collection has none; asked with the town shortened, the letter answers.
+    answerer = _answerer(tmp_path, {
+        "a.txt": "【示例】虚构。\n关于新建横山镇卫生院的建议的复函\n张三代表：\n您的建议收悉，现答复如下：\n"
+        "横山镇卫生院新院建设因用地和资金未落实暂缓，我委将积极争取专项资金。\n某某区卫生健康委员会\n2024年5月1日\n",
+    })  # fmt: skip
+    other = answerer.answer("某某区卫健委对建设石角镇卫生院的建议是怎么回复的？")
+    assert not other.answered and "石角镇" in other.text
+    assert answerer.answer("某某区卫健委对建设横山镇卫生院的建议是怎么回复的？").answered
+    assert answerer.answer("某某区卫健委对建设横山乡卫生院的建议是怎么回复的？").answered  # written otherwise

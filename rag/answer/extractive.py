@@ -36,8 +36,8 @@ from rag.answer.compare import Comparison, read_comparison, stated_value, verdic
 from rag.answer.compose import Draft, clean, excerpt, letter_label, sender_of, title_of
 from rag.answer.english import agency_en, date_en, number_en, status_en
 from rag.answer.fieldanswers import LABELS, unstated
-from rag.answer.frame import Frame, Part, read_frame
-from rag.answer.gate import Constraint, Gate
+from rag.answer.frame import Frame, Part, read_frame, read_places
+from rag.answer.gate import TOWN_LEVELS, Constraint, Gate
 from rag.answer.listing import list_answer, records_answer
 from rag.answer.quotes import verify
 from rag.answer.reading import Reading, Scored, Sentence, direct, score, sentences
@@ -589,6 +589,9 @@ class ExtractiveAnswerer:
             # Two things joined and asked of each (A和B…分别): a letter for each side.
             pair = self._other_side(frame, chosen[0], on_topic)
             chosen = pair or chosen
+        elsewhere = self._town_elsewhere(frame, chosen, hits)
+        if elsewhere is not None:
+            return self._abstain(frame, hits, missing=elsewhere)
         draft = Draft(frame.english)
         stated = 0
         for reading in chosen:
@@ -596,6 +599,25 @@ class ExtractiveAnswerer:
         if not stated:
             return Answer(frame.question, draft.text(), tuple(draft.citations), False, (), "unstated")
         return Answer(frame.question, draft.text(), tuple(draft.citations), True, (), "lookup")
+
+    def _town_elsewhere(self, frame: Frame, chosen: list[Reading], hits: Sequence[Hit]) -> Constraint | None:
+        """A town the question names that no letter names, when the letters chosen are about
+        another town of that level — one with no character of its name (石角镇卫生院, answered
+        by a letter on 横山镇卫生院): the town is what the collection lacks. A town written
+        otherwise (a shortened or misspelt name shares a character) is not."""
+        for c in self.gate.constraints(frame):
+            level = next((t for t in TOWN_LEVELS if c.value.endswith(t)), None)
+            if c.kind != "place" or level is None or any(self.gate.meets(c, r.letter) for r in chosen):
+                continue
+            if self.gate.exists(c, [h.letter.id for h in hits]):
+                continue
+            stem = set(c.value[: -len(level)])
+            for r in chosen:
+                f = r.letter.fields
+                head = " ".join([f.title or "", field_value(r.letter, "subject").value or "", r.letter.text[:200]])
+                if any(p.endswith(level) and not stem & set(p[: -len(level)]) for p in read_places(head)):
+                    return c
+        return None
 
     def _choose(self, frame: Frame, strong: list[Reading]) -> list[Reading]:
         """Which letters answer: one for a question about one thing, one per thing compared."""

@@ -256,6 +256,9 @@ def read_places(question: str) -> tuple[str, ...]:
             if run[end : end + 1] == "级" and not known_place(_PLACE_LEAD.sub("", name)):
                 pos = end  # 创建市级高新区: a level (市级), not a city
                 continue
+            if name[-1] == "乡" and run[end : end + 1] in ("村", "镇") and not known_place(name):
+                pos = end  # 铜梁乡村振兴, 内蒙古乡镇: 乡村 and 乡镇 are words, not a township
+                continue
             if name[-1] in "市区" and run[end : end + 1] in ("镇", "乡"):
                 name, end = name + run[end], end + 1  # 寨背市镇: a town whose name holds 市
             lead = _PLACE_LEAD.match(name)

@@ -67,7 +67,7 @@ def persons(question: str) -> list[str]:
 # A number with its kind: 第0123号提案, 123号建议.
 _NUMBER_KIND = re.compile(r"第?\s*([A-Za-z]{0,3}\d{1,9})\s*号\s*(?:代表|委员)?(提案|建议|议案)")
 # Levels of the places a question may put under a county or city body (临沭县财政局…青云镇).
-_TOWN_LEVELS = ("镇", "乡", "街道")
+TOWN_LEVELS = ("镇", "乡", "街道")
 # Constraints that name a letter's party (a body, a place, a person) rather than a key.
 _ENTITY = frozenset({"sender", "mention", "place", "person"})
 # Levels that are the same tier: a district and a county are both county-level.
@@ -226,7 +226,7 @@ class Gate:
         body_places = {p for b in frame.bodies for p in b.places}
         # Places an English question names come from a translation table: a hint, not a gate.
         places = [] if info.english else list(dict.fromkeys([*info.places, *frame.places]))
-        towns = tuple(p for p in places if p not in body_places and p.endswith(_TOWN_LEVELS))
+        towns = tuple(p for p in places if p not in body_places and p.endswith(TOWN_LEVELS))
         for body in frame.bodies if not info.english else english_bodies(frame.question):
             kind = "sender" if body.sender else "mention"
             within = towns if body.sender and body.level in ("县", "区", "市", "旗") else ()

@@ -174,7 +174,7 @@ def without_fields(text: str) -> str:
     return text
 
 
-_NOT_PLACE = re.compile(r"[哪谁什么怎是的对和与及为在中列明个首跨各每该此那这]")
+_NOT_PLACE = re.compile(r"[哪谁什么怎是的对和与及为在中列明个首跨各每该此那这给把被]")
 # A date's last character written against the name after it (23年綦江区…, 5月…).
 _DATE_TAIL = re.compile(r"^[年月日号]")
 _ASCII = re.compile(r"[A-Za-z]{3,}")
@@ -311,6 +311,8 @@ def analyze(question: str) -> QueryInfo:
         # agency only when the table knows its core ("哪位委" and "对李中宇委" are not bodies).
         if core in known:
             info.agencies.append(agency_core(canonical_agency(name) or core))
+        if places and places[-1].endswith("乡") and core.startswith(("村", "镇")):
+            places = places[:-1]  # 内蒙古乡村振兴局, 乡镇卫生院: 乡村 and 乡镇 are words, not a township
         if core and AGENCY_SUFFIX.search(core) and not _NOT_PLACE.search("".join(places)):
             info.places += [p for p in places if len(p) >= 2]
     info.places = list(dict.fromkeys(info.places))
