@@ -60,6 +60,12 @@ def test_the_kind_asked_for_is_not_part_of_the_topic() -> None:
     assert frame.bodies[0].sender  # "X提到的": what X's letter says
 
 
+def test_alternatives_joined_by_huozhe_are_one_term_and_share_their_object() -> None:
+    # 加固或者修复河堤: two actions on one thing; 要求 only leads into what was asked for.
+    assert read_frame("有哪些建议是要求加固或者修复河堤的?").topic == "加固河堤|修复河堤"
+    assert read_frame("哪些答复是关于危桥或者老桥改造的?").topic == "危桥|老桥改造"
+
+
 # -- typed spans -------------------------------------------------------------------------
 
 

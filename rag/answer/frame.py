@@ -151,7 +151,7 @@ _DEMONSTRATIVE = re.compile(
     r"[那这该此][条个棵所座家封份件位项些段片块处类种样]|[这那](?:边|里|儿|一带)|之类|类似|现在|目前|如今|当前|有多大|多大|多高|多长|多久"
 )
 # A particle or preposition left at a word's edge once frame words are gone ("渝中区有").
-_EDGE = re.compile(r"^(?:[对在把将从向给被让]|跟(?![进踪随]))|[有是在都还又也由]+$")
+_EDGE = re.compile(r"^(?:[对在把将从向给被让]|跟(?![进踪随])|是?(?:要求|请求|希望)(?=[\u4e00-\u9fff]{2}))|[有是在都还又也由]+$")
 _PUNCT = re.compile(r"[\s，,。？?！!；;：:、“”\"'‘’《》〈〉（）()\[\]【】<>·…—\-]+")
 # A quoted term the letter must contain (“258集市”, 《…》), at least two characters.
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,40})[”\"」』]|《([^》]{2,60})》")
@@ -453,7 +453,7 @@ def topic_of(text: str, info: QueryInfo, bodies: tuple[Body, ...] = ()) -> str:
     out = re.sub(r"\d{4}年(?:(?:及|和)?(?:以前|之前|以后|之后)|以来|起|至今)?|第?[A-Za-z]{0,3}\d+号?|〔\d{4}〕", " ", out)
     # Alternatives are one thing: "老年食堂(老人食堂)", "路灯或照明" → 老年食堂|老人食堂.
     out = re.sub(r"([\u4e00-\u9fff]{2,})\s*[（(]([\u4e00-\u9fff]{2,})[)）]", r"\1|\2", out)
-    out = re.sub(r"(?<=[\u4e00-\u9fff]{2})或(?=[\u4e00-\u9fff]{2})", "|", out)
+    out = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:或者|或是|或)(?=[\u4e00-\u9fff]{2})", "|", out)
     out = _FRAME_WORDS.sub(" ", out)
     out = _DEMONSTRATIVE.sub(" ", out)
     words = []
@@ -461,10 +461,21 @@ def topic_of(text: str, info: QueryInfo, bodies: tuple[Body, ...] = ()) -> str:
         # "床位和职工" is two things; "和平路" is one (a conjunction needs a word on each side);
         # spoken, 跟 joins them too (A跟B那个路口), but not in 跟进 / 跟踪.
         for piece in re.split(r"(?<=[\u4e00-\u9fff]{2})(?:[和与及]|跟(?![进踪]))(?=[\u4e00-\u9fff]{2})", word):
-            piece = "|".join(f for f in (_EDGE.sub("", a) for a in piece.split("|")) if len(f) >= 2)
+            piece = "|".join(f for f in _shared_head([_EDGE.sub("", a) for a in piece.split("|")]) if len(f) >= 2)
             if piece:
                 words.append(piece)
     return " ".join(words)
+
+
+def _shared_head(alternatives: list[str]) -> list[str]:
+    """Two actions on one thing (加固|修复河堤): the first gets the thing the second names
+    (加固河堤|修复河堤)."""
+    if len(alternatives) == 2 and len(alternatives[0]) == 2 and len(alternatives[1]) >= 4:
+        first = rjieba.tag(alternatives[0])
+        words = rjieba.tag(alternatives[1])
+        if len(first) == 1 and first[0][1] == "v" and len(words[0][0]) == 2 and words[0][1] == "v":
+            return [alternatives[0] + alternatives[1][2:], alternatives[1]]
+    return alternatives
 
 
 #: Bodies that, named with no place, mean the state in general (政府能补贴吗), not a sender.
