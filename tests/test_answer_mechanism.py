@@ -1703,3 +1703,17 @@ def test_a_town_no_letter_names_is_missing_when_the_letter_is_about_another(tmp_
     assert not other.answered and "石角镇" in other.text
     assert answerer.answer("某某区卫健委对建设横山镇卫生院的建议是怎么回复的？").answered
     assert answerer.answer("某某区卫健委对建设横山乡卫生院的建议是怎么回复的？").answered  # written otherwise
+
+
+def test_an_english_question_spelling_a_city_with_no_letter_abstains_naming_it(tmp_path: Path) -> None:
+    # Made up: a Chongqing district's reply on public toilets.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("今年新建公共厕所12座，改造地铁站周边公厕5座。", "重庆市江北区住房和城乡建设委员会"),
+    })  # fmt: skip
+    wuhan = answerer.answer("How did Wuhan's housing bureau reply about public toilets near metro stations?")
+    assert not wuhan.answered and "Wuhan (武汉)" in wuhan.text
+    assert answerer.answer("How many public toilets were built in Chongqing's Jiangbei district?").answered
+    # A city run into another name is a modifier, not where the letter is from.
+    question = "How many toilets did the Wuhan–Chongqing exchange programme build?"
+    frame = read_frame(question, answerer.retriever.analyze(question))
+    assert not [c for c in answerer.gate.constraints(frame) if c.kind == "place"]

@@ -1187,6 +1187,8 @@ def _not_found(frame: Frame, missing: Constraint | None, weak: bool) -> str:
             return f"None of the reply letters on file answers a suggestion about {missing.label}."
         if missing is not None and missing.kind == "sender":
             return f"None of the reply letters on file is from {missing.label}."
+        if missing is not None and missing.kind == "place" and missing.hard:
+            return f"None of the reply letters on file is from {missing.label}."
         if missing is not None and missing.kind in ("name", "place", "person", "mention"):
             return f"None of the reply letters on file mentions {missing.label}."
         if missing is not None:

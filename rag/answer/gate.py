@@ -35,9 +35,18 @@ from rag.letters.agencies import (
     short_place,
     split_place,
 )
-from rag.letters.gazetteer import divisions, is_region, known_place, provinces, regions_of, within
+from rag.letters.gazetteer import (
+    all_places,
+    divisions,
+    is_region,
+    known_place,
+    provinces,
+    regions,
+    regions_of,
+    within,
+)
 from rag.search.lexicon import normalize
-from rag.search.names import PinyinNames, spelled_names
+from rag.search.names import PinyinNames, pinyin_keys, spelled_names
 from rag.search.query import agency_core, number_key
 from rag.search.retrieval import Retriever
 from rag.types import Letter
@@ -242,9 +251,15 @@ class Gate:
                 if not any(name in b.name for b in frame.bodies):
                     out.append(Constraint("person", name, name))
         else:
-            # A Chinese name an English question spells in pinyin (Shanghai, Jiulongpo).
+            # A Chinese name an English question spells in pinyin (Shanghai, Jiulongpo): a
+            # province or city it spells bounds the letters (Wuhan → 武汉) as a Chinese
+            # question's would; another name only ranks them.
             for word in spelled_names(frame.question):
-                out.append(Constraint("name", word, word))
+                region = _spelled_region(word) if _as_place_en(word).search(frame.question) else None
+                if region is not None:
+                    out.append(Constraint("place", region, f"{word} ({region})"))
+                else:
+                    out.append(Constraint("name", word, word))
         kinds = {number_key(n): k for n, k in _NUMBER_KIND.findall(normalize(frame.question))}
         for number in info.numbers:
             label = f"第{number}号" + kinds.get(number, "").replace("议案", "建议")
@@ -675,6 +690,34 @@ def _mentions_body(text: str, body: Body, named_only: bool = False) -> bool:
 
 
 @lru_cache(maxsize=1024)
+@lru_cache(maxsize=1)
+def _divisions_by_pinyin() -> dict[str, frozenset[str]]:
+    """Every division of the table, bare, by its toneless pinyin (wuhan → 武汉)."""
+    out: dict[str, set[str]] = {}
+    for name in all_places():
+        for key in pinyin_keys(name):
+            out.setdefault(key, set()).add(name)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _spelled_region(word: str) -> str | None:
+    """The province or city an English word spells in pinyin (Wuhan → 武汉) when no other
+    division is spelled so (Fuzhou is 福州 and 抚州; Pingxiang 萍乡 and 凭祥), else None."""
+    names = _divisions_by_pinyin().get(re.sub(r"[^a-z]", "", word.lower()), frozenset())
+    name = next(iter(names)) if len(names) == 1 else None
+    return name if name is not None and name in regions() else None
+
+
+def _as_place_en(word: str) -> re.Pattern[str]:
+    """Where an English question writes `word` as the place a letter is from (Wuhan's, in
+    Wuhan, Wuhan city) — not as a modifier run into another name (Shanghai–Yunnan cooperation)."""
+    w = re.escape(word)
+    return re.compile(
+        rf"(?:\b(?:in|from|of|at)\s+{w}\b(?![-–—]))|\b{w}['’]s\b|\b{w}\s+(?:city|province|municipality|prefecture)\b",
+        re.I,
+    )
+
+
 def english_bodies(question: str) -> tuple[Body, ...]:
     """The bodies an English question names, in Chinese (…Bureau (医保局)) or by a glossary
     phrase (Medical Security Bureau): each is a body the letter must be from or name. Its

@@ -57,6 +57,20 @@ def provinces() -> frozenset[str]:
     return frozenset(short_place(_bare(n)) for c, n in names.items() if c.endswith("0000"))
 
 
+@cache
+def all_places() -> frozenset[str]:
+    """Every division of the table, bare (河南, 武汉, 泌阳)."""
+    _, names = _codes()
+    return frozenset(short_place(_bare(n)) for n in names.values())
+
+
+@cache
+def regions() -> frozenset[str]:
+    """The provinces and cities (prefecture level) of the table, bare (河南, 武汉, 驻马店)."""
+    _, names = _codes()
+    return frozenset(short_place(_bare(n)) for c, n in names.items() if c.endswith("00"))
+
+
 def regions_of(place: str) -> frozenset[str]:
     """The provinces and cities `place` lies in (itself included), each as written and bare:
     泌阳县 → 泌阳县, 驻马店市, 驻马店, 河南省, 河南. Empty for a name the table lacks."""
