@@ -1717,3 +1717,13 @@ def test_an_english_question_spelling_a_city_with_no_letter_abstains_naming_it(t
     question = "How many toilets did the Wuhan–Chongqing exchange programme build?"
     frame = read_frame(question, answerer.retriever.analyze(question))
     assert not [c for c in answerer.gate.constraints(frame) if c.kind == "place"]
+
+
+def test_a_part_the_first_parts_quote_answers_is_not_said_to_be_unstated(tmp_path: Path) -> None:
+    # Made up: one clause run answers both parts; neither may be called unstated.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("示例经开区2021年全社会研发投入同比增长30%,科技型企业累计达到357家。", "某某市科学技术局"),
+    })  # fmt: skip
+    answer = answerer.answer("示例经开区2021年的研发投入增长了多少?科技型企业有多少家?")
+    assert answer.answered and "30%" in answer.text and "357家" in answer.text
+    assert "没有写明" not in answer.text

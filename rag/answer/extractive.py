@@ -762,12 +762,28 @@ class ExtractiveAnswerer:
                 draft.add("· " + draft.quote(letter, *_bounded(letter.text, nearest.sentence.start, nearest.sentence.end)))
             return 0
         for part in missing:
+            if self._said_already(frame, letter, part, shown):
+                continue  # what an earlier part's answer quotes answers it too: no "not stated"
             lines.append(self._unstated_line(frame, letter, [part]))
         draft.lines += lines
         draft.source(letter)
         for start, end in self._support(frame, reading, used):
             draft.add(("· " if not english else "· ") + draft.quote(letter, start, end))
         return stated
+
+    def _said_already(self, frame: Frame, letter: Letter, part: Part, shown: list[tuple[int, int]]) -> bool:
+        """Whether a direct answer already shown holds what `part` asks: its kind of span (a
+        number, a time …) in a clause on the part's topic (增长30%, shown for the question's
+        other part)."""
+        if part.fields and part.ask not in _CONTENT_ASKS or part.ask not in _TYPED:
+            return False
+        terms = self.terms(frame, part)
+        floor = self.settings.min_part / (2 if frame.english else 1)
+        for start, end in shown:
+            window = letter.text[start:end]
+            if has_span(part.ask, window) and (not terms or self.topics.coverage(terms, window) >= floor):
+                return True
+        return False
 
     def _pick(
         self, frame: Frame, letter: Letter, terms: Sequence[Term], part: Part, ranked: list[Scored]
