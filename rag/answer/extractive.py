@@ -775,8 +775,8 @@ class ExtractiveAnswerer:
         """Whether a direct answer already shown holds what `part` asks: its kind of span (a
         number, a time …) in a clause on the part's topic (增长30%, shown for the question's
         other part)."""
-        if part.fields and part.ask not in _CONTENT_ASKS or part.ask not in _TYPED:
-            return False
+        if (part.fields and part.ask not in _CONTENT_ASKS) or part.ask not in _TYPED:
+            return False  # a field, or an ask with no span kind to look for
         terms = self.terms(frame, part)
         floor = self.settings.min_part / (2 if frame.english else 1)
         for start, end in shown:

@@ -186,8 +186,9 @@ class Gate:
         self._written_places: dict[str, bool] = {}  # bare division name → written with its level
 
     def bare_places(self, question: str) -> list[str]:
-        """The places of the collection's senders that `question` writes by their bare name
-        (宁陕 for 宁陕县): soft place constraints, as a county or district is."""
+        """The places `question` writes by their bare name (宁陕 for 宁陕县): the collection's
+        senders' places, and divisions the segmenter reads as names (`_tagged_places`). Soft
+        place constraints, as a county or district is; a province or city is hard."""
         if self._bare is None:
             senders = {
                 name
