@@ -25,6 +25,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from rag.answer.compose import citation_name, suggestion_name
 from rag.answer.conversation import Conversation
 from rag.search.query import Filters
 from rag.types import Answer
@@ -90,15 +91,10 @@ def footnotes(answer: Answer) -> str:
     """`\\n\\n[1] title 文号 — quote` lines (and reading suggestions when abstaining)."""
     lines = []
     for c in answer.citations:
-        # A letter is named by title and 文号, else by its sender; the file name is a last resort.
-        label = " ".join(x for x in (c.title, c.doc_number) if x) or c.agency or c.source
-        lines.append(f"[{c.key}] {label} — {c.quote}")
+        lines.append(f"[{c.key}] {citation_name(c)} — {c.quote}")
     if not answer.answered and answer.suggestions:
         lines.append("You may want to read:" if answer.text.isascii() else "您可以看看：")
-        lines += [
-            "- " + (" · ".join(str(x) for x in (s.get("title"), s.get("agency")) if x) or str(s.get("source")))
-            for s in answer.suggestions
-        ]
+        lines += [f"- {suggestion_name(s)}" for s in answer.suggestions]
     return "\n\n" + "\n".join(lines) if lines else ""
 
 

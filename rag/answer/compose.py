@@ -15,7 +15,9 @@ quote. Citations are numbered in the order they appear.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from rag.answer.english import agency_en
 from rag.types import Citation, Letter
@@ -64,6 +66,19 @@ def sender_of(letter: Letter) -> str | None:
     f = letter.fields
     name = f.agency or f.agency_canonical
     return clean(name) if name else None
+
+
+def citation_name(citation: Citation) -> str:
+    """How a plain-text source list names a cited letter: its title and 文号, else its
+    sender; the file name is a last resort."""
+    return " ".join(x for x in (citation.title, citation.doc_number) if x) or citation.agency or citation.source
+
+
+def suggestion_name(suggestion: Mapping[str, Any]) -> str:
+    """How a plain-text answer lists a suggested letter: its title · its sender, whichever
+    it has, else its file name."""
+    name = " · ".join(str(x) for x in (suggestion.get("title"), suggestion.get("agency")) if x)
+    return name or str(suggestion.get("source"))
 
 
 def letter_label(letter: Letter, english: bool, sender: str | None = None) -> str:

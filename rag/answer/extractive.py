@@ -540,6 +540,11 @@ class ExtractiveAnswerer:
         s = self.settings
         return s.min_topic_english if frame.english else s.min_topic
 
+    def part_floor(self, frame: Frame) -> float:
+        """The least topic coverage a sentence needs to answer a part or support it: an
+        English question's words are loose translations, so half the cover."""
+        return self.settings.min_part / (2 if frame.english else 1)
+
     # -- lookups -------------------------------------------------------------------------------
     def _lookup(
         self, frame: Frame, hits: Sequence[Hit], prefer: dict[str, float] | None = None
@@ -623,7 +628,7 @@ class ExtractiveAnswerer:
         """Which letters answer: one for a question about one thing, one per thing compared."""
         s = self.settings
         # Retrieval's order breaks near-ties; a clearly better covering letter wins.
-        best = max(strong[:3], key=lambda r: (r.relevance - 0.04 * r.rank, -r.rank))
+        best = max(strong[:3], key=_standing)
         if frame.compare:
             # One letter per place compared (沙坪坝和涪陵两地公安…有何不同), where each has one.
             places = [c for c in self.gate.constraints(frame) if c.kind == "place"]
@@ -662,7 +667,7 @@ class ExtractiveAnswerer:
             own = [r for r in readings if self.gate.meets(c, r.letter)]
             alone = [r for r in own if not any(self.gate.meets(o, r.letter) for o in places if o is not c)]
             if own:
-                chosen.append(max(alone or own, key=lambda r: (r.relevance - 0.04 * r.rank, -r.rank)))
+                chosen.append(max(alone or own, key=_standing))
         return chosen if len(chosen) > 1 else None
 
     def _other_side(self, frame: Frame, best: Reading, strong: list[Reading]) -> list[Reading] | None:
@@ -778,7 +783,7 @@ class ExtractiveAnswerer:
         if (part.fields and part.ask not in _CONTENT_ASKS) or part.ask not in _TYPED:
             return False  # a field, or an ask with no span kind to look for
         terms = self.terms(frame, part)
-        floor = self.settings.min_part / (2 if frame.english else 1)
+        floor = self.part_floor(frame)
         for start, end in shown:
             window = letter.text[start:end]
             if has_span(part.ask, window) and (not terms or self.topics.coverage(terms, window) >= floor):
@@ -791,7 +796,7 @@ class ExtractiveAnswerer:
         """The sentence that answers a part and the span of it that answers directly: the best
         sentence on the part's topic; for a number, a time or a place, the best one whose
         answering span itself holds such a span and is about the part's topic."""
-        floor = self.settings.min_part / (2 if frame.english else 1)
+        floor = self.part_floor(frame)
         on_topic = [x for x in ranked if x.coverage >= floor]
         prop = asked_property(part.text)
         if prop and prop not in letter.text:
@@ -941,8 +946,7 @@ class ExtractiveAnswerer:
         quoted = " ".join(letter.text[a:b] for a, b in used)
         covered = {t.forms for t in terms if self.topics.term_coverage(t, quoted) >= 0.5}
         asks = {p.ask for p in frame.parts} & {"number", "time", "reason", "plan", "status", "place"}
-        # An English question's words are loose translations: half the cover, as for its parts.
-        floor = self.settings.min_part / (2 if frame.english else 1)
+        floor = self.part_floor(frame)
         scored = []
         for sent in pool:
             if any(a <= sent.start < b for a, b in [*used, *out]):
@@ -1152,6 +1156,12 @@ class ExtractiveAnswerer:
         as suggestions, apart from the answer."""
         text = _not_found(frame, missing, weak)
         return Answer(frame.question, text, (), False, self._suggest(hits), "abstain")
+
+
+def _standing(reading: Reading) -> tuple[float, int]:
+    """How a letter stands against others on the topic: its cover, less a little for each
+    place retrieval put it lower (retrieval's order breaks near-ties), then that order."""
+    return (reading.relevance - 0.04 * reading.rank, -reading.rank)
 
 
 def _texts(reading: Reading) -> list[str]:

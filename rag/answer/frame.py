@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import rjieba
 
 from rag.letters.agencies import canonical_agency, is_sector, split_place
-from rag.letters.gazetteer import known_place
+from rag.letters.gazetteer import known_place, rural_word
 from rag.search.query import (
     QueryInfo,
     agency_core,
@@ -256,7 +256,7 @@ def read_places(question: str) -> tuple[str, ...]:
             if run[end : end + 1] == "级" and not known_place(_PLACE_LEAD.sub("", name)):
                 pos = end  # 创建市级高新区: a level (市级), not a city
                 continue
-            if name[-1] == "乡" and run[end : end + 1] in ("村", "镇") and not known_place(name):
+            if rural_word(name, run[end:]):
                 pos = end  # 铜梁乡村振兴, 内蒙古乡镇: 乡村 and 乡镇 are words, not a township
                 continue
             if name[-1] in "市区" and run[end : end + 1] in ("镇", "乡"):

@@ -23,6 +23,7 @@ def answerer_for(index_dir: Path, embedder: str | None, llm: str | None = None) 
 
 
 def _print_answer(answer: Any) -> None:
+    from rag.answer.compose import citation_name, suggestion_name
     from rag.search.query import analyze
 
     # The headings follow the question's language: an English answer quotes Chinese letters.
@@ -31,14 +32,11 @@ def _print_answer(answer: Any) -> None:
     if answer.citations:
         click.echo("\nSources:" if english else "\n来源：")
         for c in answer.citations:
-            # An untitled letter is named by its sender, never by its file name.
-            where = " ".join(x for x in (c.title, c.doc_number) if x) or c.agency or c.source
-            click.echo(f"  [{c.key}] {where} — {c.source} [{c.start}:{c.end}]")
+            click.echo(f"  [{c.key}] {citation_name(c)} — {c.source} [{c.start}:{c.end}]")
     if answer.suggestions:
         click.echo("\nYou may want to read:" if english else "\n您可以看看：")
     for s in answer.suggestions:
-        name = " · ".join(str(x) for x in (s.get("title"), s.get("agency")) if x) or s["source"]
-        click.echo(f"  - {name} ({s['source']})")
+        click.echo(f"  - {suggestion_name(s)} ({s['source']})")
 
 
 def _ask_record(row: dict[str, Any], answer: Any, latency_ms: float) -> dict[str, Any]:

@@ -100,3 +100,10 @@ def divisions(name: str) -> list[str]:
 def known_place(name: str) -> bool:
     """Whether `name` is a division of the table, as written or without its level word."""
     return name in _codes()[0]
+
+
+def rural_word(place: str, after: str) -> bool:
+    """Whether a place read as a township (…乡) is the word 乡村 or 乡镇 run into the name
+    before it (铜梁乡村振兴, 内蒙古乡镇卫生院): `after` is what the question writes next.
+    A division the table knows keeps its name."""
+    return place.endswith("乡") and after.startswith(("村", "镇")) and not known_place(place)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.letters.agencies import AGENCY_SUFFIX, canonical_agency, default_table, split_place
+from rag.letters.gazetteer import rural_word
 from rag.search.lexicon import normalize
 
 _DOC_NUMBER = re.compile(r"[〔\[【(（]\s*((?:19|20)\d\d)\s*[〕\]】)）]\s*(\d{1,5})\s*号")
@@ -311,7 +312,7 @@ def analyze(question: str) -> QueryInfo:
         # agency only when the table knows its core ("哪位委" and "对李中宇委" are not bodies).
         if core in known:
             info.agencies.append(agency_core(canonical_agency(name) or core))
-        if places and places[-1].endswith("乡") and core.startswith(("村", "镇")):
+        if places and rural_word(places[-1], core):
             places = places[:-1]  # 内蒙古乡村振兴局, 乡镇卫生院: 乡村 and 乡镇 are words, not a township
         if core and AGENCY_SUFFIX.search(core) and not _NOT_PLACE.search("".join(places)):
             info.places += [p for p in places if len(p) >= 2]
