@@ -160,6 +160,8 @@ def _letter(body: str, sign: str = "示例县样例局", header: str = "") -> st
         ("二〇二四年十二月三十一日", "2024-12-31"),
         ("2024年6月30日", "2024-06-30"),
         ("2023111", None),  # 1-11 or 11-1: ambiguous, never guessed
+        ("二ΟΟ七年五月二十四日", "2007-05-24"),  # Greek capital omicrons for 〇
+        ("二〇〇七年五月二十四日[1]", "2007-05-24"),  # an encyclopedia page's footnote mark
     ],
 )
 def test_signature_date_forms(date_line: str, iso: str | None) -> None:
@@ -655,3 +657,31 @@ def test_a_phone_the_body_mentions_is_not_the_contact_line() -> None:
 def test_a_document_number_with_a_sub_number_is_read() -> None:
     text = "【示例】虚构\n样政字〔2012〕30-17号\n签发人:张某\n关于第17号代表建议的答复\n李四代表：\n您的建议收悉。\n"
     assert extract_fields(text).doc_number == "样政字〔2012〕30-17号"
+
+
+def test_a_letter_without_salutation_answers_the_deputies_its_body_opens_with() -> None:
+    # Made up (【示例】虚构): no 某某代表: line; the body names the proposers.
+    text = (
+        "样政字〔2012〕30-9号\n关于示例镇第一次会议9号代表建议的答复\n"
+        "张一、王二、李三等代表提出的9号代表建议:要求加强河道保洁。\n现答复如下:镇政府已落实保洁人员。\n"
+        "示例镇人民政府\n二〇一二年六月十四日\n"
+    )
+    f = extract_fields(text)
+    assert f.addressee == "张一、王二、李三等代表"
+    assert text[slice(*f.spans["addressee"])] == f.addressee
+    # …but a body sentence thanking deputies in general names no one.
+    assert extract_fields(text.replace("张一、王二、李三等代表提出的", "")).addressee is None
+
+
+def test_the_suggestion_a_letter_quotes_after_tifu_de_is_its_subject() -> None:
+    # Made up (【示例】虚构): the quoted suggestion ends in 建设, not 建议; a 《document》
+    # the reply cites later is not what was suggested.
+    from rag.letters.values import field_value
+    from rag.types import Letter
+
+    text = (
+        "王某代表:\n你提出的“关于解决示例村至样例村公路硬化的建设”,已交我局研究办理,现答复如下:\n"
+        "按照《示例县农村公路建设规划》,该路暂不能纳入今年计划。\n示例县交通运输局\n2023年8月8日\n"
+    )
+    letter = Letter("x", "x.txt", text, extract_fields(text))
+    assert field_value(letter, "subject").value == "“关于解决示例村至样例村公路硬化的建设”"

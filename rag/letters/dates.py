@@ -14,11 +14,11 @@ import datetime
 import re
 
 _CN_DIGITS = {
-    "〇": 0, "零": 0, "○": 0, "O": 0, "o": 0, "Ｏ": 0, "0": 0,
+    "〇": 0, "零": 0, "○": 0, "O": 0, "o": 0, "Ｏ": 0, "0": 0, "Ο": 0, "О": 0,  # Greek, Cyrillic O
     "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
 }  # fmt: skip
 
-_YEAR = r"(?:1[89]\d{2}|20\d{2}|[一二][〇零○OoＯ0一二三四五六七八九]{3})"
+_YEAR = r"(?:1[89]\d{2}|20\d{2}|[一二][〇零○OoＯ0ΟО一二三四五六七八九]{3})"
 _MD = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 
 #: A written-out date: 年/月 present, 日 optional (extraction sometimes drops it).
@@ -34,7 +34,8 @@ COMPACT_DATE = re.compile(r"(?<!\d)(?:19|20)\d{4,6}(?!\d)")
 ANY_DATE = "|".join(
     re.sub(r"\?P<\w+>", "?:", p.pattern) for p in (CJK_DATE, ISO_DATE, COMPACT_DATE)
 )
-DATE_LINE = re.compile(rf"^[^\S\n]*(?P<raw>{ANY_DATE})[^\S\n]*$", re.M)
+#: A page's footnote mark may follow it (二〇〇七年五月二十四日[1]).
+DATE_LINE = re.compile(rf"^[^\S\n]*(?P<raw>{ANY_DATE})[^\S\n]*(?:\[\d{{1,2}}\][^\S\n]*)?$", re.M)
 
 
 def _cn_int(s: str) -> int | None:

@@ -330,6 +330,29 @@ def _cohandlers(
     return (bodies, (lab.start, lab.end)) if lab and bodies else None
 
 
+# A letter with no salutation names whom it answers where its body opens: 张三、李四等代表
+# 提出的17号代表建议:… (the names, up to 代表 / 委员).
+_PROPOSERS = re.compile(
+    r"[ \t\u3000]*(?P<who>[\u4e00-\u9fff]{2,4}(?:、[\u4e00-\u9fff]{2,4})*(?:等(?:\d+|[一二三四五六七八九十]+)?[位名]?)?"
+    r"(?:代表|委员))(?:们)?(?:联名|领衔)?(?:提出|所提)的"
+)
+
+
+def _proposers(text: str, body: int) -> Found | None:
+    """The deputies or members a salutation-less letter names as proposers in its first
+    lines (the addressee)."""
+    pos = body
+    for _ in range(3):
+        m = _PROPOSERS.match(text, pos)
+        if m:
+            return m["who"], m.span("who")
+        nl = text.find("\n", pos)
+        if nl < 0:
+            break
+        pos = nl + 1
+    return None
+
+
 def extract_fields(text: str) -> LetterFields:
     """Read a reply letter's structured fields from its text.
 
@@ -355,6 +378,8 @@ def extract_fields(text: str) -> LetterFields:
         put("title", (marks.title.value, marks.title.span))
     if marks.addressee:
         put("addressee", (text[marks.addressee[0] : marks.addressee[1]], marks.addressee))
+    elif marks.found:
+        put("addressee", _proposers(text, marks.body))
     put("doc_number", _doc_number(text, marks, labels))
     put("index_number", _index_number(text, marks, labels))
     put("date", _date(text, labels, marks.signature, marks.head))

@@ -32,7 +32,9 @@ _CC = re.compile(r"(?:抄\s*送|抄\s*报)\s*[:：]\s*(?P<value>[^\n]+)")
 # The suggestion a letter answers, as it names it: 《关于…的建议》, in quotes with its kind
 # (“关于创建…博物馆的提案”收悉), or in quotes before it (你提出的“关于加固杭埠河河堤”的建议收悉).
 _SUBJECT = re.compile(
-    r"“[^”\n]{4,80}的(?:建议|提案|议案)”|《[^》\n]{4,80}》|“[^”\n]{4,80}”(?=的?(?:建议|提案|议案|议事原案))"
+    r"“[^”\n]{4,80}的(?:建议|提案|议案)”|《[^》\n]{4,80}》|“[^”\n]{4,80}”(?=的?(?:建议|提案|议案|议事原案))|"
+    # 你提出的“关于解决…公路硬化的建设”: what follows 提出的 in quotes is the suggestion.
+    r"(?<=提出的)“[^”\n]{4,80}”"
 )
 
 
