@@ -1727,3 +1727,36 @@ def test_a_part_the_first_parts_quote_answers_is_not_said_to_be_unstated(tmp_pat
     answer = answerer.answer("示例经开区2021年的研发投入增长了多少?科技型企业有多少家?")
     assert answer.answered and "30%" in answer.text and "357家" in answer.text
     assert "没有写明" not in answer.text
+
+
+def test_a_sentence_that_speaks_of_the_suggestion_is_about_what_it_asked(tmp_path: Path) -> None:
+    # Made up (【示例】虚构): only the restated suggestion names the road; the answer says
+    # "你所提的建议" — it is about that road. Receiving the suggestion says nothing of it.
+    text = (
+        "【示例】虚构。\n王某代表:\n你提出的“关于解决甲乙村至丙丁村组公路硬化的建设”,已交我局研究办理,现答复如下:\n"
+        "我局在接到此建议后,高度重视,立即安排人员实地查看。\n"
+        "加大农村公路建设是我局的责任,近年来我们大力解决群众出行难问题。"
+        "目前主要修建还未通硬化路的进村路,你所提的建议暂不能解决,只能纳入项目库。\n"
+        "示例县交通运输局\n2023年8月8日\n"
+    )
+    answerer = _answerer(tmp_path, {"a.txt": text, "b.txt": _letter("全市公交线路已增至20条。", "某某市交通运输局")})
+    for question in ("甲乙村到丙丁村那条路交通局怎么答复的？", "甲乙村到丙丁村的路啥时候修？"):
+        out = answerer.answer(question)
+        assert out.answered, question
+        assert out.text.splitlines()[0].startswith("目前主要修建还未通硬化路的进村路,你所提的建议暂不能解决"), question
+
+
+def test_a_count_asked_for_leads_even_when_money_is_more_on_the_topic(tmp_path: Path) -> None:
+    # Made up (【示例】虚构): one long sentence gives the money first, the count asked for last.
+    body = (
+        "为改善示例县城乡办学条件，县教育局近年来持续加大学校建设投入，2023年共投入学校建设资金3200万元，"
+        "用于城区学校和乡镇学校的校舍维修、运动场改造和教学设备更新，完成了城区和乡镇学校的多项改造工程，"
+        "改善了师生的学习和生活条件，受到了家长和社会各界的普遍好评，"
+        "各校食堂、宿舍和图书室的条件也得到了明显提升，教师队伍的结构进一步优化，教育教学质量稳步提高，"
+        "同时新建乡镇寄宿制学校5所，新增学位1200个。"
+    )
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(body, "示例县教育局"), "b.txt": _letter("全市公交线路已增至20条。", "某某市交通运输局"),
+    })  # fmt: skip
+    assert "5所" in answerer.answer("示例县学校建设新建了多少所寄宿制学校？").text.splitlines()[0]
+    assert "3200万元" in answerer.answer("示例县学校建设投入了多少资金？").text.splitlines()[0]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from rag.answer.frame import Part
 from rag.answer.spans import SPAN, clauses, direct_span, has_span
 from rag.answer.topic import Term, TopicModel
+from rag.letters.values import field_value
 from rag.types import Letter
 
 _SENTENCE = re.compile(r"(?:……|[。！？!?；;])[”’」』）)\]】]*|\n")
@@ -44,6 +45,10 @@ _SIGNATURE = re.compile(
     r"^[\u4e00-\u9fff（）()]{2,40}(?:局|委员会|委|厅|政府|办公室|办事处|中心|分局|管委会|街道|镇)$|"
     r"^[\d〇零一二三四五六七八九十○Oo]{2,4}\s*年[\d一二三四五六七八九十]{1,2}\s*月[\d一二三四五六七八九十]{1,3}\s*日?$|"
     r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{6,8}$"
+)
+# A sentence that speaks of the suggestion it answers (你所提的建议, 该建议, 上述提案).
+_REFERS_BACK = re.compile(
+    r"(?:你|您|你们|代表|委员)(?:所提|提出|反映)的?(?:建议|提案|问题|意见|诉求)|(?:该|此|上述|这一?)(?:建议|提案|诉求)"
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # A section heading: a short numbered line (一、…, （二）…, 3.…) — the topic of what follows.
@@ -91,7 +96,9 @@ class Sentence:
     end: int
     text: str
     in_hit: bool = False  # inside a passage retrieval returned
-    heading: str = ""  # the section heading it stands under (二、区内赶场集市基本情况)
+    # The section heading it stands under (二、区内赶场集市基本情况), or for a sentence that
+    # speaks of the suggestion (你所提的建议暂不能解决), the suggestion as the letter names it.
+    heading: str = ""
 
 
 @dataclass
@@ -112,6 +119,13 @@ class Scored:
     score: float
 
 
+def _judges(line: str, ref: re.Match[str]) -> bool:
+    """Whether a mention of the suggestion says what becomes of it (你所提的建议暂不能解决),
+    not only that it came in (接到此提案后, 针对该建议)."""
+    before = line[max(0, ref.start() - 3) : ref.start()]
+    return not re.search(r"接到|收到|针对|对于|关于|对$", before) and line[ref.end() : ref.end() + 1] != "后"
+
+
 def body_start(letter: Letter) -> int:
     """Where the letter's body begins: after its salutation (张示例代表:), else 0."""
     span = letter.fields.spans.get("addressee")
@@ -125,6 +139,7 @@ def sentences(letter: Letter, hit_spans: Sequence[tuple[int, int]] = ()) -> list
     """The letter's content sentences, in reading order (see the module docstring)."""
     text = letter.text
     chrome = letter.boilerplate
+    subject = field_value(letter, "subject").value or ""
     out: list[Sentence] = []
     heading = ""
     pos = body_start(letter)
@@ -168,7 +183,12 @@ def sentences(letter: Letter, hit_spans: Sequence[tuple[int, int]] = ()) -> list
         if len(_CJK.findall(line)) < MIN_CONTENT or _COURTESY.search(line) or restates:
             continue
         in_hit = any(a <= s < z for a, z in hit_spans)
-        out.append(Sentence(s, e, line, in_hit, heading))
+        context = heading
+        if not context and any(_judges(line, m) for m in _REFERS_BACK.finditer(line)):
+            # 你所提的建议暂不能解决: a sentence that speaks of the suggestion is about what it
+            # asked, as a sentence under a heading is about the heading.
+            context = subject
+        out.append(Sentence(s, e, line, in_hit, context))
     return out
 
 
@@ -207,10 +227,16 @@ def score(
 
 
 def direct(
-    letter: Letter, topics: TopicModel, terms: Sequence[Term], part: Part, best: Scored
+    letter: Letter,
+    topics: TopicModel,
+    terms: Sequence[Term],
+    part: Part,
+    best: Scored,
+    want: re.Pattern[str] | None = None,
 ) -> tuple[int, int]:
-    """The span of the best sentence that answers the part directly (a run of its clauses)."""
+    """The span of the best sentence that answers the part directly (a run of its clauses);
+    `want`: the spans that answer in particular (a number in the unit asked for)."""
     s = best.sentence
     parts = clauses(letter.text, s.start, s.end)
     on_topic = [topics.coverage(terms, letter.text[c.start : c.end]) >= 0.25 for c in parts]
-    return direct_span(letter.text, s.start, s.end, part.ask, on_topic)
+    return direct_span(letter.text, s.start, s.end, part.ask, on_topic, want)
