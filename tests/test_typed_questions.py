@@ -65,3 +65,23 @@ def test_bare_abbreviation_names_the_body_in_any_place(question: str, core: str)
     assert core in info.agencies
     assert not info.places  # no place: every place's body of that kind matches
 
+
+
+def test_a_long_sentences_clause_in_the_unit_asked_for_is_found() -> None:
+    from rag.answer.spans import asked_unit, direct_span
+
+    # Made up (【示例】虚构): money on the topic first, the count of schools far after it.
+    text = (
+        "为改善示例县城乡办学条件，县教育局近年来持续加大学校建设投入，2023年共投入学校建设资金3200万元，"
+        "用于城区学校和乡镇学校的校舍维修、运动场改造和教学设备更新，完成了城区和乡镇学校的多项改造工程，"
+        "改善了师生的学习和生活条件，受到了家长和社会各界的普遍好评，"
+        "各校食堂、宿舍和图书室的条件也得到了明显提升，教师队伍的结构进一步优化，教育教学质量稳步提高，"
+        "同时新建乡镇寄宿制学校5所，新增学位1200个。"
+    )
+    on_topic = [True] * 4 + [False] * 8  # the topic's words (学校建设) are in its first clauses
+    want = asked_unit("新建了多少所学校")
+    assert want is not None
+    s, e = direct_span(text, 0, len(text), "number", on_topic, want[0])
+    assert "5所" in text[s:e]
+    s, e = direct_span(text, 0, len(text), "number", on_topic)
+    assert "5所" not in text[s:e]  # without the unit, the run most on the topic: the money

@@ -822,6 +822,10 @@ class ExtractiveAnswerer:
                     if not x.typed:
                         continue
                     ds, de = direct(letter, self.topics, terms, part, x)
+                    if unit and not unit.search(letter.text[ds:de]):
+                        # The run of clauses most on the topic misses the unit asked for: the
+                        # run that holds it (多少所学校, in a sentence that also gives money).
+                        ds, de = direct(letter, self.topics, terms, part, x, unit)
                     window = letter.text[ds:de]
                     if not has_span(part.ask, window) or (unit and not unit.search(window)):
                         continue

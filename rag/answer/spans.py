@@ -198,17 +198,23 @@ def direct_span(
     end: int,
     ask: str,
     on_topic: list[bool],
+    want: re.Pattern[str] | None = None,
 ) -> tuple[int, int]:
     """The span of the sentence `text[start:end]` that answers: the whole sentence when it is
     short, else the run of clauses (at most `MAX_DIRECT` characters) that holds the most
-    clauses on the topic and with the asked span. `on_topic[i]`: clause i covers the topic."""
+    clauses on the topic and with the asked span. `on_topic[i]`: clause i covers the topic;
+    `want`: the spans that answer in particular (a number in the unit asked for, a date to
+    the day), which a clause must hold to count as holding the asked span."""
     if end - start <= MAX_DIRECT:
         return start, end
     parts = clauses(text, start, end)
     if not parts:
         return start, end
     pattern = SPAN.get(ask) or SPAN["what"]
-    typed = [ask != "what" and bool(pattern.search(text[c.start : c.end])) for c in parts]
+    typed = [
+        ask != "what" and bool(pattern.search(text[c.start : c.end])) and (want is None or bool(want.search(text[c.start : c.end])))
+        for c in parts
+    ]
     topical = list(on_topic[: len(parts)]) + [False] * (len(parts) - len(on_topic))
     worth = [
         (2.0 if t and y else 1.0 if t else 0.5 if y else 0.0) for t, y in zip(topical, typed, strict=True)
@@ -223,13 +229,15 @@ def direct_span(
                 break
             total += worth[j]
             value = total - 0.01 * (j - i)
+            if want is not None and any(typed) and not any(typed[i : j + 1]):
+                continue  # a run without the span in particular asked for does not answer
             if value > best:
                 best, span = value, (i, j)
     i, j = span
     if parts[j].end - parts[i].start > MAX_DIRECT:
         # One very long clause: the window around its first typed span.
         c = parts[i]
-        m = pattern.search(text, c.start, c.end)
+        m = (want or pattern).search(text, c.start, c.end) or pattern.search(text, c.start, c.end)
         mid = m.start() if m else c.start
         s = max(c.start, mid - MAX_DIRECT // 3)
         return s, min(c.end, s + MAX_DIRECT)
