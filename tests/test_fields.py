@@ -685,3 +685,12 @@ def test_the_suggestion_a_letter_quotes_after_tifu_de_is_its_subject() -> None:
     )
     letter = Letter("x", "x.txt", text, extract_fields(text))
     assert field_value(letter, "subject").value == "“关于解决示例村至样例村公路硬化的建设”"
+
+
+def test_a_label_in_a_table_row_takes_its_own_cell_only() -> None:
+    # Made up (【示例】虚构): a page's label table with a label this reader does not know.
+    text = (
+        "索引号: | sl-2018-00015 | 发布机构: | 示例局 |\n文 号: | 示文发[2018]141号 | 所属主题: | 政务信息 |\n"
+        "关于县人大建议办理进展情况报告\n示例局已将建议列入计划。\n示例局\n2018年7月27日\n"
+    )
+    assert extract_fields(text).doc_number == "示文发[2018]141号"

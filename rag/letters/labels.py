@@ -84,7 +84,8 @@ def _trim_span(text: str, start: int, end: int) -> tuple[int, int]:
 def find_labels(text: str) -> list[Label]:
     """Every known label in the text with its value, in text order.
 
-    A value runs to the next label on the same line or to the end of the line. A bracketed
+    A value runs to the next label on the same line or to the end of the line (in a table
+    row, to the end of its cell). A bracketed
     label alone at the end of its line takes the next line as its value when that line
     is not itself a label (`[ 索引号 ]` / `1150…`); so does a colon label whose next line
     directly follows it and is short.
@@ -105,6 +106,10 @@ def find_labels(text: str) -> list[Label]:
         if i + 1 < len(marks) and marks[i + 1].start() < line_end:
             stop = marks[i + 1].start()
         start, end = _trim_span(text, m.end(), stop)
+        bar = text.find("|", start, end)
+        if bar > start:
+            # A table row: the value is its own cell (文 号: | 环文广发[2018]141号 | 所属主题: |).
+            start, end = _trim_span(text, start, bar)
         if start < end or stop != line_end or line_end == len(text):
             out.append(Label(name, text[start:end], start, end, m.start()))
             continue
