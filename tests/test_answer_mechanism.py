@@ -1760,3 +1760,19 @@ def test_a_count_asked_for_leads_even_when_money_is_more_on_the_topic(tmp_path: 
     })  # fmt: skip
     assert "5所" in answerer.answer("示例县学校建设新建了多少所寄宿制学校？").text.splitlines()[0]
     assert "3200万元" in answerer.answer("示例县学校建设投入了多少资金？").text.splitlines()[0]
+
+
+def test_a_pages_label_rows_title_and_report_formula_are_not_sentences(tmp_path: Path) -> None:
+    from rag.answer.reading import sentences
+    from rag.types import Letter
+
+    # Made up (【示例】虚构): no salutation, so the body starts at the top of the page.
+    text = (
+        "索引号: | sl-2018-00015 | 发布机构: | 示例局 |\n文 号: | 示文发[2018]141号 | 所属主题: | 政务信息 |\n"
+        "关于对县十八届人民代表大会二次会议建议办理进展情况报告\n"
+        "此建议由我局负责办理,现将办理进展情况汇报如下:目前文化广场项目资金只下达到行政村一级。\n"
+        "示例局\n2018年7月27日\n"
+    )
+    answerer = _answerer(tmp_path, {"a.txt": text})
+    letter: Letter = next(iter(answerer.retriever.index.letters.values()))
+    assert [x.text for x in sentences(letter)] == ["目前文化广场项目资金只下达到行政村一级。"]

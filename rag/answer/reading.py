@@ -24,7 +24,7 @@ _SENTENCE = re.compile(r"(?:……|[。！？!?；;])[”’」』）)\]】]*|\n
 # Formula clauses at the start of a sentence: the acknowledgement and the reply formula.
 _OPENING_FORMULA = re.compile(
     r"^[^。；;\n]{0,120}?(?:收悉|收到|已收悉|已转交[^。；;\n]{0,20}办理)[，,。；;：:\s]*|"
-    r"^[^。；;\n]{0,60}?(?:现(?:将|就)?[^。；;\n]{0,24}?(?:答复|函复|回复|复)如下|现答复如下|现函复如下)[：:，,。\s]*|"
+    r"^[^。；;\n]{0,60}?(?:现(?:将|就)?[^。；;\n]{0,24}?(?:答复|函复|回复|复|汇报|报告)如下|现答复如下|现函复如下)[：:，,。\s]*|"
     r"^(?:经(?:认真)?研究(?:办理)?|经研究)[，,]"
 )
 # A sentence that is only courtesy or procedure: thanks, the closing, the feedback slip.
@@ -46,6 +46,12 @@ _SIGNATURE = re.compile(
     r"^[\d〇零一二三四五六七八九十○Oo]{2,4}\s*年[\d一二三四五六七八九十]{1,2}\s*月[\d一二三四五六七八九十]{1,3}\s*日?$|"
     r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{6,8}$"
 )
+# A row of a page's label table (索引号: | wg-2018-00015 | 发布机构: | 文广局 |): a cell that
+# ends in a label's colon, beside a table bar.
+_LABEL_ROW = re.compile(r"[:：][ \t\u3000]*\|")
+# A line that is a title, the letter's or one like it (关于…建议办理进展情况报告): it names
+# the matter, it says nothing of it.
+_TITLE_LINE = re.compile(r"^关于[^。；;，,！？!?\n]{4,80}(?:报告|答复|复函|回复|答复函|函)$")
 # A sentence that speaks of the suggestion it answers (你所提的建议, 该建议, 上述提案).
 _REFERS_BACK = re.compile(
     r"(?:你|您|你们|代表|委员)(?:所提|提出|反映)的?(?:建议|提案|问题|意见|诉求)|(?:该|此|上述|这一?)(?:建议|提案|诉求)"
@@ -154,7 +160,12 @@ def sentences(letter: Letter, hit_spans: Sequence[tuple[int, int]] = ()) -> list
         if e <= s or any(a <= s < z for a, z in chrome):
             continue
         line = text[s:e]
-        if _SALUTATION.match(line) or _SIGNATURE.match(line.strip("。")):
+        if (
+            _SALUTATION.match(line)
+            or _SIGNATURE.match(line.strip("。"))
+            or _LABEL_ROW.search(line)
+            or _TITLE_LINE.match(line)
+        ):
             continue
         if _HEADING.match(line):
             heading = line  # what follows is about it; the heading alone answers nothing
