@@ -1776,3 +1776,19 @@ def test_a_pages_label_rows_title_and_report_formula_are_not_sentences(tmp_path:
     answerer = _answerer(tmp_path, {"a.txt": text})
     letter: Letter = next(iter(answerer.retriever.index.letters.values()))
     assert [x.text for x in sentences(letter)] == ["目前文化广场项目资金只下达到行政村一级。"]
+
+
+def test_how_a_letter_dealt_with_it_leads_with_its_first_enumerated_measure(tmp_path: Path) -> None:
+    # Made up (【示例】虚构): a site visit named with every word of the question, then the measures.
+    body = (
+        "示例交警大队负责人到青松岭小学实地调研,与代表和青松岭小学负责人探讨,认真研究学生上下学存在的交通安全问题,并提出解决办法。\n"
+        "一是在青松岭小学上下学期间,门前设立临时信号灯。\n二是在学校两侧道路设立减速慢行提示标志。"
+    )
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(body, "示例市公安局"), "b.txt": _letter("全市公交线路已增至20条。", "某某市交通运输局"),
+        "c.txt": _letter("示例镇卫生院已完成改造，新增床位30张。", "某某县卫生健康局"),
+        "d.txt": _letter("全县已建成老年食堂12个，明年再建5个。", "某某县民政局"),
+        "e.txt": _letter("我局将在示例路口增设人行横道线。", "某某区城市管理局"),
+    })  # fmt: skip
+    out = answerer.answer("青松岭小学门口孩子上学过马路不安全,交警怎么弄的?")
+    assert out.text.startswith("一是在青松岭小学上下学期间,门前设立临时信号灯。")

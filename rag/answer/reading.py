@@ -59,6 +59,11 @@ _REFERS_BACK = re.compile(
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # A section heading: a short numbered line (一、…, （二）…, 3.…) — the topic of what follows.
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[、.．])[^。；;]{2,40}[。：:]?$")
+# The first of a letter's enumerated measures (一是…, （一）…, 1.…), a whole one: how a letter
+# says what it does (a bare heading-like item, 一是完善人才政策。, says too little).
+_FIRST_MEASURE = re.compile(r"^\s*(?:一是|[（(]一[）)]|1[.、．])")
+MEASURE_CHARS = 15
+ITEM_BONUS = 0.15
 #: How much the question's own wording (no paraphrase) adds to a sentence's score.
 LITERAL_BONUS = 0.1
 YEAR_BONUS = 0.2
@@ -222,6 +227,8 @@ def score(
         if ahead and typed and _GONE.search(sent.text) and not has_span("plan", sent.text):
             typed = False
         value = cov + (0.25 if typed and typed_ask else 0.1 if typed else 0.0)
+        if part.ask == "how" and _FIRST_MEASURE.match(sent.text) and len(_CJK.findall(sent.text)) >= MEASURE_CHARS:
+            value += ITEM_BONUS  # what was done is what the letter enumerates, from its first item
         value += 0.05 if sent.in_hit else 0.0
         value += YEAR_BONUS if years and years & set(_YEAR.findall(sent.text)) else 0.0
         if ahead and typed and _PLANNED.search(sent.text):
