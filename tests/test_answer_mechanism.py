@@ -1792,3 +1792,16 @@ def test_how_a_letter_dealt_with_it_leads_with_its_first_enumerated_measure(tmp_
     })  # fmt: skip
     out = answerer.answer("青松岭小学门口孩子上学过马路不安全,交警怎么弄的?")
     assert out.text.startswith("一是在青松岭小学上下学期间,门前设立临时信号灯。")
+
+
+def test_a_row_its_sender_alone_chose_says_which_suggestion_it_answers(tmp_path: Path) -> None:
+    # Made up (【示例】虚构): two towns' letters; a list of the letters towns wrote.
+    answerer = _answerer(tmp_path, {
+        "t1.txt": "【示例】虚构。\n王某代表：\n您提出的《关于对青石河大桥危桥改建的建议》收悉，现答复如下：\n"
+        "我镇已组织检测，该桥不属于危桥。\n某某县青石镇人民政府\n2022年6月1日\n",
+        "t2.txt": _letter("村道硬化已完成3公里。", "某某县红土镇人民政府", "李四代表"),
+        "c.txt": _letter("全市公交线路已增至20条。", "某某市交通运输局"),
+    })  # fmt: skip
+    answer = answerer.answer("有哪些是镇政府作出的答复？")
+    row = next(line for line in answer.text.splitlines() if "青石镇" in line)
+    assert "《关于对青石河大桥危桥改建的建议》" in row and "收悉" not in row

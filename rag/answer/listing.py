@@ -287,6 +287,16 @@ def records_answer(
             bits.append(f"{label}{sep}{clean(value.value)}{draft.cite(m.letter, start, end)}")
         if m.evidence is not None:
             bits.append(draft.quote(m.letter, *m.evidence))
+        if not bits:
+            # A row its sender alone decided (a town's letter): what the letter answers, so
+            # the row says which matter it is (the suggestion, else the letter's title).
+            for name in ("subject", "title"):
+                value = field_value(m.letter, name)
+                if value.value is not None:
+                    start, end = _within(m.letter, value.value, value.start, value.end)
+                    label = LABELS[name][1 if english else 0]
+                    bits.append(f"{label}{sep}{clean(value.value)}{draft.cite(m.letter, start, end)}")
+                    break
         draft.add(f"{i}. {head}{sep}" + ("; " if english else "；").join(bits))
     rest = rows[settings.max_rows :]
     if rest:
