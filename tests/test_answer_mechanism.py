@@ -1805,3 +1805,19 @@ def test_a_row_its_sender_alone_chose_says_which_suggestion_it_answers(tmp_path:
     answer = answerer.answer("有哪些是镇政府作出的答复？")
     row = next(line for line in answer.text.splitlines() if "青石镇" in line)
     assert "《关于对青石河大桥危桥改建的建议》" in row and "收悉" not in row
+
+
+def test_a_list_admits_a_letter_by_the_suggestion_it_answers(tmp_path: Path) -> None:
+    # Made up (【示例】虚构): two replies on embankments; the second's reply never repeats the
+    # suggestion's words (加固…河堤), it speaks of 堤防 and 防洪.
+    def reply(suggestion: str, body: str, sender: str) -> str:
+        return f"【示例】虚构。\n张三代表：\n您提出的《{suggestion}》收悉，现答复如下：\n{body}\n{sender}\n2024年5月1日\n"
+
+    answerer = _answerer(tmp_path, {
+        "a.txt": reply("关于加固青石河河堤的建议", "我局已将青石河河堤加固列入今年计划，加固河堤1.2公里。", "某某县水务局"),
+        "b.txt": reply("关于加固红土河河堤提高防洪能力的建议", "红土河堤防工程已申报省级项目，待批复后实施。", "某某市水利局"),
+        "c.txt": _letter("全市公交线路已增至20条。", "某某市交通运输局"),
+        "d.txt": _letter("全县已建成老年食堂12个。", "某某县民政局"),
+    })  # fmt: skip
+    answer = answerer.answer("有哪些建议是要求加固河堤的?")
+    assert {c.source for c in answer.citations} == {"a.txt", "b.txt"}
