@@ -1821,3 +1821,34 @@ def test_a_list_admits_a_letter_by_the_suggestion_it_answers(tmp_path: Path) -> 
     })  # fmt: skip
     answer = answerer.answer("有哪些建议是要求加固河堤的?")
     assert {c.source for c in answer.citations} == {"a.txt", "b.txt"}
+
+
+def test_a_contact_unit_line_is_not_a_sentence_to_quote(tmp_path: Path) -> None:
+    from rag.answer.reading import sentences
+    from rag.types import Letter
+
+    # Made up (【示例】虚构): the contact block under the signature names the sender again.
+    text = _letter("我局已为摊贩办理食品摊贩信息公示卡。", "示例县市场监督管理局") + "联系单位:示例县市场监督管理局\n"
+    answerer = _answerer(tmp_path, {"a.txt": text})
+    letter: Letter = next(iter(answerer.retriever.index.letters.values()))
+    assert [x.text for x in sentences(letter)] == ["我局已为摊贩办理食品摊贩信息公示卡。"]
+
+
+def test_a_letter_from_the_small_place_asked_about_answers_a_loosely_worded_question(tmp_path: Path) -> None:
+    # Made up (【示例】虚构): a caller's words match the county's letter loosely; another
+    # county's letter on street food says more of them, but is not from the county named.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(
+            "对门口占道经营的流动食品摊贩进行疏导,按照备案管理办法为在允许区域经营的摊贩办理《食品摊贩信息公示卡》,亮卡经营。",
+            "青石县市场监督管理局",
+        ),
+        "b.txt": _letter(
+            "我局对集市主办方开展食品安全约谈,要求在学校门口落实食品安全管理制度,规范集市经营秩序。",
+            "红土区市场监督管理局",
+            "李四代表",
+        ),
+        "c.txt": _letter("全市公交线路已增至20条。", "某某市交通运输局"),
+        "d.txt": _letter("全县已建成老年食堂12个。", "某某县民政局"),
+    })  # fmt: skip
+    out = answerer.answer("青石县学校门口摆流动小吃摊的,市场监管局要他们办个啥卡才能合规摆摊?")
+    assert out.answered and {c.source for c in out.citations} == {"a.txt"}

@@ -553,7 +553,14 @@ class ExtractiveAnswerer:
         floor = self.floor(frame)
         # An English question's words are loose translations; a Chinese name it spells in
         # pinyin (Maotian → 茅田) is not: a letter writing every such name needs half the cover.
-        names = [c for c in self.gate.constraints(frame) if c.kind == "name"] if frame.english else []
+        # So does a letter from the small place a Chinese question names (泗县…摆流动小吃摊):
+        # a colloquial question's words match a letter's loosely; its place does not.
+        constraints = self.gate.constraints(frame)
+        names = (
+            [c for c in constraints if c.kind == "name"]
+            if frame.english
+            else [c for c in constraints if c.kind == "place" and not c.hard]
+        )
 
         def floor_of(r: Reading) -> float:
             return floor / 2 if names and all(self.gate.meets(c, r.letter) for c in names) else floor

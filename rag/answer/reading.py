@@ -30,7 +30,7 @@ _OPENING_FORMULA = re.compile(
 # A sentence that is only courtesy or procedure: thanks, the closing, the feedback slip.
 _COURTESY = re.compile(
     r"特此(?:函复|答复|复函)|感谢您|感谢你|衷心感谢|谢谢|欢迎[^。]{0,10}监督|如有(?:意见|疑问|不同意见)|"
-    r"对以上答复|对本答复|请填写|回执|反馈给|联系人|联系电话|联系方式|邮政编码|抄送|此复函已经|已经[^。]{0,20}审签|"
+    r"对以上答复|对本答复|请填写|回执|反馈给|联系人|联系电话|联系方式|联系单位|联系部门|联系地址|邮政编码|抄送|此复函已经|已经[^。]{0,20}审签|"
     r"希望您?继续|一如既往|关心和支持|关心、支持|多提(?:宝贵)?(?:意见|建议)|提出宝贵意见"
 )
 # A sentence that restates what the proposer asked (您提出的《…》, 关于您提出的“…”建议): the
