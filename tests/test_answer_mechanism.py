@@ -1852,3 +1852,19 @@ def test_a_letter_from_the_small_place_asked_about_answers_a_loosely_worded_ques
     })  # fmt: skip
     out = answerer.answer("青石县学校门口摆流动小吃摊的,市场监管局要他们办个啥卡才能合规摆摊?")
     assert out.answered and {c.source for c in out.citations} == {"a.txt"}
+
+
+def test_the_most_one_may_borrow_is_the_highest_amount_and_its_years_are_not_unstated(tmp_path: Path) -> None:
+    # Made up (【示例】虚构): a rent subsidy on the topic first; the loan cap, written with 最高.
+    body = (
+        "对返乡创业农民注册的个体工商户可享受创业场所租赁补贴,标准为每年每户5000元。\n"
+        "返乡创业农民个人可申请最高20万元创业担保贷款,贷款期限一次最长不超过3年。"
+    )
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(body, "示例区人力资源和社会保障局"),
+        "b.txt": _letter("全市公交线路已增至20条。", "某某市交通运输局"),
+        "c.txt": _letter("全县已建成老年食堂12个。", "某某县民政局"),
+    })  # fmt: skip
+    out = answerer.answer("示例区农民返乡创业,个人最多能贷多少?能贷几年?")
+    assert "20万元" in out.text.splitlines()[0]
+    assert "没有写明" not in out.text

@@ -85,3 +85,29 @@ def test_a_long_sentences_clause_in_the_unit_asked_for_is_found() -> None:
     assert "5所" in text[s:e]
     s, e = direct_span(text, 0, len(text), "number", on_topic)
     assert "5所" not in text[s:e]  # without the unit, the run most on the topic: the money
+
+
+def test_how_many_years_is_a_number_of_years_not_a_year() -> None:
+    from rag.answer.spans import asked_unit
+
+    unit = asked_unit("贷款能贷几年?")
+    assert unit is not None
+    assert unit[0].search("贷款期限一次最长不超过3年") and unit[0].search("期限三年")
+    assert not unit[0].search("2023年起实施")
+
+
+def test_the_most_asked_for_is_answered_by_the_highest_written() -> None:
+    from rag.answer.frame import Part
+    from rag.answer.reading import Sentence, score
+    from rag.answer.topic import TopicModel
+    from rag.search.lexicon import default_tokenizer
+
+    # Made up (【示例】虚构): two amounts on the topic; the one written with 最高 is the cap.
+    pool = [
+        Sentence(0, 30, "返乡创业个体工商户可享受创业场所租赁补贴5000元。"),
+        Sentence(31, 60, "返乡创业个人可申请最高20万元贷款。"),
+    ]
+    topics = TopicModel([s.text for s in pool], default_tokenizer())
+    part = Part("返乡创业个人最多能贷多少", "number", (), "返乡创业")
+    best = score(topics, topics.terms("返乡创业"), part, pool)[0]
+    assert "20万元" in best.sentence.text

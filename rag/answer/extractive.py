@@ -791,10 +791,13 @@ class ExtractiveAnswerer:
             return False  # a field, or an ask with no span kind to look for
         terms = self.terms(frame, part)
         floor = self.part_floor(frame)
+        unit = asked_unit(part.text) if part.ask == "number" else None
         for start, end in shown:
             window = letter.text[start:end]
             if has_span(part.ask, window) and (not terms or self.topics.coverage(terms, window) >= floor):
                 return True
+            if unit is not None and not unit[1] and unit[0].search(window) and len(frame.parts) > 1:
+                return True  # 能贷几年, after 最多能贷多少: the quote gives it in years (最长不超过3年)
         return False
 
     def _pick(

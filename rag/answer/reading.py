@@ -85,6 +85,12 @@ _QUALIFIER = re.compile(
     r"人均|户均|累计|共计|合计|总计|总共|一共"
 )
 QUALIFIER_BONUS = 1.0
+# Qualifiers that say the same bound (最多能贷多少 is answered by 最高…20万元).
+_KIN = {"最多": "最高", "最大": "最高", "上限": "最高", "最少": "最低", "最小": "最低", "下限": "最低", "最久": "最长"}
+
+
+def _kin(qualifier: str) -> str:
+    return _KIN.get(qualifier, qualifier)
 # A time long gone: when a thing was built (建于1994年) does not say when work will be done.
 _GONE = re.compile(r"(?:始建|修建|建成|竣工|建)于|(?:19|20)\d\d\s*年(?:建成|竣工|修建|建设)")
 _STILL_RESTATING = re.compile(
@@ -217,7 +223,7 @@ def score(
     # A year the part names (2022年计划招几个): its sentences before other years' alike ones.
     years = set(_YEAR.findall(part.text))
     ahead = part.ask == "time" and not _PAST_ASK.search(part.text)
-    qualifiers = set(_QUALIFIER.findall(part.text)) if part.ask in ("number", "time") else set()
+    qualifiers = {_kin(q) for q in _QUALIFIER.findall(part.text)} if part.ask in ("number", "time") else set()
     for sent in pool:
         cov = topics.coverage(terms, sent.text) if terms else 0.0
         if sent.heading and terms:
@@ -235,7 +241,7 @@ def score(
             value += PLAN_BONUS
         elif ahead and typed and has_span("plan", sent.text):
             value += PLAN_BONUS / 3
-        if typed and qualifiers and any(q in sent.text for q in qualifiers):
+        if typed and qualifiers and qualifiers & {_kin(q) for q in _QUALIFIER.findall(sent.text)}:
             value += QUALIFIER_BONUS
         if terms:
             value += LITERAL_BONUS * topics.literal(terms, sent.heading + sent.text)

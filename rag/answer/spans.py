@@ -80,7 +80,7 @@ _ASKED_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"多长|多远|长度|距离|几公里|多少公里|多少米|how (?:long|far)", re.I), r"米|公里|千米"),
     (re.compile(r"比例|比重|占比|百分之|增长了?多少|增幅|覆盖面|覆盖率|percentage|share|rate", re.I), r"%|％|百分之|成"),
 )
-_MEASURE = re.compile(r"(?:多少|几)\s*([个所家块盏座条名人项处张台辆亩次批户间只栋吨])(?![位口员])")
+_MEASURE = re.compile(r"(?:多少|几)\s*([个所家块盏座条名人项处张台辆亩次批户间只栋吨年])(?![位口员])")
 
 
 def asked_unit(question: str) -> tuple[re.Pattern[str], bool] | None:
@@ -97,6 +97,9 @@ def asked_unit(question: str) -> tuple[re.Pattern[str], bool] | None:
                 True,
             )
     m = _MEASURE.search(question)
+    if m and m.group(1) == "年":
+        # 几年: a number of years (3年, 三年), not a year (2023年).
+        return re.compile(r"(?<!\d)\d{1,2}\s*(?:多|余)?\s*个?年|(?<![\d〇○零一二三四五六七八九])[一二两三四五六七八九十]{1,3}年"), False
     if m:
         unit = re.escape(m.group(1))
         return re.compile(rf"\d\s*(?:余|多)?\s*(?:万|亿)?{unit}|[{_CN_DIGITS}]{unit}"), False
