@@ -1868,3 +1868,17 @@ def test_the_most_one_may_borrow_is_the_highest_amount_and_its_years_are_not_uns
     out = answerer.answer("示例区农民返乡创业,个人最多能贷多少?能贷几年?")
     assert "20万元" in out.text.splitlines()[0]
     assert "没有写明" not in out.text
+
+
+def test_a_sentence_saying_only_where_the_suggestion_was_sent_is_not_quoted(tmp_path: Path) -> None:
+    from rag.answer.reading import sentences
+    from rag.types import Letter
+
+    # Made up (【示例】虚构): the restated proposal, then only where it went; then the answer.
+    text = _letter(
+        "您在县政协会议上提出的《关于示例返乡创业的建议》的提案,已于3月转交我局办理。全县已建成返乡创业园3个。",
+        "示例县人力资源和社会保障局",
+    )
+    answerer = _answerer(tmp_path, {"a.txt": text})
+    letter: Letter = next(iter(answerer.retriever.index.letters.values()))
+    assert [x.text for x in sentences(letter)] == ["全县已建成返乡创业园3个。"]

@@ -52,6 +52,8 @@ _LABEL_ROW = re.compile(r"[:：][ \t\u3000]*\|")
 # A line that is a title, the letter's or one like it (关于…建议办理进展情况报告): it names
 # the matter, it says nothing of it.
 _TITLE_LINE = re.compile(r"^关于[^。；;，,！？!?\n]{4,80}(?:报告|答复|复函|回复|答复函|函)$")
+# A sentence that only says where the suggestion was sent (已于3月转交我局办理。).
+_PROCEDURE = re.compile(r"^[^，,。；;]{0,16}(?:转交|转|交|交由)[^，,。；;]{0,8}(?:办理|研究办理|答复)[。；;]?$")
 # A sentence that speaks of the suggestion it answers (你所提的建议, 该建议, 上述提案).
 _REFERS_BACK = re.compile(
     r"(?:你|您|你们|代表|委员)(?:所提|提出|反映)的?(?:建议|提案|问题|意见|诉求)|(?:该|此|上述|这一?)(?:建议|提案|诉求)"
@@ -202,7 +204,7 @@ def sentences(letter: Letter, hit_spans: Sequence[tuple[int, int]] = ()) -> list
                 line = text[s:e]
                 # The suggestion's own words may hold a comma: what follows is still them.
                 restates = _RESTATES.search(line) or _STILL_RESTATING.match(line)
-        if len(_CJK.findall(line)) < MIN_CONTENT or _COURTESY.search(line) or restates:
+        if len(_CJK.findall(line)) < MIN_CONTENT or _COURTESY.search(line) or _PROCEDURE.match(line) or restates:
             continue
         in_hit = any(a <= s < z for a, z in hit_spans)
         context = heading
