@@ -113,22 +113,25 @@ def _rows(
     their own words; absolute floors only keep out letters that say nothing of it."""
     topics = answerer.topics
 
-    def said(term: Term, reading: Reading, subject: bool = False) -> float:
-        # How much of `term` the letter says, in its best sentence or its title (`subject`:
-        # or the suggestion it answers, 关于加固杭埠河河堤…).
+    def said(term: Term, reading: Reading) -> float:
+        # How much of `term` the letter says, in its best sentence or its title.
         texts = [x.heading + x.text for x in reading.pool] + [title_of(reading.letter) or ""]
-        if subject:
-            texts.append(field_value(reading.letter, "subject").value or "")
         return max((topics.term_coverage(term, t) for t in texts), default=0.0)
 
-    def main_share(reading: Reading, subject: bool = False) -> float:
+    def main_share(reading: Reading) -> float:
         # How much of the list's main topic (公共厕所 in 哪些答复涉及公共厕所) the letter says.
-        return 1.0 if main is None else said(main, reading, subject)
+        return 1.0 if main is None else said(main, reading)
+
+    def subject_share(reading: Reading) -> float:
+        # …in the suggestion it answers (关于加固杭埠河河堤…): its reply need not repeat it.
+        subject = field_value(reading.letter, "subject").value
+        return topics.term_coverage(main, subject) if main is not None and subject else 0.0
 
     # The bar is set by what the letters themselves say; a letter may reach it by the
-    # suggestion it answers (its reply need not repeat the suggestion's words).
-    best = max((0.5 * r.relevance + 0.5 * main_share(r) for r in readings), default=0.0)
-    rated = [(0.5 * r.relevance + 0.5 * main_share(r, subject=True), r) for r in readings]
+    # suggestion it answers.
+    own = [(0.5 * r.relevance, main_share(r), r) for r in readings]
+    best = max((a + 0.5 * share for a, share, _ in own), default=0.0)
+    rated = [(a + 0.5 * max(share, subject_share(r)), r) for a, share, r in own]
     # Letters a body the question names has already narrowed (哪些答复提到了市水利局…) need half
     # the share of the best letter's evidence that letters chosen by the topic alone do.
     chosen = any(b.core and not b.sector for b in frame.bodies) and not frame.english
