@@ -694,3 +694,16 @@ def test_a_label_in_a_table_row_takes_its_own_cell_only() -> None:
         "关于县人大建议办理进展情况报告\n示例局已将建议列入计划。\n示例局\n2018年7月27日\n"
     )
     assert extract_fields(text).doc_number == "示文发[2018]141号"
+
+
+def test_an_unquoted_suggestion_after_tifu_de_is_the_subject_not_a_document_cited_later() -> None:
+    # Made up (【示例】虚构): the suggestion named without quotes; the reply cites a 《办法》.
+    from rag.letters.values import field_value
+    from rag.types import Letter
+
+    text = (
+        "张某代表:\n您提出的关于加强校园周边流动食品摊点管理的建议收悉,现答复如下:\n"
+        "按照《示例省食品摊贩备案管理办法》的规定为摊贩办理公示卡。\n示例县市场监督管理局\n2024年4月20日\n"
+    )
+    letter = Letter("x", "x.txt", text, extract_fields(text))
+    assert field_value(letter, "subject").value == "关于加强校园周边流动食品摊点管理的建议"
