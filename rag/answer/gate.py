@@ -690,7 +690,6 @@ def _mentions_body(text: str, body: Body, named_only: bool = False) -> bool:
     return False
 
 
-@lru_cache(maxsize=1024)
 @lru_cache(maxsize=1)
 def _divisions_by_pinyin() -> dict[str, frozenset[str]]:
     """Every division of the table, bare, by its toneless pinyin (wuhan → 武汉)."""
@@ -719,6 +718,7 @@ def _as_place_en(word: str) -> re.Pattern[str]:
     )
 
 
+@lru_cache(maxsize=1024)
 def english_bodies(question: str) -> tuple[Body, ...]:
     """The bodies an English question names, in Chinese (…Bureau (医保局)) or by a glossary
     phrase (Medical Security Bureau): each is a body the letter must be from or name. Its
