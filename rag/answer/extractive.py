@@ -796,7 +796,7 @@ class ExtractiveAnswerer:
             window = letter.text[start:end]
             if has_span(part.ask, window) and (not terms or self.topics.coverage(terms, window) >= floor):
                 return True
-            if unit is not None and not unit[1] and unit[0].search(window) and len(frame.parts) > 1:
+            if unit is not None and not unit[1] and unit[0].search(window):
                 return True  # 能贷几年, after 最多能贷多少: the quote gives it in years (最长不超过3年)
         return False
 

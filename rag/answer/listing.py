@@ -274,6 +274,17 @@ def records_answer(
         rows.append(m)
     if not rows:
         return None
+    def stated(letter: Letter, name: str, narrow: bool = False) -> str | None:
+        # A field's value, labelled and cited where it is written — the value itself when the
+        # line holds a formula around it (您提出的《…》收悉) or when `narrow`.
+        value = field_value(letter, name)
+        if value.value is None:
+            return None
+        start, end = value.start, value.end
+        if narrow or _FORMULA.search(letter.text, start, end):
+            start, end = _within(letter, value.value, start, end)
+        return f"{LABELS[name][1 if english else 0]}{sep}{clean(value.value)}{draft.cite(letter, start, end)}"
+
     draft.add(_lead(len(rows), english))
     for i, m in enumerate(rows[: settings.max_rows], 1):
         head = row_name(m.letter, english)
@@ -284,26 +295,18 @@ def records_answer(
         for name in dict.fromkeys((m.field, *m.cite, *asked)):
             if name == "agency" or name == "title" and name != m.field:
                 continue  # the row's name says these (the title only when it decided the row)
-            value = field_value(m.letter, name)
-            if value.value is None:
-                continue
-            label = LABELS[name][1 if english else 0]
-            # The value where it is written, not the formula around it (您提出的《…》收悉).
-            start, end = value.start, value.end
-            if _FORMULA.search(m.letter.text, start, end):
-                start, end = _within(m.letter, value.value, start, end)
-            bits.append(f"{label}{sep}{clean(value.value)}{draft.cite(m.letter, start, end)}")
+            bit = stated(m.letter, name)
+            if bit is not None:
+                bits.append(bit)
         if m.evidence is not None:
             bits.append(draft.quote(m.letter, *m.evidence))
         if not bits:
             # A row its sender alone decided (a town's letter): what the letter answers, so
             # the row says which matter it is (the suggestion, else the letter's title).
             for name in ("subject", "title"):
-                value = field_value(m.letter, name)
-                if value.value is not None:
-                    start, end = _within(m.letter, value.value, value.start, value.end)
-                    label = LABELS[name][1 if english else 0]
-                    bits.append(f"{label}{sep}{clean(value.value)}{draft.cite(m.letter, start, end)}")
+                bit = stated(m.letter, name, narrow=True)
+                if bit is not None:
+                    bits.append(bit)
                     break
         draft.add(f"{i}. {head}{sep}" + ("; " if english else "；").join(bits))
     rest = rows[settings.max_rows :]
