@@ -222,6 +222,14 @@ def _answerer(tmp_path: Path, letters: dict[str, str]) -> ExtractiveAnswerer:
     return ExtractiveAnswerer(open_retriever(tmp_path / "index", Settings(embedder="hash")))
 
 
+def _sentences_of(tmp_path: Path, text: str) -> list[str]:
+    """The sentences a made-up letter offers to quote, as an index built over it reads them."""
+    from rag.answer.reading import sentences
+
+    answerer = _answerer(tmp_path, {"a.txt": text})
+    return [x.text for x in sentences(next(iter(answerer.retriever.index.letters.values())))]
+
+
 def test_a_letter_meeting_what_the_question_names_softly_answers_first(tmp_path: Path) -> None:
     # Made up: two districts' letters on elderly canteens; the question names the second's
     # district (a district is a soft constraint: letters often leave out their own place).
@@ -1436,17 +1444,12 @@ def test_peoples_organisations_are_bodies_a_question_names() -> None:
 
 
 def test_the_tail_of_a_quoted_suggestion_is_not_quoted_as_the_answer(tmp_path: Path) -> None:
-    from rag.answer.reading import sentences
-    from rag.types import Letter
-
     # Made up: the suggestion quoted with a comma inside, then the answer to it.
     text = _letter(
         "关于您提出的“增设示例站点，延长末班车运营时间”建议。目前，示例线路末班车已延长至22时。",
         "示例区交通运输局",
     )
-    answerer = _answerer(tmp_path, {"a.txt": text})
-    letter: Letter = next(iter(answerer.retriever.index.letters.values()))
-    said = [x.text for x in sentences(letter)]
+    said = _sentences_of(tmp_path, text)
     assert not any("末班车运营时间" in x for x in said) and any("22时" in x for x in said)
 
 
@@ -1763,9 +1766,6 @@ def test_a_count_asked_for_leads_even_when_money_is_more_on_the_topic(tmp_path: 
 
 
 def test_a_pages_label_rows_title_and_report_formula_are_not_sentences(tmp_path: Path) -> None:
-    from rag.answer.reading import sentences
-    from rag.types import Letter
-
     # Made up (【示例】虚构): no salutation, so the body starts at the top of the page.
     text = (
         "索引号: | sl-2018-00015 | 发布机构: | 示例局 |\n文 号: | 示文发[2018]141号 | 所属主题: | 政务信息 |\n"
@@ -1773,9 +1773,7 @@ def test_a_pages_label_rows_title_and_report_formula_are_not_sentences(tmp_path:
         "此建议由我局负责办理,现将办理进展情况汇报如下:目前文化广场项目资金只下达到行政村一级。\n"
         "示例局\n2018年7月27日\n"
     )
-    answerer = _answerer(tmp_path, {"a.txt": text})
-    letter: Letter = next(iter(answerer.retriever.index.letters.values()))
-    assert [x.text for x in sentences(letter)] == ["目前文化广场项目资金只下达到行政村一级。"]
+    assert _sentences_of(tmp_path, text) == ["目前文化广场项目资金只下达到行政村一级。"]
 
 
 def test_how_a_letter_dealt_with_it_leads_with_its_first_enumerated_measure(tmp_path: Path) -> None:
@@ -1824,14 +1822,9 @@ def test_a_list_admits_a_letter_by_the_suggestion_it_answers(tmp_path: Path) -> 
 
 
 def test_a_contact_unit_line_is_not_a_sentence_to_quote(tmp_path: Path) -> None:
-    from rag.answer.reading import sentences
-    from rag.types import Letter
-
     # Made up (【示例】虚构): the contact block under the signature names the sender again.
     text = _letter("我局已为摊贩办理食品摊贩信息公示卡。", "示例县市场监督管理局") + "联系单位:示例县市场监督管理局\n"
-    answerer = _answerer(tmp_path, {"a.txt": text})
-    letter: Letter = next(iter(answerer.retriever.index.letters.values()))
-    assert [x.text for x in sentences(letter)] == ["我局已为摊贩办理食品摊贩信息公示卡。"]
+    assert _sentences_of(tmp_path, text) == ["我局已为摊贩办理食品摊贩信息公示卡。"]
 
 
 def test_a_letter_from_the_small_place_asked_about_answers_a_loosely_worded_question(tmp_path: Path) -> None:
@@ -1871,14 +1864,9 @@ def test_the_most_one_may_borrow_is_the_highest_amount_and_its_years_are_not_uns
 
 
 def test_a_sentence_saying_only_where_the_suggestion_was_sent_is_not_quoted(tmp_path: Path) -> None:
-    from rag.answer.reading import sentences
-    from rag.types import Letter
-
     # Made up (【示例】虚构): the restated proposal, then only where it went; then the answer.
     text = _letter(
         "您在县政协会议上提出的《关于示例返乡创业的建议》的提案,已于3月转交我局办理。全县已建成返乡创业园3个。",
         "示例县人力资源和社会保障局",
     )
-    answerer = _answerer(tmp_path, {"a.txt": text})
-    letter: Letter = next(iter(answerer.retriever.index.letters.values()))
-    assert [x.text for x in sentences(letter)] == ["全县已建成返乡创业园3个。"]
+    assert _sentences_of(tmp_path, text) == ["全县已建成返乡创业园3个。"]
