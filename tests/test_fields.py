@@ -17,9 +17,14 @@ from rag.evaluation.fields import evaluate_fields, read_letter
 from rag.letters.dates import parse_date
 from rag.letters.fieldrules import find_session
 from rag.letters.fields import extract_fields
-from rag.types import FIELD_NAMES
+from rag.types import FIELD_NAMES, Letter
 
 SEED = "000_cq_jingxin_zhigu_proposal_0310_2020.txt"
+
+
+def _parsed(text: str) -> Letter:
+    """A made-up letter's text with the fields the parser reads from it."""
+    return Letter("x", "x.txt", text, extract_fields(text))
 
 
 def _gold(corpus_dir: Path) -> dict[str, dict]:
@@ -445,14 +450,13 @@ def test_the_signing_agency_is_read_however_the_signature_is_laid_out(signature:
 def test_labels_spaced_out_or_in_the_footer_are_read() -> None:
     # Made up: a footer with spaced labels, an approver's label, and a 抄送 line.
     from rag.letters.values import field_value
-    from rag.types import Letter
 
     text = (
         "张三代表：\n您提出的关于修建人行天桥的建议收悉，现答复如下：\n我局已完成选址，明年开工。\n\n"
         "某某县交通运输局\n2023年5月6日\n审 签 人：李六\n联 系 人：王五\n联系电话：0871-1234567\n"
         "抄送：县人大常委会代表工委，县政府督查室。\n"
     )
-    letter = Letter("x", "x.txt", text, extract_fields(text))
+    letter = _parsed(text)
     assert field_value(letter, "signer").value == "李六"
     contact = field_value(letter, "contact")
     assert contact.value is not None and "王五" in contact.value and "0871-1234567" in contact.value
@@ -536,10 +540,9 @@ def test_title_numbers_in_other_forms(title: str, number: str) -> None:
 def test_an_undated_letter_offers_the_dates_its_page_labels() -> None:
     # Made up: no signature date; the page says when it was posted and updated.
     from rag.letters.values import labelled_dates
-    from rag.types import Letter
 
     text = "发布时间:2019-06-03 10:24  更新时间:2019/06/05\n张三代表:\n" + _BODY + "截止时间:2019年7月1日\n"
-    letter = Letter("x", "x.txt", text, extract_fields(text))
+    letter = _parsed(text)
     assert letter.fields.date is None
     got = [(label, v.value) for label, v in labelled_dates(letter)]
     assert got == [("发布时间", "2019-06-03"), ("更新时间", "2019-06-05")]  # not 截止时间
@@ -550,10 +553,9 @@ def test_an_undated_letter_offers_the_dates_its_page_labels() -> None:
 def test_a_value_the_page_labels_is_found_when_asked_for_by_its_label() -> None:
     # Made up: a page's handling table above the letter.
     from rag.letters.values import named_labels
-    from rag.types import Letter
 
     text = "责任领导:张某某\n政府督办领导:李某某\n交办日期:2015年2月9日\n浏览次数:12\n张三代表:\n" + _BODY
-    letter = Letter("x", "x.txt", text, extract_fields(text))
+    letter = _parsed(text)
 
     def asked(question: str) -> list[tuple[str, str]]:
         return [(n, v.value) for n, v in named_labels(letter, question)]
@@ -569,13 +571,12 @@ def test_a_value_the_page_labels_is_found_when_asked_for_by_its_label() -> None:
 def test_values_a_page_labels_in_a_table_or_a_list_are_read_too() -> None:
     # Made up: a disclosure table (label: | value |) and a bracketed list (- [ label ]\n- value).
     from rag.letters.values import labelled_dates, named_labels
-    from rag.types import Letter
 
     text = (
         "编号: | 12050001 | 建议类型: | 大会期间建议 | 提交日期: | 2017-01-16 |\n"
         "- [ 发布日期 ]\n- 2017-05-02\n张三代表：\n" + _BODY + "示例县样例局\n2017年4月28日\n"
     )
-    letter = Letter("x", "x.txt", text, extract_fields(text))
+    letter = _parsed(text)
     got = [(n, v.value) for n, v in named_labels(letter, "属于什么建议类型？哪天提交的？")]
     assert got == [("建议类型", "大会期间建议"), ("提交日期", "2017-01-16")]
     assert [(label, v.value) for label, v in labelled_dates(letter)] == [("发布日期", "2017-05-02")]
@@ -644,13 +645,12 @@ def test_a_page_with_no_salutation_or_title_is_still_dated_by_its_signature() ->
 def test_a_phone_the_body_mentions_is_not_the_contact_line() -> None:
     # Made up: the reply tells citizens a company has a phone line; the contact is below.
     from rag.letters.values import field_value
-    from rag.types import Letter
 
     text = (
         "张三代表：\n您的建议收悉，现答复如下：\n大件垃圾收运公司已在小区设置公告，内含收运APP及联系电话，可上门服务。\n"
         "某某区城市管理局\n2022年4月15日\n联 系 人:郑某\n联系电话:13800000000\n"
     )
-    letter = Letter("x", "x.txt", text, extract_fields(text))
+    letter = _parsed(text)
     assert field_value(letter, "contact").value == "联 系 人:郑某 联系电话:13800000000"
 
 
@@ -677,13 +677,12 @@ def test_the_suggestion_a_letter_quotes_after_tifu_de_is_its_subject() -> None:
     # Made up (【示例】虚构): the quoted suggestion ends in 建设, not 建议; a 《document》
     # the reply cites later is not what was suggested.
     from rag.letters.values import field_value
-    from rag.types import Letter
 
     text = (
         "王某代表:\n你提出的“关于解决示例村至样例村公路硬化的建设”,已交我局研究办理,现答复如下:\n"
         "按照《示例县农村公路建设规划》,该路暂不能纳入今年计划。\n示例县交通运输局\n2023年8月8日\n"
     )
-    letter = Letter("x", "x.txt", text, extract_fields(text))
+    letter = _parsed(text)
     assert field_value(letter, "subject").value == "“关于解决示例村至样例村公路硬化的建设”"
 
 
@@ -699,11 +698,10 @@ def test_a_label_in_a_table_row_takes_its_own_cell_only() -> None:
 def test_an_unquoted_suggestion_after_tifu_de_is_the_subject_not_a_document_cited_later() -> None:
     # Made up (【示例】虚构): the suggestion named without quotes; the reply cites a 《办法》.
     from rag.letters.values import field_value
-    from rag.types import Letter
 
     text = (
         "张某代表:\n您提出的关于加强校园周边流动食品摊点管理的建议收悉,现答复如下:\n"
         "按照《示例省食品摊贩备案管理办法》的规定为摊贩办理公示卡。\n示例县市场监督管理局\n2024年4月20日\n"
     )
-    letter = Letter("x", "x.txt", text, extract_fields(text))
+    letter = _parsed(text)
     assert field_value(letter, "subject").value == "关于加强校园周边流动食品摊点管理的建议"
