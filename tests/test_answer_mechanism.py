@@ -252,6 +252,7 @@ def test_a_letter_meeting_what_the_question_names_softly_answers_first(tmp_path:
         ("At which session was it raised?", "session"),
         ("提案原题叫什么?", "subject"),
         ("这份协办意见是写给哪个单位的?", "addressee"),
+        ("兰亭镇第17号建议是答复给谁的？", "addressee"),
         ("请问这封复函是什么时候发布的?", "date"),
         ("这封复函答复的是哪号建议？", "number"),
         ("答复的是哪几位代表？", "addressee"),
