@@ -181,6 +181,18 @@ def test_a_letter_without_a_sender_is_named_by_its_title() -> None:
     assert letter_label(Letter("y", "y.txt", "示例", LetterFields()), english=False) == "（未写明发文单位）"
 
 
+def test_a_chinese_answer_dates_its_letter_as_chinese_letters_do() -> None:
+    from rag.answer.compose import letter_label
+    from rag.types import Letter, LetterFields
+
+    fields = LetterFields(agency="某县交通运输局", doc_number="某交复〔2022〕3号", date="2022-07-09")
+    letter = Letter("x", "x.txt", "示例", fields)
+    assert letter_label(letter, english=False).endswith("（某交复〔2022〕3号，2022年7月9日）")
+    assert letter_label(letter, english=True).endswith("(某交复〔2022〕3号, 2022-07-09)")
+    month = Letter("y", "y.txt", "示例", LetterFields(agency="某县交通运输局", date="2019-11"))
+    assert letter_label(month, english=False) == "某县交通运输局（2019年11月）"
+
+
 def test_the_questions_own_words_break_a_tie_between_paraphrases() -> None:
     from rag.answer.topic import TopicModel
     from rag.search.lexicon import default_tokenizer
@@ -683,7 +695,7 @@ def test_which_replied_earlier_is_computed_and_stated_first(tmp_path: Path) -> N
         "东坡县教育局回复东坡中学宿舍那件，跟西岭县教育局回复西岭中学那件，哪个答复得早？"
     )
     first = answer.text.splitlines()[0]
-    assert answer.answered and first.startswith("某某省西岭县教育局的答复（2020-09-18）早于")
+    assert answer.answered and first.startswith("某某省西岭县教育局的答复（2020年9月18日）早于")
     assert {c.source for c in answer.citations} == {"east.txt", "west.txt"}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.answer.compose import date_zh
 from rag.answer.spans import asked_unit
 from rag.letters.dates import CJK_DATE, ISO_DATE, parse_date
 
@@ -89,7 +90,7 @@ def stated_value(comparison: Comparison, text: str) -> tuple[float, str, str] | 
             if m:
                 iso = parse_date(m.group())
                 if iso:
-                    return float(iso.replace("-", "")), "date", iso
+                    return float(iso.replace("-", "")), "date", date_zh(iso)
         return None
     # The amount in the unit the comparison asks for (面积 → 平方米), else the first one.
     asked = asked_unit(comparison.ask)

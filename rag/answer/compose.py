@@ -3,7 +3,7 @@
 Every answer has one shape, whatever route made it:
 
     <direct answer, in the letter's words>[1]
-    ——<sender>《<title>》（<文号>，<date>）
+    ——<sender>《<title>》（<文号>，<date: 2022年7月19日; ISO in English>）
     · <supporting quote>[2]
 
 A letter is named from its record — its sender (the parsed 发文机关, or the line where an
@@ -48,6 +48,15 @@ def excerpt(text: str, start: int, end: int) -> str:
     if end < len(text) and text[end - 1] not in _BOUNDARY and text[end] not in _BOUNDARY and not text[end].isspace():
         shown += "…"
     return shown
+
+
+def date_zh(iso: str) -> str:
+    """A record's ISO date the way a Chinese letter writes it (2022-07-19 → 2022年7月19日; a
+    year and month alone, 2022年7月); anything else as it is."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", iso)
+    if not m:
+        return iso
+    return f"{m[1]}年" + "".join(f"{int(x)}{unit}" for x, unit in ((m[2], "月"), (m[3], "日")) if x)
 
 
 def title_of(letter: Letter) -> str | None:
@@ -97,7 +106,8 @@ def letter_label(letter: Letter, english: bool, sender: str | None = None) -> st
         )
     else:
         title = title_of(letter)
-    bits = [b for b in (clean(f.doc_number) if f.doc_number else None, f.date) if b]
+    date = f.date if english or not f.date else date_zh(f.date)
+    bits = [b for b in (clean(f.doc_number) if f.doc_number else None, date) if b]
     # A letter that names no sender is named by its title alone; only a letter with neither
     # says that its sender is not written.
     if english:
