@@ -1268,6 +1268,18 @@ def test_the_sentence_beside_the_answer_in_its_paragraph_supports_it(tmp_path: P
     assert "7月" in answer.text.splitlines()[0] and "10月底" in answer.text
 
 
+def test_the_sentence_after_the_answer_supports_it_when_none_beside_repeats_the_question(tmp_path: Path) -> None:
+    # Made up: the sentence after the answer names no word of the question but says who runs it.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(
+            "我局已在示例县城区新建公共停车场3处。上述工作由城管执法大队牵头负责，每月通报一次进展。\n"
+            "另外，全县农村公路养护工作稳步推进。", "示例县住房和城乡建设局"
+        ),
+    })  # fmt: skip
+    answer = answerer.answer("示例县城区新建了几处公共停车场？")
+    assert "3处" in answer.text.splitlines()[0] and "城管执法大队牵头" in answer.text
+
+
 def test_lead_or_co_handler_asks_the_letters_role_not_its_co_handlers() -> None:
     from rag.answer.frame import read_frame
     from rag.search.query import analyze

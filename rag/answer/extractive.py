@@ -992,9 +992,10 @@ class ExtractiveAnswerer:
             for sent in pool
             if sent.start in beside and not any(a <= sent.start < b for a, b in [*used, *out])
         ]
-        if frame.english and near and all(cov == 0 for cov, _ in near):
-            # An English question's words may match none of them in Chinese: the sentence
-            # after a quote, in its paragraph, goes on from it.
+        if near and all(cov == 0 for cov, _ in near):
+            # None of them repeats the question's words (…将于10月底前完工。, after the sentence
+            # naming the bridge; an English question's words in Chinese): the sentence after a
+            # quote, in its paragraph, goes on from it.
             near = [(1.0, sent) for _, sent in near if sent.start in after][:1]
         near = [(cov, sent) for cov, sent in near if cov > 0]
         if near:
