@@ -262,9 +262,11 @@ def read_places(question: str) -> tuple[str, ...]:
             if name[-1] in "市区" and run[end : end + 1] in ("镇", "乡"):
                 name, end = name + run[end], end + 1  # 寨背市镇: a town whose name holds 市
             lead = _PLACE_LEAD.match(name)
-            if lead:
-                name = name[lead.end() :]
-            name = _without_leading_words(name)
+            cut = lead.end() if lead else 0
+            # 在个旧市, 给和田市, 对和平区: a name the table knows starts inside what reads as
+            # the words leading into it (个, 和): the name keeps them.
+            known = next((i for i in range(cut) if known_place(name[i:])), None)
+            name = name[known:] if known is not None else _without_leading_words(name[cut:])
             stem = name[:-2] if name.endswith("街道") else name[:-1]
             if (
                 len(stem) >= 2 or (len(stem) == 1 and name[-1] == "县")  # 泗县, 环县
