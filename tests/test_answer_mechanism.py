@@ -451,6 +451,18 @@ def test_a_town_whose_name_holds_shi_is_one_place() -> None:
     assert read_places("重庆市渝中区的事") == ("重庆市", "渝中区")
 
 
+def test_a_place_whose_name_starts_with_a_leading_word_keeps_it() -> None:
+    """个 (一个) and 和 (and) lead into a place in 在X市 / 和X区, but 个旧市, 和田市 and 和平区
+    begin with them: a name the gazetteer knows keeps its first character."""
+    from rag.answer.frame import read_places
+
+    assert read_places("个旧市区公交的晚高峰是几点") == ("个旧市",)
+    assert read_places("给和田市的答复") == ("和田市",)
+    assert read_places("对和平区的建议怎么答复的") == ("和平区",)
+    assert read_places("杭州西湖区有代表提过吗") == ("杭州西湖区",)  # a city before its district stays
+    assert read_places("关于解决二圣镇的建议") == ("二圣镇",)  # words that lead in still go
+
+
 def test_a_title_with_its_sender_in_brackets_names_the_sender(tmp_path: Path) -> None:
     """A portal's heading 对…第3号建议的答复(水利局); a question naming the county's bureau
     reaches it when the letter names that county."""
