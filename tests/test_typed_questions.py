@@ -96,6 +96,38 @@ def test_how_many_years_is_a_number_of_years_not_a_year() -> None:
     assert not unit[0].search("2023年起实施")
 
 
+def test_a_time_asked_to_the_hour_or_in_minutes_is_answered_in_kind() -> None:
+    from rag.answer.spans import asked_time, has_span
+
+    assert has_span("time", "确定了高峰时段,即6︰30~8︰30、17︰00~18︰30")  # full-width colons
+    hours = asked_time("晚高峰是几点到几点？")
+    assert hours is not None and hours.search("17︰00~18︰30") and not hours.search("平均每3-5分钟发出一趟车")
+    minutes = asked_time("高峰期几分钟能来一趟车？")
+    assert minutes is not None and minutes.search("平均每3-5分钟发出一趟车")
+    assert not minutes.search("高峰时段即17︰00~18︰30") and not minutes.search("2023年5月")
+
+
+def test_an_amount_in_wan_with_no_unit_after_it_is_money() -> None:
+    from rag.answer.spans import asked_unit
+
+    money = asked_unit("补贴一年要花多少钱？")
+    assert money is not None and money[1]
+    assert money[0].search("仅公益性岗位补贴每年支出就多达1700多万,") and money[0].search("投资1700万元")
+    assert not money[0].search("惠及群众1700多万人") and not money[0].search("年产1800多万吨")
+
+
+def test_english_people_nouns_ask_for_a_count_of_people() -> None:
+    from rag.answer.spans import asked_unit
+
+    unit = asked_unit("How many students are enrolled at the school?")
+    assert unit is not None and unit[0].search("现有在校学生2724人") and not unit[0].search("面积4288平方米")
+
+
+def test_signed_up_is_not_asking_who_signed() -> None:
+    assert "signer" not in analyze("How many teachers signed up for the 2021 evaluation?").intents
+    assert "signer" in analyze("Who signed the reply?").intents
+
+
 def test_the_most_asked_for_is_answered_by_the_highest_written() -> None:
     from rag.answer.frame import Part
     from rag.answer.reading import Sentence, score

@@ -36,7 +36,7 @@ SPAN: dict[str, re.Pattern[str]] = {
     "time": re.compile(
         rf"(?:19|20)\d\d\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?|底|初|内|前|以来|起)?|"
         rf"[{_CN_DIGITS}〇○]{{4}}年|\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?|"
-        r"\d{1,2}\s*(?:点|时|:\d\d)(?:\s*\d{1,2}\s*分)?|(?:19|20)\d\d-\d{1,2}(?:-\d{1,2})?|"
+        r"\d{1,2}\s*(?:点|时|[:：︰∶]\s*\d\d)(?:\s*\d{1,2}\s*分)?|(?:19|20)\d\d-\d{1,2}(?:-\d{1,2})?|"
         r"年底|年内|年初|月底|近期|下一步|今年|明年|[一二三四]季度|上半年|下半年|"
         # A length of time (多久发一趟: 每3-5分钟; 多久能办好: 15个工作日).
         rf"[\d{_CN_DIGITS}]+(?:\s*[-~～—至到]\s*[\d{_CN_DIGITS}]+)?\s*(?:分钟|小时|个?工作日|个月|周|天)|"
@@ -74,8 +74,15 @@ SPAN: dict[str, re.Pattern[str]] = {
 # 多少钱 / 资金 → 元 (投入 is money unless what it puts in is counted: 投入多少辆车, 投入使用),
 # 多少人 → 人, 面积 → 亩 / 平方米. A number in another unit does not answer.
 _ASKED_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"多少钱|资金|经费|投资|投入(?!使用|运营|运行|营运|了?(?:多少|几)\s*(?![万亿元钱块资经])[\u4e00-\u9fff])|预算|补贴|金额|费用|造价|产值|收入|how much money|funding|budget|cost|yuan", re.I), r"元|\d\s*[万亿](?![\u4e00-\u9fff])"),
-    (re.compile(r"多少人|几人|人数|多少名|几名|多少位|how many people", re.I), r"人|名|位|人次"),
+    (re.compile(r"多少钱|资金|经费|投资|投入(?!使用|运营|运行|营运|了?(?:多少|几)\s*(?![万亿元钱块资经])[\u4e00-\u9fff])|预算|补贴|金额|费用|造价|产值|收入|how much money|funding|budget|cost|yuan", re.I), r"元|(?<=[万亿])(?![\u4e00-\u9fff])"),
+    (
+        re.compile(
+            r"多少人|几人|人数|多少名|几名|多少位|how many (?:people|persons|students|pupils|teachers|"
+            r"children|residents|villagers|workers|staff|doctors|members|households|families)",
+            re.I,
+        ),
+        r"人|名|位|人次|户",
+    ),
     (re.compile(r"面积|多少亩|几亩|多大面积|area", re.I), r"亩|平方米|平方公里|公顷|㎡"),
     (re.compile(r"多长|多远|长度|距离|几公里|多少公里|多少米|how (?:long|far)", re.I), r"米|公里|千米"),
     (re.compile(r"比例|比重|占比|百分之|增长了?多少|增幅|覆盖面|覆盖率|percentage|share|rate", re.I), r"%|％|百分之|成"),
@@ -112,6 +119,17 @@ _ASKED_TIMES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (
         re.compile(r"哪一?天|哪一?日|几号|几月几[日号]|具体日期|什么日期|which day|what date|exact date", re.I),
         re.compile(r"\d{1,2}\s*月|\d{1,2}\s*[日号]|(?:19|20)\d\d[-/.]\d{1,2}|[上中下]旬|月[初底中]"),
+    ),
+    (
+        # A length in the unit asked (几分钟来一趟, 多少个工作日): a length of time, not a clock
+        # time or a date.
+        re.compile(r"(?:几|多少)(?:分钟|个?小时|个?工作日|天)|how many (?:minutes|hours|days|working days)", re.I),
+        re.compile(rf"[\d{_CN_DIGITS}]+(?:\s*[-~～—至到]\s*[\d{_CN_DIGITS}]+)?\s*(?:分钟|小时|个?工作日|天)"),
+    ),
+    (
+        # To the hour (几点到几点, what time of day): a clock time (17︰00~18︰30, 下午5点).
+        re.compile(r"几点|什么钟点|what time of day|what hours?|which hours?", re.I),
+        re.compile(r"\d{1,2}\s*(?:点|时(?![间期候代])|[:：︰∶]\s*\d\d)"),
     ),
     (
         re.compile(r"哪一?年|which year|what year", re.I),

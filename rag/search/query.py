@@ -77,7 +77,11 @@ _NOT_REPLIER = "".join(
 _FIELD_INTENT = (
     ("doc_number", re.compile(r"文号|发文字号|文件号|document number|reference number", re.I)),
     ("index_number", re.compile(r"索引号|index number", re.I)),
-    ("signer", re.compile(r"审签|签发|签字|签署|谁签|审定|signed|signer|approved", re.I)),
+    # "signed up" (enrolled) and "signed on" (joined) are what the letter says, not who signed it.
+    (
+        "signer",
+        re.compile(r"审签|签发|签字|签署|谁签|审定|\bsigned\b(?!\s+(?:up|on)\b)|signer|approved", re.I),
+    ),
     (
         "date",
         re.compile(
