@@ -123,6 +123,14 @@ def test_english_people_nouns_ask_for_a_count_of_people() -> None:
     assert unit is not None and unit[0].search("现有在校学生2724人") and not unit[0].search("面积4288平方米")
 
 
+def test_the_replys_title_and_the_meeting_are_asked_by_their_everyday_names() -> None:
+    assert analyze("答复函的标题全称是什么？").intents == ["title"]
+    assert analyze("What is the title of the reply?").intents == ["title"]
+    assert analyze("那件建议的题目是什么").intents == ["subject"]  # the suggestion's, not the reply's
+    assert analyze("是在哪次会上提的？").intents == ["session"]
+    assert "session" not in analyze("会上提了什么").intents
+
+
 def test_signed_up_is_not_asking_who_signed() -> None:
     assert "signer" not in analyze("How many teachers signed up for the 2021 evaluation?").intents
     assert "signer" in analyze("Who signed the reply?").intents

@@ -154,12 +154,21 @@ _FIELD_INTENT = (
     (
         "session",
         re.compile(
-            r"哪次会议|哪一次会议|哪届|什么会议|届次|几届几次|在哪个会|"
+            r"哪次会议?|哪一次会议?|哪届|什么会议|什么会上|届次|几届几次|在哪个会|"
             r"(?:which|what) (?:session|meeting)|at which (?:session|meeting)",
             re.I,
         ),
     ),
     ("cc", re.compile(r"抄送|抄报|copied to|\bcc\b|carbon cop", re.I)),
+    # The reply's own title (答复函的标题全称), not the suggestion's (建议题目: subject).
+    (
+        "title",
+        re.compile(
+            r"(?:复函|答复函?|回复函?|函|文件)的?(?:标题|全称|名称|题目)|标题全称|"
+            r"title of (?:the|this|that|its) (?:letter|reply|response)|(?:letter|reply)'s (?:full )?title",
+            re.I,
+        ),
+    ),
     (
         "subject",
         re.compile(
