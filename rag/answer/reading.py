@@ -138,6 +138,10 @@ class Scored:
     score: float
 
 
+# The rest of a salutation after the addressee's name (等代表:, 委员：).
+_SALUTATION_END = re.compile(r"[^:：\n。]{0,8}[:：]")
+
+
 def _judges(line: str, ref: re.Match[str]) -> bool:
     """Whether a mention of the suggestion says what becomes of it (你所提的建议暂不能解决),
     not only that it came in (接到此提案后, 针对该建议)."""
@@ -146,10 +150,15 @@ def _judges(line: str, ref: re.Match[str]) -> bool:
 
 
 def body_start(letter: Letter) -> int:
-    """Where the letter's body begins: after its salutation (张示例代表:), else 0."""
+    """Where the letter's body begins: after its salutation (张示例代表:), which may share
+    its line with the whole body (a page that runs the letter into one table cell); else 0."""
     span = letter.fields.spans.get("addressee")
     if span:
-        nl = letter.text.find("\n", span[1])
+        text = letter.text
+        colon = _SALUTATION_END.match(text, span[1])
+        if colon:
+            return colon.end()
+        nl = text.find("\n", span[1])
         return span[1] if nl < 0 else nl
     return 0
 
