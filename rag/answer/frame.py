@@ -123,7 +123,11 @@ _ONE_LETTER = re.compile(r"这[封份]|那[封份]|该[函封份]|此函|(?:提�
 _ONE_SUGGESTION = re.compile(r"关于[^，,。？?]{2,40}的(?:建议|提案|议案)[，,]|[^，,。？?会议]{4,}的(?:建议|提案)[，,]")
 _EACH = re.compile(r"分别|各自")
 # Bodies named as alternatives: 教育局或者教委, 水利局或水务局.
-_EITHER = re.compile(r"(?:局|委|办|厅|府|室|中心)(?:或者|或是|还是|或)")
+_EITHER = re.compile(
+    r"(?:局|委|办|厅|府|室|中心)(?:或者|或是|还是|或)|"
+    # 工信部门（工信委、工信厅）: the names in brackets are the forms the body goes by.
+    r"[（(][^（）()]{2,20}(?:局|委|办|厅|府|室|中心)[、/][^（）()]{2,20}[)）]"
+)
 # …but one that asks how many letters answered it (关于X的建议，有哪几份答复) wants them all.
 _SEVERAL_LETTERS = re.compile(
     r"哪(?:些|几)[封份件]?(?:答复|复函|回复)|有几[封份](?:答复|复函|回复)|"
