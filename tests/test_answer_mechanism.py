@@ -803,6 +803,17 @@ def test_the_letters_a_body_wrote_are_listed_whole_and_alternatives_are_either(t
     assert {c.source for c in answer.citations} == {"edu1.txt", "edu2.txt", "jw.txt"}
 
 
+def test_names_in_brackets_after_a_body_are_its_alternatives(tmp_path: Path) -> None:
+    # Made up: a province's industry commission (before 2018) and its industry department (after).
+    answerer = _answerer(tmp_path, {
+        "wei.txt": _letter("我委将支持东山工业园区完善基础设施。", "某某省工业和信息化委员会"),
+        "ting.txt": _letter("我厅将支持西山工业园区引进龙头企业。", "某某省工业和信息化厅"),
+        "water.txt": _letter("我局将支持南山工业园区修建排水设施。", "某某省水利厅"),
+    })  # fmt: skip
+    answer = answerer.answer("某某省工信部门（工信委、工信厅）答复过哪些工业园区的建议？")
+    assert answer.answered and {c.source for c in answer.citations} == {"wei.txt", "ting.txt"}
+
+
 def test_a_merged_bureau_answers_for_each_body_it_holds(tmp_path: Path) -> None:
     from rag.letters.agencies import answers_for
 
@@ -1278,6 +1289,19 @@ def test_the_sentence_beside_the_answer_in_its_paragraph_supports_it(tmp_path: P
     })  # fmt: skip
     answer = answerer.answer("红石村示例桥加固什么时候开工？")
     assert "7月" in answer.text.splitlines()[0] and "10月底" in answer.text
+
+
+def test_a_body_run_into_its_salutations_line_is_read(tmp_path: Path) -> None:
+    # Made up: a page that runs the whole letter into one table cell, salutation included.
+    text = (
+        "【示例】虚构。\n关于示例园区建设的答复 |\n"
+        "示财复字〔2022〕9号 签发人:王示例 尊敬的张三、李四等代表: 您提出的建议已收悉,现答复如下: "
+        "我局拟在示例工业园区建设污水处理厂一座,该项目拟投资4500万元,资金通过政策性银行贷款解决。 "
+        "感谢您对财政工作的关心和支持! 2022年7月1日 |\n"
+    )
+    sentences = _sentences_of(tmp_path, text)
+    assert any("4500万元" in x for x in sentences)
+    assert not any("收悉" in x or "感谢" in x for x in sentences)
 
 
 def test_the_sentence_after_the_answer_supports_it_when_none_beside_repeats_the_question(tmp_path: Path) -> None:
