@@ -1291,6 +1291,22 @@ def test_the_sentence_beside_the_answer_in_its_paragraph_supports_it(tmp_path: P
     assert "7月" in answer.text.splitlines()[0] and "10月底" in answer.text
 
 
+def test_the_reply_formula_goes_whatever_its_length_and_a_clause_of_time_stays(tmp_path: Path) -> None:
+    # Made up: a long formula restating where the suggestion came from, then a sentence that
+    # opens with 收到建议后 (a time, not the acknowledgement).
+    text = _letter(
+        "在示例县第十届人民代表大会第一次会议上，你们提出了题为《关于请求对示例大桥进行修复》的议案，"
+        "会议主席团已将此列为建议案，交我局研究办理，现答复如下：\n"
+        "收到建议后，我局迅速核实了情况，示例大桥不够危桥标准，暂无法申报改造计划。\n"
+        "经研究，现提出协办意见如下：\n我局将积极争取上级资金。",
+        "示例县交通运输局",
+    )
+    sentences = _sentences_of(tmp_path, text)
+    assert not any("答复如下" in x for x in sentences)
+    assert any(x.startswith("收到建议后，我局迅速核实了情况") for x in sentences)
+    assert any("协办意见如下" in x for x in sentences)  # says what kind of reply follows
+
+
 def test_a_body_run_into_its_salutations_line_is_read(tmp_path: Path) -> None:
     # Made up: a page that runs the whole letter into one table cell, salutation included.
     text = (

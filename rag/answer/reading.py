@@ -23,8 +23,9 @@ from rag.types import Letter
 _SENTENCE = re.compile(r"(?:……|[。！？!?；;])[”’」』）)\]】]*|\n")
 # Formula clauses at the start of a sentence: the acknowledgement and the reply formula.
 _OPENING_FORMULA = re.compile(
-    r"^[^。；;\n]{0,120}?(?:收悉|收到|已收悉|已转交[^。；;\n]{0,20}办理)[，,。；;：:\s]*|"
-    r"^[^。；;\n]{0,60}?(?:现(?:将|就)?[^。；;\n]{0,24}?(?:答复|函复|回复|复|汇报|报告)如下|现答复如下|现函复如下)[：:，,。\s]*|"
+    # 收到 closes the formula (您的建议已收到，), not a clause of time (收到建议后，我镇…).
+    r"^[^。；;\n]{0,120}?(?:收悉|收到(?=[，,。；;：:\s]|$)|已收悉|已转交[^。；;\n]{0,20}办理)[，,。；;：:\s]*|"
+    r"^[^。；;\n]{0,160}?(?:现(?:将|就)?[^。；;\n]{0,24}?(?:答复|函复|回复|复|汇报|报告)如下|现答复如下|现函复如下)[：:，,。\s]*|"
     r"^(?:经(?:认真)?研究(?:办理)?|经研究)[，,]"
 )
 # A sentence that is only courtesy or procedure: thanks, the closing, the feedback slip.
@@ -52,6 +53,10 @@ _LABEL_ROW = re.compile(r"[:：][ \t\u3000]*\|")
 # A line that is a title, the letter's or one like it (关于…建议办理进展情况报告): it names
 # the matter, it says nothing of it.
 _TITLE_LINE = re.compile(r"^关于[^。；;，,！？!?\n]{4,80}(?:报告|答复|复函|回复|答复函|函)$")
+# A sentence that only leads into the reply (经研究，结合各部门意见回复如下：); one that says what
+# follows is of a kind (现提出协办意见如下, 解决方法如下) says that much.
+_LEADS_IN = re.compile(r"(?:答复|回复|函复|复函|函告|汇报|报告)如下\s*[：:]\s*$")
+LEAD_IN_CHARS = 100
 # A sentence that only says where the suggestion was sent (已于3月转交我局办理。).
 _PROCEDURE = re.compile(r"^[^，,。；;]{0,16}(?:转交|转|交|交由)[^，,。；;]{0,8}(?:办理|研究办理|答复)[。；;]?$")
 # A sentence that speaks of the suggestion it answers (你所提的建议, 该建议, 上述提案).
@@ -213,7 +218,13 @@ def sentences(letter: Letter, hit_spans: Sequence[tuple[int, int]] = ()) -> list
                 line = text[s:e]
                 # The suggestion's own words may hold a comma: what follows is still them.
                 restates = _RESTATES.search(line) or _STILL_RESTATING.match(line)
-        if len(_CJK.findall(line)) < MIN_CONTENT or _COURTESY.search(line) or _PROCEDURE.match(line) or restates:
+        if (
+            len(_CJK.findall(line)) < MIN_CONTENT
+            or _COURTESY.search(line)
+            or _PROCEDURE.match(line)
+            or restates
+            or (_LEADS_IN.search(line) and len(line) <= LEAD_IN_CHARS)
+        ):
             continue
         in_hit = any(a <= s < z for a, z in hit_spans)
         context = heading
