@@ -1332,6 +1332,20 @@ def test_the_sentence_after_the_answer_supports_it_when_none_beside_repeats_the_
     assert "3处" in answer.text.splitlines()[0] and "城管执法大队牵头" in answer.text
 
 
+def test_a_short_paragraph_is_read_on_to_its_end(tmp_path: Path) -> None:
+    # Made up: the paragraph's last sentence says who pays, naming no word of the question.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(
+            "示例县城区停车场改造工程已完成设计。停车场改造工程计划新增车位300个。"
+            "所需资金由县财政统筹解决。\n"
+            "另外，全县农村公路养护工作稳步推进，今年完成养护里程120公里。", "示例县住房和城乡建设局"
+        ),
+    })  # fmt: skip
+    answer = answerer.answer("示例县城区停车场改造工程设计完成了吗？")
+    assert "已完成设计" in answer.text.splitlines()[0] and "县财政统筹解决" in answer.text
+    assert "养护里程" not in answer.text  # the next paragraph is another matter
+
+
 def test_lead_or_co_handler_asks_the_letters_role_not_its_co_handlers() -> None:
     from rag.answer.frame import read_frame
     from rag.search.query import analyze

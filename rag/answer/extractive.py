@@ -108,8 +108,13 @@ SUGGESTION_SAID = 0.3
 _SUGGESTION_NAMED = re.compile(r"(?:关于|有关(?!于)|提过|提出的?|提了)(?:关于|有关)?([^，,。？?]{2,30}?)的(?:建议|提案|议案)")
 MAX_QUOTE = 150  # characters of a supporting quote (cut at a clause end beyond it)
 DIRECT_SENTENCE = 200  # characters of a sentence a direct answer cites whole
+PARAGRAPH_BUDGET = 180  # characters quoted from a letter up to which its paragraph is read on
 # Enumeration items that continue a measure (一是… 二是…, （一）…（二）…).
 _ITEM = re.compile(r"^\s*(?:[二三四五六七八九十]是|[（(][二三四五六七八九十][）)]|\d{1,2}[.、．])")
+# An enumeration item that is only its heading (一是完善人才政策。): it names, it says nothing.
+_BARE_ITEM = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]是|[（(][一二三四五六七八九十][）)]|\d{1,2}[.、．])[^，,；;。]{0,14}[。；;]?$"
+)
 
 
 @dataclass(frozen=True)
@@ -1001,6 +1006,30 @@ class ExtractiveAnswerer:
         if near:
             sent = max(near, key=lambda t: (t[0], -t[1].start))[1]
             out.append(_bounded(letter.text, sent.start, sent.end))
+        return out + self._rest_of_paragraph(letter, pool, [*used, *out])
+
+    def _rest_of_paragraph(
+        self, letter: Letter, pool: Sequence[Sentence], quoted: list[tuple[int, int]]
+    ) -> list[tuple[int, int]]:
+        """The short sentences left between and after the quoted ones in their paragraph,
+        while all that is quoted stays short: a brief paragraph is read whole (its last
+        sentence often says when, or who)."""
+        total = sum(b - a for a, b in quoted)
+        out: list[tuple[int, int]] = []
+        marks = sorted(i for i, s in enumerate(pool) if any(a <= s.start < b for a, b in quoted))
+        for i in marks:
+            for j in (i + 1, i + 2):
+                if j >= len(pool) or j in marks:
+                    continue
+                prev, sent = pool[j - 1], pool[j]
+                if "\n" in letter.text[prev.end : sent.start]:
+                    break  # a new paragraph
+                if any(a <= sent.start < b for a, b in [*quoted, *out]) or _BARE_ITEM.match(sent.text):
+                    continue
+                if total + len(sent.text) > PARAGRAPH_BUDGET:
+                    return out
+                out.append(_bounded(letter.text, sent.start, sent.end))
+                total += len(sent.text)
         return out
 
     def _unstated_line(self, frame: Frame, letter: Letter, parts: Sequence[Part]) -> str:
