@@ -451,6 +451,14 @@ def test_a_town_whose_name_holds_shi_is_one_place() -> None:
     assert read_places("重庆市渝中区的事") == ("重庆市", "渝中区")
 
 
+def test_a_person_is_a_name_before_a_role_not_a_role_before_another() -> None:
+    from rag.answer.gate import persons
+
+    assert persons("王琴代表提的建议") == ["王琴"] and persons("李中宇委员的提案") == ["李中宇"]
+    assert persons("有代表委员反映桥坏了要求修") == []  # 代表 and 委员 are roles
+    assert persons("有王琴代表提过吗") == ["王琴"]
+
+
 def test_a_place_whose_name_starts_with_a_leading_word_keeps_it() -> None:
     """个 (一个) and 和 (and) lead into a place in 在X市 / 和X区, but 个旧市, 和田市 and 和平区
     begin with them: a name the gazetteer knows keeps its first character."""

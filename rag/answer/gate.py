@@ -54,8 +54,9 @@ from rag.types import Letter
 # A person the question names by role: 王琴代表, 李中宇委员 (not 代表团, not 代表建议).
 _ROLE = re.compile(r"(?:代表|委员)(?![团会建议大])")
 # Characters that do not begin a personal name (a verb or a word before it: 答复王琴代表).
-_NOT_NAME_START = frozenset("答复给对向的了和与及是在由为请位名个些市区县镇省人政会届次级哪谁各该此那这等几")
-_NOT_NAME = re.compile(r"[的了和与及对在是哪谁各该此那这位名个些市区县镇省政]|人大|政协")
+_NOT_NAME_START = frozenset("答复给对向的了和与及是在由为请位名个些市区县镇省人政会届次级哪谁各该此那这等几有")
+# …nor holds a role (有代表委员反映: 代表 before 委员 is a role, not a name).
+_NOT_NAME = re.compile(r"[的了和与及对在是哪谁各该此那这位名个些市区县镇省政]|人大|政协|代表|委员")
 
 
 def persons(question: str) -> list[str]:
