@@ -193,6 +193,14 @@ def test_a_chinese_answer_dates_its_letter_as_chinese_letters_do() -> None:
     assert letter_label(month, english=False) == "某县交通运输局（2019年11月）"
 
 
+def test_a_title_holding_a_title_marks_the_inner_one_as_printed() -> None:
+    from rag.answer.compose import letter_label
+    from rag.types import Letter, LetterFields
+
+    nested = Letter("z", "z.txt", "示例", LetterFields(title="对《关于示例园区建设的建议》的答复"))
+    assert letter_label(nested, english=False) == "《对〈关于示例园区建设的建议〉的答复》"
+
+
 def test_the_questions_own_words_break_a_tie_between_paraphrases() -> None:
     from rag.answer.topic import TopicModel
     from rag.search.lexicon import default_tokenizer

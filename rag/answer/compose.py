@@ -115,6 +115,8 @@ def letter_label(letter: Letter, english: bool, sender: str | None = None) -> st
         name = f"{who}, “{title}”" if who and title else who or (f"“{title}”" if title else "(sender not stated)")
         return name + (f" ({', '.join(bits)})" if bits else "")
     who = sender or ""
+    if title:
+        title = title.replace("《", "〈").replace("》", "〉")  # a title inside a title: 〈〉, as printed
     name = f"{who}《{title}》" if title else who or "（未写明发文单位）"
     return name + (f"（{'，'.join(bits)}）" if bits else "")
 
