@@ -1362,6 +1362,15 @@ def test_a_short_paragraph_is_read_on_to_its_end(tmp_path: Path) -> None:
     assert "养护里程" not in answer.text  # the next paragraph is another matter
 
 
+def test_a_letter_has_at_most_three_supporting_quotes(tmp_path: Path) -> None:
+    # Made up: one paragraph of short sentences, every one on the topic.
+    body = "".join(f"示例停车场第{i}期工程新增车位{i}0个。" for i in range(1, 9))
+    answerer = _answerer(tmp_path, {"a.txt": _letter(body, "示例县住房和城乡建设局")})
+    answer = answerer.answer("示例停车场工程新增了多少车位？")
+    assert answer.answered
+    assert sum(line.startswith("· ") for line in answer.text.splitlines()) <= 3
+
+
 def test_lead_or_co_handler_asks_the_letters_role_not_its_co_handlers() -> None:
     from rag.answer.frame import read_frame
     from rag.search.query import analyze

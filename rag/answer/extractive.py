@@ -108,6 +108,7 @@ SUGGESTION_SAID = 0.3
 _SUGGESTION_NAMED = re.compile(r"(?:关于|有关(?!于)|提过|提出的?|提了)(?:关于|有关)?([^，,。？?]{2,30}?)的(?:建议|提案|议案)")
 MAX_QUOTE = 150  # characters of a supporting quote (cut at a clause end beyond it)
 DIRECT_SENTENCE = 200  # characters of a sentence a direct answer cites whole
+MAX_SUPPORT_QUOTES = 3  # supporting quotes under a letter's direct answer
 PARAGRAPH_BUDGET = 180  # characters quoted from a letter up to which its paragraph is read on
 # Enumeration items that continue a measure (一是… 二是…, （一）…（二）…).
 _ITEM = re.compile(r"^\s*(?:[二三四五六七八九十]是|[（(][二三四五六七八九十][）)]|\d{1,2}[.、．])")
@@ -1006,7 +1007,8 @@ class ExtractiveAnswerer:
         if near:
             sent = max(near, key=lambda t: (t[0], -t[1].start))[1]
             out.append(_bounded(letter.text, sent.start, sent.end))
-        return out + self._rest_of_paragraph(letter, pool, [*used, *out])
+        # At most three supporting quotes a letter, the paragraph's rest included.
+        return out + self._rest_of_paragraph(letter, pool, [*used, *out])[: max(0, MAX_SUPPORT_QUOTES - len(out))]
 
     def _rest_of_paragraph(
         self, letter: Letter, pool: Sequence[Sentence], quoted: list[tuple[int, int]]
