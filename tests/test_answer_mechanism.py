@@ -1371,6 +1371,20 @@ def test_a_letter_has_at_most_three_supporting_quotes(tmp_path: Path) -> None:
     assert sum(line.startswith("· ") for line in answer.text.splitlines()) <= 3
 
 
+def test_a_bare_item_heading_is_no_supporting_quote(tmp_path: Path) -> None:
+    # Made up: an enumeration whose items open with a heading that names and says nothing.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter(
+            "一是完善人才政策。进一步完善示例县人才政策，提高人才政策的实用性。\n"
+            "二是举办人才活动。继续举办示例县英才大会，引进高层次人才。", "示例县人力资源和社会保障局"
+        ),
+    })  # fmt: skip
+    answer = answerer.answer("示例县在人才政策和人才活动上做了什么？")
+    assert answer.answered
+    quoted = [line for line in answer.text.splitlines() if line.startswith("· ")]
+    assert not any("一是完善人才政策。[" in line or "二是举办人才活动。[" in line for line in quoted)
+
+
 def test_lead_or_co_handler_asks_the_letters_role_not_its_co_handlers() -> None:
     from rag.answer.frame import read_frame
     from rag.search.query import analyze

@@ -958,8 +958,13 @@ class ExtractiveAnswerer:
                     lo, hi = sorted((pool[j], pool[at]), key=lambda x: x.start)
                     if "\n" not in letter.text[lo.end : hi.start]:
                         beside.add(pool[j].start)
-            for nxt in pool[at + 1 : at + 4]:
+            for k, nxt in enumerate(pool[at + 1 : at + 4], at + 1):
                 if not _ITEM.match(nxt.text):
+                    break
+                if _BARE_ITEM.match(nxt.text):
+                    # An item that is only its heading (二是举办人才活动。): what it says is next.
+                    if k + 1 < len(pool) and not _ITEM.match(pool[k + 1].text):
+                        out.append(_bounded(letter.text, pool[k + 1].start, pool[k + 1].end))
                     break
                 out.append(_bounded(letter.text, nxt.start, nxt.end))
         terms = self.terms(frame)
@@ -969,8 +974,8 @@ class ExtractiveAnswerer:
         floor = self.part_floor(frame)
         scored = []
         for sent in pool:
-            if any(a <= sent.start < b for a, b in [*used, *out]):
-                continue
+            if any(a <= sent.start < b for a, b in [*used, *out]) or _BARE_ITEM.match(sent.text):
+                continue  # quoted already, or a heading that says nothing (一是完善人才政策。)
             cov = self.topics.coverage(terms, sent.text)
             if sent.heading:
                 cov = max(cov, 0.9 * self.topics.coverage(terms, sent.heading + sent.text))
@@ -996,7 +1001,9 @@ class ExtractiveAnswerer:
         near = [
             (self.topics.coverage(terms, sent.text), sent)
             for sent in pool
-            if sent.start in beside and not any(a <= sent.start < b for a, b in [*used, *out])
+            if sent.start in beside
+            and not any(a <= sent.start < b for a, b in [*used, *out])
+            and not _BARE_ITEM.match(sent.text)
         ]
         if near and all(cov == 0 for cov, _ in near):
             # None of them repeats the question's words (…将于10月底前完工。, after the sentence
