@@ -1015,31 +1015,7 @@ class ExtractiveAnswerer:
             sent = max(near, key=lambda t: (t[0], -t[1].start))[1]
             out.append(_bounded(letter.text, sent.start, sent.end))
         # At most three supporting quotes a letter, the paragraph's rest included.
-        return out + self._rest_of_paragraph(letter, pool, [*used, *out])[: max(0, MAX_SUPPORT_QUOTES - len(out))]
-
-    def _rest_of_paragraph(
-        self, letter: Letter, pool: Sequence[Sentence], quoted: list[tuple[int, int]]
-    ) -> list[tuple[int, int]]:
-        """The short sentences left between and after the quoted ones in their paragraph,
-        while all that is quoted stays short: a brief paragraph is read whole (its last
-        sentence often says when, or who)."""
-        total = sum(b - a for a, b in quoted)
-        out: list[tuple[int, int]] = []
-        marks = sorted(i for i, s in enumerate(pool) if any(a <= s.start < b for a, b in quoted))
-        for i in marks:
-            for j in (i + 1, i + 2):
-                if j >= len(pool) or j in marks:
-                    continue
-                prev, sent = pool[j - 1], pool[j]
-                if "\n" in letter.text[prev.end : sent.start]:
-                    break  # a new paragraph
-                if any(a <= sent.start < b for a, b in [*quoted, *out]) or _BARE_ITEM.match(sent.text):
-                    continue
-                if total + len(sent.text) > PARAGRAPH_BUDGET:
-                    return out
-                out.append(_bounded(letter.text, sent.start, sent.end))
-                total += len(sent.text)
-        return out
+        return out + _rest_of_paragraph(letter.text, pool, [*used, *out], MAX_SUPPORT_QUOTES - len(out))
 
     def _unstated_line(self, frame: Frame, letter: Letter, parts: Sequence[Part]) -> str:
         if frame.english:
@@ -1343,6 +1319,33 @@ def _widened(text: str, sent: Sentence, start: int, end: int, limit: int = MAX_Q
         else:
             break
     return min(start, parts[lo].start), max(end, parts[hi].end)
+
+
+def _rest_of_paragraph(
+    text: str, pool: Sequence[Sentence], quoted: list[tuple[int, int]], room: int
+) -> list[tuple[int, int]]:
+    """Up to `room` short sentences left between and after the quoted ones in their
+    paragraph, while all that is quoted stays short: a brief paragraph is read whole (its last
+    sentence often says when, or who)."""
+    total = sum(b - a for a, b in quoted)
+    out: list[tuple[int, int]] = []
+    marks = sorted(i for i, s in enumerate(pool) if any(a <= s.start < b for a, b in quoted))
+    for i in marks:
+        for j in (i + 1, i + 2):
+            if len(out) >= room:
+                return out
+            if j >= len(pool) or j in marks:
+                continue
+            prev, sent = pool[j - 1], pool[j]
+            if "\n" in text[prev.end : sent.start]:
+                break  # a new paragraph
+            if any(a <= sent.start < b for a, b in [*quoted, *out]) or _BARE_ITEM.match(sent.text):
+                continue
+            if total + len(sent.text) > PARAGRAPH_BUDGET:
+                return out
+            out.append(_bounded(text, sent.start, sent.end))
+            total += len(sent.text)
+    return out
 
 
 def _bounded(text: str, start: int, end: int) -> tuple[int, int]:
