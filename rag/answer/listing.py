@@ -274,6 +274,7 @@ def records_answer(
         rows.append(m)
     if not rows:
         return None
+
     def stated(letter: Letter, name: str, narrow: bool = False) -> str | None:
         # A field's value, labelled and cited where it is written — the value itself when the
         # line holds a formula around it (您提出的《…》收悉) or when `narrow`.

@@ -98,6 +98,8 @@ _KIN = {"最多": "最高", "最大": "最高", "上限": "最高", "最少": "�
 
 def _kin(qualifier: str) -> str:
     return _KIN.get(qualifier, qualifier)
+
+
 # A time long gone: when a thing was built (建于1994年) does not say when work will be done.
 _GONE = re.compile(r"(?:始建|修建|建成|竣工|建)于|(?:19|20)\d\d\s*年(?:建成|竣工|修建|建设)")
 _STILL_RESTATING = re.compile(
