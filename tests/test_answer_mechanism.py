@@ -242,6 +242,11 @@ def _answerer(tmp_path: Path, letters: dict[str, str]) -> ExtractiveAnswerer:
     return ExtractiveAnswerer(open_retriever(tmp_path / "index", Settings(embedder="hash")))
 
 
+def _one_letter(tmp_path: Path, body: str, sender: str) -> ExtractiveAnswerer:
+    """An answerer over one made-up letter around `body`."""
+    return _answerer(tmp_path, {"a.txt": _letter(body, sender)})
+
+
 def _sentences_of(tmp_path: Path, text: str) -> list[str]:
     """The sentences a made-up letter offers to quote, as an index built over it reads them."""
     from rag.answer.reading import sentences
@@ -1297,12 +1302,12 @@ def test_a_government_named_by_its_level_alone_and_several_asked_of_at_once() ->
 
 def test_the_sentence_beside_the_answer_in_its_paragraph_supports_it(tmp_path: Path) -> None:
     # Made up: when it starts, then (in the next sentence, barely on the topic) when it ends.
-    answerer = _answerer(tmp_path, {
-        "a.txt": _letter(
-            "红石村示例桥加固工程的图纸已经审定，计划7月进场施工。我局将督促施工单位倒排加固工期，力争10月底前完工。\n"
-            "另外，全县农村公路养护工作稳步推进。", "示例县交通运输局"
-        ),
-    })  # fmt: skip
+    answerer = _one_letter(
+        tmp_path,
+        "红石村示例桥加固工程的图纸已经审定，计划7月进场施工。我局将督促施工单位倒排加固工期，力争10月底前完工。\n"
+        "另外，全县农村公路养护工作稳步推进。",
+        "示例县交通运输局",
+    )
     answer = answerer.answer("红石村示例桥加固什么时候开工？")
     assert "7月" in answer.text.splitlines()[0] and "10月底" in answer.text
 
@@ -1338,25 +1343,24 @@ def test_a_body_run_into_its_salutations_line_is_read(tmp_path: Path) -> None:
 
 def test_the_sentence_after_the_answer_supports_it_when_none_beside_repeats_the_question(tmp_path: Path) -> None:
     # Made up: the sentence after the answer names no word of the question but says who runs it.
-    answerer = _answerer(tmp_path, {
-        "a.txt": _letter(
-            "我局已在示例县城区新建公共停车场3处。上述工作由城管执法大队牵头负责，每月通报一次进展。\n"
-            "另外，全县农村公路养护工作稳步推进。", "示例县住房和城乡建设局"
-        ),
-    })  # fmt: skip
+    answerer = _one_letter(
+        tmp_path,
+        "我局已在示例县城区新建公共停车场3处。上述工作由城管执法大队牵头负责，每月通报一次进展。\n"
+        "另外，全县农村公路养护工作稳步推进。",
+        "示例县住房和城乡建设局",
+    )
     answer = answerer.answer("示例县城区新建了几处公共停车场？")
     assert "3处" in answer.text.splitlines()[0] and "城管执法大队牵头" in answer.text
 
 
 def test_a_short_paragraph_is_read_on_to_its_end(tmp_path: Path) -> None:
     # Made up: the paragraph's last sentence says who pays, naming no word of the question.
-    answerer = _answerer(tmp_path, {
-        "a.txt": _letter(
-            "示例县城区停车场改造工程已完成设计。停车场改造工程计划新增车位300个。"
-            "所需资金由县财政统筹解决。\n"
-            "另外，全县农村公路养护工作稳步推进，今年完成养护里程120公里。", "示例县住房和城乡建设局"
-        ),
-    })  # fmt: skip
+    answerer = _one_letter(
+        tmp_path,
+        "示例县城区停车场改造工程已完成设计。停车场改造工程计划新增车位300个。所需资金由县财政统筹解决。\n"
+        "另外，全县农村公路养护工作稳步推进，今年完成养护里程120公里。",
+        "示例县住房和城乡建设局",
+    )
     answer = answerer.answer("示例县城区停车场改造工程设计完成了吗？")
     assert "已完成设计" in answer.text.splitlines()[0] and "县财政统筹解决" in answer.text
     assert "养护里程" not in answer.text  # the next paragraph is another matter
@@ -1365,7 +1369,7 @@ def test_a_short_paragraph_is_read_on_to_its_end(tmp_path: Path) -> None:
 def test_a_letter_has_at_most_three_supporting_quotes(tmp_path: Path) -> None:
     # Made up: one paragraph of short sentences, every one on the topic.
     body = "".join(f"示例停车场第{i}期工程新增车位{i}0个。" for i in range(1, 9))
-    answerer = _answerer(tmp_path, {"a.txt": _letter(body, "示例县住房和城乡建设局")})
+    answerer = _one_letter(tmp_path, body, "示例县住房和城乡建设局")
     answer = answerer.answer("示例停车场工程新增了多少车位？")
     assert answer.answered
     assert sum(line.startswith("· ") for line in answer.text.splitlines()) <= 3
@@ -1373,12 +1377,12 @@ def test_a_letter_has_at_most_three_supporting_quotes(tmp_path: Path) -> None:
 
 def test_a_bare_item_heading_is_no_supporting_quote(tmp_path: Path) -> None:
     # Made up: an enumeration whose items open with a heading that names and says nothing.
-    answerer = _answerer(tmp_path, {
-        "a.txt": _letter(
-            "一是完善人才政策。进一步完善示例县人才政策，提高人才政策的实用性。\n"
-            "二是举办人才活动。继续举办示例县英才大会，引进高层次人才。", "示例县人力资源和社会保障局"
-        ),
-    })  # fmt: skip
+    answerer = _one_letter(
+        tmp_path,
+        "一是完善人才政策。进一步完善示例县人才政策，提高人才政策的实用性。\n"
+        "二是举办人才活动。继续举办示例县英才大会，引进高层次人才。",
+        "示例县人力资源和社会保障局",
+    )
     answer = answerer.answer("示例县在人才政策和人才活动上做了什么？")
     assert answer.answered
     quoted = [line for line in answer.text.splitlines() if line.startswith("· ")]

@@ -27,6 +27,13 @@ def _parsed(text: str) -> Letter:
     return Letter("x", "x.txt", text, extract_fields(text))
 
 
+def _subject_of(text: str) -> str | None:
+    """The suggestion a made-up letter answers, as the record reads it."""
+    from rag.letters.values import field_value
+
+    return field_value(_parsed(text), "subject").value
+
+
 def _gold(corpus_dir: Path) -> dict[str, dict]:
     rows = [
         json.loads(x) for x in (corpus_dir / "fields.jsonl").read_text("utf-8").splitlines() if x
@@ -676,14 +683,11 @@ def test_a_letter_without_salutation_answers_the_deputies_its_body_opens_with() 
 def test_the_suggestion_a_letter_quotes_after_tifu_de_is_its_subject() -> None:
     # Made up (【示例】虚构): the quoted suggestion ends in 建设, not 建议; a 《document》
     # the reply cites later is not what was suggested.
-    from rag.letters.values import field_value
-
     text = (
         "王某代表:\n你提出的“关于解决示例村至样例村公路硬化的建设”,已交我局研究办理,现答复如下:\n"
         "按照《示例县农村公路建设规划》,该路暂不能纳入今年计划。\n示例县交通运输局\n2023年8月8日\n"
     )
-    letter = _parsed(text)
-    assert field_value(letter, "subject").value == "“关于解决示例村至样例村公路硬化的建设”"
+    assert _subject_of(text) == "“关于解决示例村至样例村公路硬化的建设”"
 
 
 def test_a_label_in_a_table_row_takes_its_own_cell_only() -> None:
@@ -697,11 +701,8 @@ def test_a_label_in_a_table_row_takes_its_own_cell_only() -> None:
 
 def test_an_unquoted_suggestion_after_tifu_de_is_the_subject_not_a_document_cited_later() -> None:
     # Made up (【示例】虚构): the suggestion named without quotes; the reply cites a 《办法》.
-    from rag.letters.values import field_value
-
     text = (
         "张某代表:\n您提出的关于加强校园周边流动食品摊点管理的建议收悉,现答复如下:\n"
         "按照《示例省食品摊贩备案管理办法》的规定为摊贩办理公示卡。\n示例县市场监督管理局\n2024年4月20日\n"
     )
-    letter = _parsed(text)
-    assert field_value(letter, "subject").value == "关于加强校园周边流动食品摊点管理的建议"
+    assert _subject_of(text) == "关于加强校园周边流动食品摊点管理的建议"
