@@ -484,6 +484,37 @@ def test_a_place_whose_name_starts_with_a_leading_word_keeps_it() -> None:
     assert read_places("关于解决二圣镇的建议") == ("二圣镇",)  # words that lead in still go
 
 
+def test_a_division_running_past_its_first_level_word_is_one_place() -> None:
+    """津市市 is a county-level city whose name holds 市: not 津市 and a stray 市."""
+    from rag.answer.frame import read_places
+
+    assert read_places("津市市危桥改建的建议是怎么答复的") == ("津市市",)
+    assert read_places("关于津市市的建议") == ("津市市",)
+    assert read_places("重庆市市级部门") == ("重庆市",)  # 重庆市市 is no place
+
+
+def test_a_county_no_letter_names_is_what_the_collection_lacks(tmp_path: Path) -> None:
+    """A county is a soft constraint (letters often write only 我县), but one that no letter
+    writes in any form, nor any file name spells, is not answered from the next county."""
+    letters = {
+        "a.txt": _letter("我县已建成移动通信基站12座，今年再建5座，解决村小组手机信号差的问题。", "某某市马关县工信局"),
+    }
+    answerer = _answerer(tmp_path, letters)
+    answer = answerer.answer("西畴县有没有答复过村小组手机信号差、要建信号塔的建议？")
+    assert not answer.answered and "西畴县" in answer.text and answer.citations == ()
+    assert answerer.answer("马关县村小组手机信号差要建几座基站？").answered
+
+
+def test_a_county_only_the_file_name_spells_is_in_the_collection(tmp_path: Path) -> None:
+    """A letter signed 县工信局 that writes only 我县 is still the county's when its file is
+    named for it in pinyin (xichou_…): the county does not make the question abstain."""
+    letters = {
+        "012_xichou_gongxin_2024.txt": _letter("我县已建成移动通信基站12座，今年再建5座，解决村小组手机信号差的问题。", "县工信局"),
+    }
+    answer = _answerer(tmp_path, letters).answer("西畴县村小组手机信号差要建几座基站？")
+    assert answer.answered and answer.citations[0].source == "012_xichou_gongxin_2024.txt"
+
+
 def test_a_title_with_its_sender_in_brackets_names_the_sender(tmp_path: Path) -> None:
     """A portal's heading 对…第3号建议的答复(水利局); a question naming the county's bureau
     reaches it when the letter names that county."""

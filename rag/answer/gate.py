@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import rjieba
 
@@ -185,6 +186,7 @@ class Gate:
         self._names: PinyinNames | None = None  # the letters' names by pinyin, on first use
         self._bare: re.Pattern[str] | None = None  # the senders' places by bare name, on first use
         self._written_places: dict[str, bool] = {}  # bare division name → written with its level
+        self._source_words: set[str] | None = None  # the words of the letters' file names
 
     def bare_places(self, question: str) -> list[str]:
         """The places `question` writes by their bare name (宁陕 for 宁陕县): the collection's
@@ -397,7 +399,36 @@ class Gate:
                 verdict.failing[lid] = unmet
         if not verdict.passing:
             verdict.absent = next((c for c in hard if not self.exists(c, candidates)), None)
+        elif not any_entity:
+            verdict.absent = next((c for c in verdict.constraints if self._nowhere(c, candidates)), None)
         return verdict
+
+    def _nowhere(self, c: Constraint, seen: Iterable[str]) -> bool:
+        """Whether `c` is a county, district or town the question names that no letter of the
+        collection writes in any form (西畴县, 西畴): a small place only ranks the letters while
+        some letter may write it otherwise, but one no letter names at all is what the
+        collection lacks — an answer from the next county's letter is about another place."""
+        if c.kind != "place" or c.hard:
+            return False
+        if not (known_place(c.value) or c.value.endswith(TOWN_LEVELS)):
+            return False
+        if self.exists(c, seen) or self._spelled_in_sources(c.value):
+            return False
+        level = next((t for t in TOWN_LEVELS if c.value.endswith(t)), "")
+        stem = c.value[: -len(level)] if level else ""
+        # A town written at another level (横山乡 for the letter's 横山镇) is still named.
+        return len(stem) < 2 or not any(stem in h.letter.text for h in self.retriever.search(stem, 20))
+
+    def _spelled_in_sources(self, place: str) -> bool:
+        """Whether a letter's file name spells `place` in pinyin (huanxian, jixi): a letter
+        that writes only 我县 is still that county's when its file is named for it."""
+        if self._source_words is None:
+            self._source_words = {
+                w for letter in self.retriever.index.letters.values()
+                for w in re.split(r"[^a-z]+", Path(letter.source).stem.lower()) if len(w) >= 4
+            }
+        forms = {place, *_place_forms(place)}
+        return any(k in self._source_words for f in forms if len(f) >= 2 for k in pinyin_keys(f))
 
     def fielded(self, frame: Frame) -> list[str]:
         """Every letter in the collection that a list with no topic of its own asks for, its
