@@ -135,7 +135,7 @@ class Landmarks:
 
 
 # Where a page flattened its paragraphs into one line, a space between two runs of text is
-# the lost break (沭财复字〔2022〕4号 签发人:庞佃宝 尊敬的…代表: 您提出的…): Chinese prose puts
+# the lost break (某财复字〔2022〕4号 签发人:某某 尊敬的…代表: 您提出的…): Chinese prose puts
 # no spaces between words. Not inside a spaced label (联 系 人), whose runs are one character.
 _LOST_BREAK = re.compile(
     r"(?<=[^\s]{2})[ \u3000\t]+(?=[^\s|]{2}|(?:[\u4e00-\u9fff][ \u3000]){2})"
