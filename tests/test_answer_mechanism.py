@@ -1397,6 +1397,20 @@ def test_a_short_paragraph_is_read_on_to_its_end(tmp_path: Path) -> None:
     assert "养护里程" not in answer.text  # the next paragraph is another matter
 
 
+def test_sentences_running_on_in_a_paragraph_are_one_quote(tmp_path: Path) -> None:
+    # Made up: a paragraph of short sentences; its last, five after the answer, says who pays.
+    answerer = _one_letter(
+        tmp_path,
+        "示例县城区停车场改造工程已完成设计。工程分三个地块实施。第一地块位于示例路北侧。"
+        "第二地块位于示例路南侧。第三地块位于示例广场东侧。所需资金由县财政统筹解决。",
+        "示例县住房和城乡建设局",
+    )
+    answer = answerer.answer("示例县城区停车场改造工程设计完成了吗？")
+    quoted = [line for line in answer.text.splitlines() if line.startswith("· ")]
+    assert "县财政统筹解决" in answer.text and len(quoted) <= 3
+    assert any("第一地块" in line and "第二地块" in line for line in quoted)  # one quote, not two
+
+
 def test_a_letter_has_at_most_three_supporting_quotes(tmp_path: Path) -> None:
     # Made up: one paragraph of short sentences, every one on the topic.
     body = "".join(f"示例停车场第{i}期工程新增车位{i}0个。" for i in range(1, 9))

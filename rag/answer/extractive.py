@@ -109,7 +109,7 @@ _SUGGESTION_NAMED = re.compile(r"(?:关于|有关(?!于)|提过|提出的?|提�
 MAX_QUOTE = 150  # characters of a supporting quote (cut at a clause end beyond it)
 DIRECT_SENTENCE = 200  # characters of a sentence a direct answer cites whole
 MAX_SUPPORT_QUOTES = 3  # supporting quotes under a letter's direct answer
-PARAGRAPH_BUDGET = 180  # characters quoted from a letter up to which its paragraph is read on
+PARAGRAPH_BUDGET = 220  # characters quoted from a letter up to which its paragraph is read on
 # Enumeration items that continue a measure (一是… 二是…, （一）…（二）…).
 _ITEM = re.compile(r"^\s*(?:[二三四五六七八九十]是|[（(][二三四五六七八九十][）)]|\d{1,2}[.、．])")
 # An enumeration item that is only its heading (一是完善人才政策。): it names, it says nothing.
@@ -1014,8 +1014,10 @@ class ExtractiveAnswerer:
         if near:
             sent = max(near, key=lambda t: (t[0], -t[1].start))[1]
             out.append(_bounded(letter.text, sent.start, sent.end))
-        # At most three supporting quotes a letter, the paragraph's rest included.
-        return out + _rest_of_paragraph(letter.text, pool, [*used, *out], MAX_SUPPORT_QUOTES - len(out))
+        # At most three supporting quotes a letter, the paragraph's rest included; sentences
+        # that run on from one another are one quote.
+        out += _rest_of_paragraph(letter.text, pool, used, out, MAX_SUPPORT_QUOTES - len(_runs(letter.text, out)))
+        return _runs(letter.text, out)
 
     def _unstated_line(self, frame: Frame, letter: Letter, parts: Sequence[Part]) -> str:
         if frame.english:
@@ -1322,18 +1324,23 @@ def _widened(text: str, sent: Sentence, start: int, end: int, limit: int = MAX_Q
 
 
 def _rest_of_paragraph(
-    text: str, pool: Sequence[Sentence], quoted: list[tuple[int, int]], room: int
+    text: str,
+    pool: Sequence[Sentence],
+    direct: Sequence[tuple[int, int]],
+    support: Sequence[tuple[int, int]],
+    room: int,
 ) -> list[tuple[int, int]]:
     """Up to `room` short sentences left between and after the quoted ones in their
     paragraph, while all that is quoted stays short: a brief paragraph is read whole (its last
-    sentence often says when, or who)."""
+    sentence often says when, or who). `direct`: the spans the direct answers quote;
+    `support`: the supporting quotes so far — a sentence running on from one lengthens it
+    rather than taking room."""
+    quoted = [*direct, *support]
     total = sum(b - a for a, b in quoted)
     out: list[tuple[int, int]] = []
     marks = sorted(i for i, s in enumerate(pool) if any(a <= s.start < b for a, b in quoted))
     for i in marks:
-        for j in (i + 1, i + 2):
-            if len(out) >= room:
-                return out
+        for j in range(i + 1, len(pool)):
             if j >= len(pool) or j in marks:
                 continue
             prev, sent = pool[j - 1], pool[j]
@@ -1341,11 +1348,39 @@ def _rest_of_paragraph(
                 break  # a new paragraph
             if any(a <= sent.start < b for a, b in [*quoted, *out]) or _BARE_ITEM.match(sent.text):
                 continue
+            # A sentence running on from a supporting quote lengthens it; another is a quote.
+            runs_on = any(_joined(text, b, sent.start) for _, b in [*support, *out])
+            if not runs_on and len(out) >= room:
+                return out
             if total + len(sent.text) > PARAGRAPH_BUDGET:
                 return out
             out.append(_bounded(text, sent.start, sent.end))
+            room += runs_on
             total += len(sent.text)
     return out
+
+
+def _runs(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`spans` with those that run on from one another in the letter (one ends where the
+    next begins, in the same paragraph) joined into one, in the order of their first."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        for k, (c, d) in enumerate(out):
+            if d <= a and _joined(text, d, a):
+                out[k] = (c, max(b, d))
+                break
+            if b <= c and _joined(text, b, c):
+                out[k] = (a, d)
+                break
+        else:
+            out.append((a, b))
+    return out
+
+
+def _joined(text: str, end: int, start: int) -> bool:
+    """Whether a span ending at `end` runs on into one starting at `start`: nothing but
+    spaces between them, in one paragraph."""
+    return end <= start and not text[end:start].strip() and "\n" not in text[end:start]
 
 
 def _bounded(text: str, start: int, end: int) -> tuple[int, int]:
