@@ -2049,3 +2049,18 @@ def test_a_sentence_saying_only_where_the_suggestion_was_sent_is_not_quoted(tmp_
         "示例县人力资源和社会保障局",
     )
     assert _sentences_of(tmp_path, text) == ["全县已建成返乡创业园3个。"]
+
+
+def test_a_placeless_letter_is_at_the_place_its_file_name_spells(tmp_path: Path) -> None:
+    # Made up: a county bureau that signs without its county, in a file named for the county
+    # in pinyin; another county's letter says more of the question's words.
+    answerer = _answerer(tmp_path, {
+        "031_xichou_gongan_2021.txt": _letter("该路口的红绿灯建设列入今年第四季度工作计划。", "县公安局"),
+        "b.txt": _letter("县城路口的红绿灯已于去年安装完成，路口红绿灯运行良好。", "某某市马关县公安局"),
+    })  # fmt: skip
+    answer = answerer.answer("西畴县城路口的红绿灯什么时候装？")
+    assert answer.answered and answer.citations[0].source == "031_xichou_gongan_2021.txt"
+    gate = answerer.gate
+    letters = {lt.source: lt for lt in answerer.retriever.index.letters.values()}
+    assert gate.file_places(letters["031_xichou_gongan_2021.txt"]) == ("西畴",)
+    assert gate.file_places(letters["b.txt"]) == ()  # its sender has a place

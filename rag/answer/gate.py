@@ -187,6 +187,7 @@ class Gate:
         self._bare: re.Pattern[str] | None = None  # the senders' places by bare name, on first use
         self._written_places: dict[str, bool] = {}  # bare division name → written with its level
         self._source_words: set[str] | None = None  # the words of the letters' file names
+        self._file_places: dict[str, tuple[str, ...]] = {}  # letter id → places its file name spells
 
     def bare_places(self, question: str) -> list[str]:
         """The places `question` writes by their bare name (宁陕 for 宁陕县): the collection's
@@ -211,6 +212,10 @@ class Gate:
                     regions.update(r for r in regions_of(place) if is_region(r) and r[-1] not in "省市")
                 # A city bureau's branch is named by its district (盘锦市公安局大洼分局).
                 names.update(_BRANCH.findall(name))
+            # …and the places placeless letters' file names spell (011_jixi_shuili: 绩溪).
+            names.update(
+                p for letter in self.retriever.index.letters.values() for p in self.file_places(letter) if len(p) >= 2
+            )
             alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
             wide = "|".join(sorted(map(re.escape, regions - names), key=len, reverse=True))
             self._bare = re.compile(
@@ -286,6 +291,9 @@ class Gate:
         """Whether `letter` meets constraint `c`."""
         f = letter.fields
         text = letter.text
+        if c.kind in ("sender", "place") and self.file_places(letter):
+            # A placeless letter names the places its file name spells (011_jixi_shuili: 绩溪).
+            text = f"{text}\n{'、'.join(self.file_places(letter))}"
         if c.kind in ("sender", "mention"):
             assert c.body is not None
             senders = [n for n in (f.agency_canonical, f.agency) if n]
@@ -424,11 +432,25 @@ class Gate:
         that writes only 我县 is still that county's when its file is named for it."""
         if self._source_words is None:
             self._source_words = {
-                w for letter in self.retriever.index.letters.values()
-                for w in re.split(r"[^a-z]+", Path(letter.source).stem.lower()) if len(w) >= 4
+                w for letter in self.retriever.index.letters.values() for w in _file_words(letter.source)
             }
         forms = {place, *_place_forms(place)}
         return any(k in self._source_words for f in forms if len(f) >= 2 for k in pinyin_keys(f))
+
+    def file_places(self, letter: Letter) -> tuple[str, ...]:
+        """The divisions a placeless letter's file name spells in pinyin (011_jixi_shuili →
+        绩溪, 鸡西), bare; none for a letter whose sender has a place, and none for a word
+        that spells a word of the lexicon (gongjiao is 公交, not 贡觉)."""
+        if letter.id not in self._file_places:
+            found: list[str] = []
+            if not _sender_places(letter):
+                lexicon = self.retriever.tokenizer.lexicon
+                common = _word_spellings(lexicon.version, lexicon.words())
+                for word in _file_words(letter.source):
+                    if word not in common:
+                        found += sorted(_divisions_by_pinyin().get(word, ()))
+            self._file_places[letter.id] = tuple(dict.fromkeys(found))
+        return self._file_places[letter.id]
 
     def fielded(self, frame: Frame) -> list[str]:
         """Every letter in the collection that a list with no topic of its own asks for, its
@@ -720,6 +742,25 @@ def _mentions_body(text: str, body: Body, named_only: bool = False) -> bool:
             if f"{prefix}{form}" in text:
                 return True
     return False
+
+
+def _file_words(source: str) -> list[str]:
+    """The words of a file's name that could spell a place in pinyin (four letters or more)."""
+    return [w for w in re.split(r"[^a-z]+", Path(source).stem.lower()) if len(w) >= 4]
+
+
+_SPELLINGS: dict[str, frozenset[str]] = {}
+
+
+def _word_spellings(version: str, words: Sequence[str]) -> frozenset[str]:
+    """The pinyin of the lexicon's words and of agency names' stems (公交 gongjiao, 城管局 →
+    城管 chengguan), once per lexicon version."""
+    if version not in _SPELLINGS:
+        stems = {w[:-1] for w in words if len(w) >= 3 and w[-1] in "局委厅办"}
+        _SPELLINGS[version] = frozenset(
+            k for w in {*words, *stems} if 2 <= len(w) <= 4 for k in pinyin_keys(w)
+        )
+    return _SPELLINGS[version]
 
 
 @lru_cache(maxsize=1)
