@@ -2051,6 +2051,32 @@ def test_a_sentence_saying_only_where_the_suggestion_was_sent_is_not_quoted(tmp_
     assert _sentences_of(tmp_path, text) == ["全县已建成返乡创业园3个。"]
 
 
+def test_two_things_joined_with_their_own_words_are_asked_apart() -> None:
+    """丹东…门口和新郑…路口，…分别: each thing keeps its own words and sheds the other's;
+    where the words after the last thing are said of both, only the names are cut."""
+    from rag.answer.extractive import _cut
+
+    q = "云岭县实验小学门口和示范县建设路口,孩子上学过马路不安全,交警那边分别怎么弄的?"
+    items = [(0, 3), (10, 13)]
+    assert _cut(q, items, 0) == "云岭县实验小学门口,孩子上学过马路不安全,交警那边分别怎么弄的?"
+    assert _cut(q, items, 1) == "示范县建设路口,孩子上学过马路不安全,交警那边分别怎么弄的?"
+    shared = "云岭县和示范县的路灯分别是什么时候装的?"
+    assert _cut(shared, [(0, 3), (4, 7)], 1) == "和示范县的路灯分别是什么时候装的?"
+
+
+def test_each_thing_of_a_split_question_is_answered_by_a_letter_at_its_place(tmp_path: Path) -> None:
+    # Made up: two counties' traffic police letters, and a third county's on a school gate
+    # that shares the question's words about children crossing.
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("在实验小学上下学期间，门前设立临时信号灯，安排警力护送学生过马路。", "某某市云岭县公安局"),
+        "b.txt": _letter("建设路口的交通信号灯建设列入今年第四季度工作计划。", "某某市青禾县公安局"),
+        "c.txt": _letter("孩子上学过马路不安全的问题，我局在实验小学门口设置护学岗，上学期间民警现场疏导。", "某某市样板县公安局"),
+    })  # fmt: skip
+    answer = answerer.answer("云岭县实验小学门口和青禾县建设路口,孩子上学过马路不安全,交警那边分别怎么弄的?")
+    assert "临时信号灯" in answer.text and "第四季度" in answer.text
+    assert {c.source for c in answer.citations} == {"a.txt", "b.txt"}
+
+
 def test_a_placeless_letter_is_at_the_place_its_file_name_spells(tmp_path: Path) -> None:
     # Made up: a county bureau that signs without its county, in a file named for the county
     # in pinyin; another county's letter says more of the question's words.

@@ -26,6 +26,7 @@ letter writes it. A question whose later clause refers back to the first (…在
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -198,11 +199,41 @@ def _tier(place: str) -> int:
     return 3
 
 
+# A conjunction between two things the question names, and the end of the clause they are in.
+_CONJUNCTION = re.compile(r"(?:以及|还有|和|与|及|跟|、)$")
+_CLAUSE_END = re.compile(r"[，,。？?！!；;]")
+_SHARED = re.compile(r"分别|各自|各|都|哪个|哪一")
+
+
+def _conjuncts(question: str, items: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans to cut for each named item: the item with what the question says of it alone,
+    when it joins things each with their own words (丹东接梨树小学门口和新郑褚庄路口，…分别:
+    丹东接梨树小学门口和 | 和新郑褚庄路口); the item's name alone otherwise (巴南区圣灯山镇和
+    綦江区郭扶镇的路灯分别…: what follows the last is said of both)."""
+    spans = list(items)
+    if len(items) < 2:
+        return spans
+    joins = []
+    for (_, end), (start, _) in itertools.pairwise(items):
+        between = question[end:start]
+        m = _CONJUNCTION.search(between)
+        if m is None or _CLAUSE_END.search(between) or not between[: m.start()]:
+            return spans  # not "A its words 和 B its words" throughout
+        joins.append(end + m.start())
+    tail_end = _CLAUSE_END.search(question, items[-1][1])
+    if tail_end is None or _SHARED.search(question, items[-1][1], tail_end.start()):
+        return spans  # where the last thing's own words end is not told
+    for k in range(len(items) - 1):
+        spans[k] = (items[k][0], items[k + 1][0])  # its words and the conjunction after them
+    spans[-1] = (joins[-1], tail_end.start())  # the conjunction before it, then its words
+    return spans
+
+
 def _cut(question: str, items: Sequence[tuple[int, int]], keep: int) -> str:
     """The question with every named item but one cut out — wherever it is written again by
     its bare name, too (东昌区和华容县…东昌那边…: the 华容县 question keeps no 东昌)."""
     others = [question[a:b] for i, (a, b) in enumerate(items) if i != keep]
-    cut = [span for i, span in enumerate(items) if i != keep]
+    cut = [span for i, span in enumerate(_conjuncts(question, items)) if i != keep]
     for name in others:
         bare = short_place(name)
         if len(bare) >= 2:
@@ -292,7 +323,10 @@ class ExtractiveAnswerer:
             return _merged(question, answers) or self._abstain(frame, [])
         each = self._each_named(frame) if split and not focus_letters else None
         if each:
-            answers = [self.answer(c, filters, (), exclude_letters, split=False) for c in each]
+            answers = [
+                self.answer(sub, filters, self._meeting(sub, named, k, filters), exclude_letters, split=False)
+                for sub, named in each
+            ]
             cited = [{c.letter_id for c in a.citations} for a in answers]
             if all(len(c) == 1 for c in cited) and len(set.union(*cited)) == 1:
                 return answers[0]  # one letter answered them all: once is enough
@@ -306,6 +340,15 @@ class ExtractiveAnswerer:
         answer = self._route(frame, hits, filters, exclude_letters)
         verify(answer.citations, self.retriever.index.letters)
         return answer
+
+    def _meeting(
+        self, question: str, named: Sequence[Constraint], k: int, filters: Filters | None
+    ) -> list[str]:
+        """The letters a search for one thing of a question split up finds that meet what it
+        names (新郑 for …新郑褚庄路口…): its answer comes from one of them, not from a letter on
+        the words around it at another place; none found leaves the search open."""
+        hits = self.retriever.search(question, k, filters)
+        return list(dict.fromkeys(h.letter.id for h in hits if all(self.gate.meets(c, h.letter) for c in named)))
 
     def _compare(
         self,
@@ -385,11 +428,12 @@ class ExtractiveAnswerer:
                 out[-1] += "，" + part.text
         return out if len(out) > 1 else None
 
-    def _each_named(self, frame: Frame) -> list[str] | None:
+    def _each_named(self, frame: Frame) -> list[tuple[str, list[Constraint]]] | None:
         """A question asking the same of several letters it names apart (A和B这两封…分别…,
         第0201号和第0073号…各是谁提的, 巴南区圣灯山镇和綦江区郭扶镇…分别): one question per
-        named thing, the others' names left out, each answered from its own letter. None when
-        it names fewer than two things of one kind, or does not ask of each."""
+        named thing, the others' names left out, each answered from its own letter — with the
+        constraints its thing names, which that letter meets. None when it names fewer than two
+        things of one kind, or does not ask of each."""
         if frame.wants_list or frame.english or not _EACH_OF.search(frame.question):
             return None
         question = frame.question
@@ -417,7 +461,13 @@ class ExtractiveAnswerer:
                 hits = self.retriever.search(question, self.settings.k)
                 if any(all(self.gate.meets(c, h.letter) for c in group) for h in hits[:5]):
                     return None
-                return [_cut(question, items, i) for i in range(len(items))]
+                return [
+                    (
+                        _cut(question, items, i),
+                        [c for c in group if any(a < end and start < b for a, b in _spans_of(question, c))],
+                    )
+                    for i, (start, end) in enumerate(items)
+                ]
         return None
 
     def stream(
