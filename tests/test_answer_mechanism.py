@@ -2090,3 +2090,19 @@ def test_a_placeless_letter_is_at_the_place_its_file_name_spells(tmp_path: Path)
     letters = {lt.source: lt for lt in answerer.retriever.index.letters.values()}
     assert gate.file_places(letters["031_xichou_gongan_2021.txt"]) == ("西畴",)
     assert gate.file_places(letters["b.txt"]) == ()  # its sender has a place
+
+
+def test_a_list_naming_a_district_none_of_its_letters_is_from_abstains(tmp_path: Path) -> None:
+    # Made up: two districts' bus letters; the district asked about wrote only on canteens, a
+    # letter the search for buses does not reach in a large collection (its hits left out).
+    answerer = _answerer(tmp_path, {
+        "a.txt": _letter("今年新开通公交线路3条，优化调整公交线路5条。", "某某市南岸区交通局"),
+        "b.txt": _letter("我区公交线路已覆盖全部街道，新增公交站点12个。", "某某市江北区交通局"),
+        "c.txt": _letter("全区老年食堂已建成42个。", "某某市和平区民政局"),
+    })  # fmt: skip
+    question = "和平区有没有关于公交线路的答复？"
+    frame = read_frame(question, answerer.retriever.analyze(question))
+    hits = [h for h in answerer.retriever.search(question, 20) if h.letter.source != "c.txt"]
+    answer = answerer._route(frame, hits, None, ())
+    assert not answer.answered and "和平区" in answer.text and answer.citations == ()
+    assert answerer.answer("江北区有没有关于公交线路的答复？").answered

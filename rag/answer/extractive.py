@@ -38,7 +38,7 @@ from rag.answer.compose import Draft, clean, excerpt, letter_label, sender_of, t
 from rag.answer.english import agency_en, date_en, number_en, status_en
 from rag.answer.fieldanswers import LABELS, unstated
 from rag.answer.frame import Frame, Part, read_frame, read_places
-from rag.answer.gate import TOWN_LEVELS, Constraint, Gate
+from rag.answer.gate import TOWN_LEVELS, Constraint, Gate, Verdict
 from rag.answer.listing import list_answer, records_answer
 from rag.answer.quotes import verify
 from rag.answer.reading import Reading, Scored, Sentence, direct, score, sentences
@@ -532,10 +532,23 @@ class ExtractiveAnswerer:
             # 城市管理局: Chongqing's), when any does; a lookup only ranks by it.
             most = max(prefer.values(), default=1.0)
             hits = [h for h in hits if prefer[h.letter.id] == most]
+            unmet = self._place_none_meets(frame, verdict, hits)
+            if unmet is not None:
+                return self._abstain(frame, hits, missing=unmet)
             return list_answer(self, frame, hits) or self._abstain(frame, hits, weak=True)
         if frame.fields and all(p.fields for p in frame.parts) and not self._content_parts(frame):
             return self._fields(frame, hits)
         return self._lookup(frame, hits, prefer)
+
+    def _place_none_meets(self, frame: Frame, verdict: Verdict, hits: Sequence[Hit]) -> Constraint | None:
+        """A county, district or town a list names that none of its letters meets (和平区有没有
+        关于公交的答复, with no letter from 和平区): listing every place's letters would answer
+        another question; the place is what the collection lacks."""
+        soft = [c for c in verdict.constraints if c.kind == "place" and not c.hard]
+        if frame.english or not soft:
+            return None
+        letters = {h.letter.id: h.letter for h in hits}
+        return next((c for c in soft if not any(self.gate.meets(c, lt) for lt in letters.values())), None)
 
     def _content_parts(self, frame: Frame) -> list[Part]:
         """The parts that ask what a letter says, not a field of its record."""
