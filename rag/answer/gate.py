@@ -441,14 +441,15 @@ class Gate:
         """The divisions a placeless letter's file name spells in pinyin (011_jixi_shuili →
         绩溪, 鸡西), bare; none for a letter whose sender has a place, and none for a word
         that spells a word of the lexicon (gongjiao is 公交, not 贡觉)."""
+        if _sender_places(letter):
+            return ()
         if letter.id not in self._file_places:
-            found: list[str] = []
-            if not _sender_places(letter):
-                lexicon = self.retriever.tokenizer.lexicon
-                common = _word_spellings(lexicon.version, lexicon.words())
-                for word in _file_words(letter.source):
-                    if word not in common:
-                        found += sorted(_divisions_by_pinyin().get(word, ()))
+            lexicon = self.retriever.tokenizer.lexicon
+            common = _word_spellings(lexicon.version, lexicon.words())
+            found = [
+                p for word in _file_words(letter.source) if word not in common
+                for p in sorted(_divisions_by_pinyin().get(word, ()))
+            ]
             self._file_places[letter.id] = tuple(dict.fromkeys(found))
         return self._file_places[letter.id]
 
