@@ -446,10 +446,7 @@ class Gate:
         if letter.id not in self._file_places:
             lexicon = self.retriever.tokenizer.lexicon
             common = _word_spellings(lexicon.version, lexicon.words())
-            found = [
-                p for word in _file_words(letter.source) if word not in common
-                for p in sorted(_divisions_by_pinyin().get(word, ()))
-            ]
+            found = [p for word in _file_words(letter.source) if word not in common for p in _spelled_divisions(word)]
             self._file_places[letter.id] = tuple(dict.fromkeys(found))
         return self._file_places[letter.id]
 
@@ -614,7 +611,9 @@ def _place_forms(place: str) -> list[str]:
     return list(dict.fromkeys([*forms, *(short_place(f) for f in forms if len(short_place(f)) >= 2)]))
 
 
+@lru_cache(maxsize=4096)
 def _places_of(name: str) -> tuple[str, ...]:
+    """The places an agency's name holds (宁陕县 of 宁陕县水利局), once per name."""
     return tuple(p for p in split_place(canonical_agency(name) or name)[0] if len(p) >= 2)
 
 
@@ -762,6 +761,12 @@ def _word_spellings(version: str, words: Sequence[str]) -> frozenset[str]:
             k for w in {*words, *stems} if 2 <= len(w) <= 4 for k in pinyin_keys(w)
         )
     return _SPELLINGS[version]
+
+
+@lru_cache(maxsize=4096)
+def _spelled_divisions(word: str) -> tuple[str, ...]:
+    """The divisions a word of a file name spells in pinyin, bare, in a stable order."""
+    return tuple(sorted(_divisions_by_pinyin().get(word, ())))
 
 
 @lru_cache(maxsize=1)
