@@ -2106,3 +2106,14 @@ def test_a_list_naming_a_district_none_of_its_letters_is_from_abstains(tmp_path:
     answer = answerer._route(frame, hits, None, ())
     assert not answer.answered and "和平区" in answer.text and answer.citations == ()
     assert answerer.answer("江北区有没有关于公交线路的答复？").answered
+
+
+def test_an_english_question_for_money_is_not_answered_by_a_length(tmp_path: Path) -> None:
+    # Made up: the letter gives the length of cable replaced, and no cost.
+    answerer = _one_letter(
+        tmp_path,
+        "针对示例路照明不足的问题，我局已更换200余米老化路灯线路，并更换45盏路灯灯具为LED灯具。",
+        "示例县城市管理局",
+    )
+    answer = answerer.answer("How much money did the bureau spend replacing the street lamps on Shili Road with LED?")
+    assert "200" not in answer.text.splitlines()[0] and "not state" in answer.text.splitlines()[0]

@@ -912,15 +912,20 @@ class ExtractiveAnswerer:
                         return x, (ds, de)
                 if asked is None:
                     break
-            if asked is not None and asked[1] and not frame.english:
+            if asked is not None and asked[1]:
                 # No sentence on the topic gives it in the unit (or to the day) asked for. One
                 # among the best five that does answers (每亩补多少钱 → 每亩补助造林费500元),
-                # unless the letter is plainly about the topic elsewhere and gives none.
+                # unless the letter is plainly about the topic elsewhere and gives none (an
+                # English question's cover, through loose translations, tells no such thing).
+                # A figure in another unit does not answer, in English either (how much did it
+                # cost: not "200余米").
                 near = [
-                    x for x in ranked[:5] if x.coverage > 0 and asked[0].search(x.sentence.text)
+                    x
+                    for x in ranked[:5]
+                    if (x.coverage > 0 or frame.english) and asked[0].search(x.sentence.text)
                 ]
-                if near and not (on_topic and on_topic[0].coverage >= 0.6):
-                    return near[0], direct(letter, self.topics, terms, part, near[0])
+                if near and (frame.english or not (on_topic and on_topic[0].coverage >= 0.6)):
+                    return near[0], direct(letter, self.topics, terms, part, near[0], asked[0])
                 return None  # the letter gives no amount in the unit asked for
             follow = self._continued(letter, part, on_topic, ranked)
             if follow is not None:
