@@ -2117,3 +2117,14 @@ def test_an_english_question_for_money_is_not_answered_by_a_length(tmp_path: Pat
     )
     answer = answerer.answer("How much money did the bureau spend replacing the street lamps on Shili Road with LED?")
     assert "200" not in answer.text.splitlines()[0] and "not state" in answer.text.splitlines()[0]
+
+
+def test_an_unsigned_letter_is_the_body_its_file_name_spells(tmp_path: Path) -> None:
+    # Made up: a letter that names no sender and speaks as 我局, in a file named for the county
+    # and the water bureau in pinyin; a city water bureau's letter on water quality too.
+    answerer = _answerer(tmp_path, {
+        "012_xichou_shuili_2024.txt": _letter("河道水质保护一直是我局工作重点，我局每周组织河道保洁两次。", ""),
+        "b.txt": _letter("下一步，我市将加强区域用水调度与水质管控，保障水质安全。", "某某市水利局"),
+    })  # fmt: skip
+    answer = answerer.answer("西畴县河道的水质保护，水利局是怎么答复的？")
+    assert answer.answered and answer.citations[0].source == "012_xichou_shuili_2024.txt"

@@ -317,6 +317,8 @@ class Gate:
                     return _writes_as(c.body, text) and any(f in text for f in forms)
                 if c.kind == "sender" and not senders and _thanks_as(text, c.body):
                     return _writes_as(c.body, text)
+                if c.kind == "sender" and not senders and self._file_names_body(letter, c.body, text):
+                    return _writes_as(c.body, text)  # 011_jixi_shuili, writing 我局: a 水利局's
                 return _mentions_body(text, c.body) and (
                     c.kind == "mention" or _writes_as(c.body, text)
                 )
@@ -436,6 +438,15 @@ class Gate:
             }
         forms = {place, *_place_forms(place)}
         return any(k in self._source_words for f in forms if len(f) >= 2 for k in pinyin_keys(f))
+
+    def _file_names_body(self, letter: Letter, body: Body, text: str) -> bool:
+        """Whether an unsigned letter's file name spells the body's kind in pinyin (shuili for
+        水利局) and the letter speaks as such a body (我局)."""
+        if f"我{body.core[-1]}" not in text:
+            return False
+        stems = {f[:-1] for f in aliases_of(body.core) or [body.core] if f[-1] in "局委厅办" and len(f) >= 3}
+        words = set(_file_words(letter.source))
+        return any(k in words for stem in stems for k in pinyin_keys(stem))
 
     def file_places(self, letter: Letter) -> tuple[str, ...]:
         """The divisions a placeless letter's file name spells in pinyin (011_jixi_shuili →
