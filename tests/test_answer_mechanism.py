@@ -2128,3 +2128,11 @@ def test_an_unsigned_letter_is_the_body_its_file_name_spells(tmp_path: Path) -> 
     })  # fmt: skip
     answer = answerer.answer("西畴县河道的水质保护，水利局是怎么答复的？")
     assert answer.answered and answer.citations[0].source == "012_xichou_shuili_2024.txt"
+
+
+def test_which_places_replied_asks_for_the_letters_in_everyday_words_too() -> None:
+    """哪几个地方的…部门回过 asks which letters, as 哪些部门答复过 does, though it names one
+    suggestion's kind (…的建议,); asking what one letter lists does not."""
+    assert read_frame("加固河堤的建议,有哪几个地方的水利/水务部门回过?各是哪条河").wants_list
+    assert read_frame("关于公交线路的建议，哪些区县回了？").wants_list
+    assert not read_frame("该复函提到了哪些措施?").wants_list

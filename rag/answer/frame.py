@@ -132,7 +132,7 @@ _EITHER = re.compile(
 _SEVERAL_LETTERS = re.compile(
     r"哪(?:些|几)[封份件]?(?:答复|复函|回复)|有几[封份](?:答复|复函|回复)|"
     # 哪些部门答复过, 哪些地方答复过, 有哪些区的部门答复了: which senders, so which letters.
-    r"哪(?:些|几个)[\u4e00-\u9fff]{0,6}?(?:部门|单位|地方|区|县|市|城市|乡镇|街道)[\u4e00-\u9fff]{0,4}?(?:答复|回复|办理)(?:过|了)"
+    r"哪(?:些|几个)[\u4e00-\u9fff/]{0,10}?(?:部门|单位|地方|区|县|市|城市|乡镇|街道)[\u4e00-\u9fff/]{0,4}?(?:答复|回复|办理|回应|回)(?:过|了)"
 )
 _LIST_FIELDS = frozenset({"cohandlers", "addressee"})
 # The words that frame a question rather than name its topic: question words, the letters
