@@ -1409,7 +1409,7 @@ def _rest_of_paragraph(
     marks = sorted(i for i, s in enumerate(pool) if any(a <= s.start < b for a, b in quoted))
     for i in marks:
         for j in range(i + 1, len(pool)):
-            if j >= len(pool) or j in marks:
+            if j in marks:
                 continue
             prev, sent = pool[j - 1], pool[j]
             if "\n" in text[prev.end : sent.start]:
@@ -1434,10 +1434,10 @@ def _runs(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for a, b in spans:
         for k, (c, d) in enumerate(out):
-            if d <= a and _joined(text, d, a):
+            if _joined(text, d, a):
                 out[k] = (c, max(b, d))
                 break
-            if b <= c and _joined(text, b, c):
+            if _joined(text, b, c):
                 out[k] = (a, d)
                 break
         else:

@@ -250,7 +250,7 @@ def read_places(question: str) -> tuple[str, ...]:
                 pos += 1
                 continue
             name, end = p.group(), p.end()
-            # 津市市, 沙市区: a division the table knows runs past the first level word.
+            # 津市市: a division the table knows runs past the first level word.
             longer = next(
                 (j for j in (end + 2, end + 1) if j <= len(run) and _known_ending(run, pos, j)), None
             )
@@ -294,9 +294,7 @@ def read_places(question: str) -> tuple[str, ...]:
 def _known_ending(run: str, start: int, end: int) -> bool:
     """Whether a division the table knows, with its level word, ends at `end` and starts at
     or after `start`, with a level word of its own inside it (津市市: 津市 is not the place)."""
-    return run[end - 1] in "市区县旗" and any(
-        known_place(run[i:end]) and run[i:end][-1] in "市区县旗" for i in range(start, end - 2)
-    )
+    return run[end - 1] in "市区县旗" and any(known_place(run[i:end]) for i in range(start, end - 2))
 
 
 def _known_across(run: str, start: int, end: int) -> int | None:

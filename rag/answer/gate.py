@@ -291,9 +291,10 @@ class Gate:
         """Whether `letter` meets constraint `c`."""
         f = letter.fields
         text = letter.text
-        if c.kind in ("sender", "place") and self.file_places(letter):
+        spelled = self.file_places(letter) if c.kind in ("sender", "place") else ()
+        if spelled:
             # A placeless letter names the places its file name spells (011_jixi_shuili: 绩溪).
-            text = f"{text}\n{'、'.join(self.file_places(letter))}"
+            text = f"{text}\n{'、'.join(spelled)}"
         if c.kind in ("sender", "mention"):
             assert c.body is not None
             senders = [n for n in (f.agency_canonical, f.agency) if n]
